@@ -1,0 +1,504 @@
+r"""Activation functions, each defined once.
+
+For every activation this module holds, in one ``Activation`` record:
+
+* its sympy form f(z), built from the sympy functions below (``sigmoid``,
+  ``relu`` …) so that expressions print as a textbook prints them
+  (``\sigma(z)``, not ``1/(1 + e^{-z})``);
+* its derivative in the form it is taught (σ(z)(1 − σ(z)), 1 − tanh²(z),
+  the step H(z) with H(0) = 0);
+* its LaTeX and Unicode names;
+* a numerically stable numpy implementation.
+
+Nothing else in the package is written per activation: the compiled numpy
+code, the derivations and the explanations are generated from these records.
+A new activation needs only a call to :func:`register_activation`; when it is
+built from sympy functions that numpy knows, the numpy code is generated
+from its sympy form.
+
+Conventions
+-----------
+* σ is the logistic sigmoid 1/(1 + e^{−z}).
+* ReLU′(0) = 0, as PyTorch, JAX and TensorFlow compute it.  The derivative of
+  ReLU is the step function ``step`` (H), with H(0) = 0.
+* leaky ReLU has slope α = 0.01 below zero; its derivative at 0 is α.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import sympy
+from sympy import Function, S
+
+from .errors import UnknownNameError
+
+__all__ = [
+    "sigmoid",
+    "step",
+    "relu",
+    "leaky_relu",
+    "softplus",
+    "softmax",
+    "logsumexp",
+    "LEAKY_SLOPE",
+    "Activation",
+    "ACTIVATIONS",
+    "register_activation",
+    "get_activation",
+    "NUMPY_FUNCTIONS",
+]
+
+LEAKY_SLOPE = sympy.Rational(1, 100)
+
+
+# ---------------------------------------------------------------------------
+# stable numpy implementations (real and complex: complex-step needs both)
+# ---------------------------------------------------------------------------
+
+def _np_sigmoid(z):
+    # 0.5(1 + tanh(z/2)) never overflows and works for complex inputs
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+def _np_softplus(z):
+    if np.iscomplexobj(z):
+        return np.log1p(np.exp(z))
+    return np.logaddexp(0.0, z)
+
+
+def _np_step(z):
+    return np.greater(np.real(z), 0).astype(np.float64)
+
+
+def _np_relu(z):
+    if np.iscomplexobj(z):
+        return np.where(np.real(z) > 0, z, 0)
+    return np.maximum(z, 0.0)
+
+
+def _np_leaky_relu(z):
+    return np.where(np.real(z) > 0, z, float(LEAKY_SLOPE) * z)
+
+
+def _np_logsumexp(*columns):
+    stacked = np.stack(np.broadcast_arrays(*columns), axis=-1)
+    shift = np.max(np.real(stacked), axis=-1, keepdims=True)
+    return (shift + np.log(np.sum(np.exp(stacked - shift), axis=-1, keepdims=True)))[..., 0]
+
+
+def _np_softmax(index, *columns):
+    stacked = np.stack(np.broadcast_arrays(*columns), axis=-1)
+    shifted = np.exp(stacked - np.max(np.real(stacked), axis=-1, keepdims=True))
+    return shifted[..., int(index)] / np.sum(shifted, axis=-1)
+
+
+def _np_softmax_rows(Z):
+    shifted = np.exp(Z - np.max(np.real(Z), axis=-1, keepdims=True))
+    return shifted / np.sum(shifted, axis=-1, keepdims=True)
+
+
+# ---------------------------------------------------------------------------
+# sympy functions
+# ---------------------------------------------------------------------------
+
+class _NamedFunction(Function):
+    """A one-argument function that prints with a textbook name."""
+
+    latex_name = ""
+    text_name = ""
+    nargs = 1
+
+    def _latex(self, printer, exp=None):
+        arg = printer._print(self.args[0])
+        head = self.latex_name
+        if exp is not None:
+            head = f"{head}^{{{exp}}}"
+        return rf"{head}\left({arg}\right)"
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+    def _eval_evalf(self, prec):
+        arg = self.args[0]._eval_evalf(prec)
+        if arg is None or not arg.is_number:
+            return None
+        return self._closed_form(arg)._eval_evalf(prec)
+
+    def _closed_form(self, z):  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+
+class sigmoid(_NamedFunction):
+    r"""Logistic sigmoid σ(z) = 1 / (1 + e^{−z}); σ′(z) = σ(z)(1 − σ(z))."""
+
+    latex_name = r"\sigma"
+    text_name = "σ"
+
+    @classmethod
+    def eval(cls, z):
+        if z is S.Zero:
+            return S.Half
+        if z.is_Float:
+            return 1 / (1 + sympy.exp(-z))
+        return None
+
+    def fdiff(self, argindex=1):
+        return sigmoid(self.args[0]) * (1 - sigmoid(self.args[0]))
+
+    def _closed_form(self, z):
+        return 1 / (1 + sympy.exp(-z))
+
+    def _eval_rewrite_as_exp(self, z, **kwargs):
+        return 1 / (1 + sympy.exp(-z))
+
+    def _eval_rewrite_as_tanh(self, z, **kwargs):
+        return (1 + sympy.tanh(z / 2)) / 2
+
+    def _eval_is_positive(self):
+        return True if self.args[0].is_real else None
+
+    def _eval_conjugate(self):
+        return sigmoid(self.args[0].conjugate())
+
+
+class step(_NamedFunction):
+    r"""Heaviside step H(z): 1 for z > 0, 0 for z ≤ 0 (so H(0) = 0).
+
+    It is the derivative of ReLU.  Its own derivative is 0 wherever it is
+    defined (everywhere but z = 0), which is what gradient descent uses.
+    """
+
+    latex_name = r"H"
+    text_name = "H"
+
+    @classmethod
+    def eval(cls, z):
+        if z.is_extended_positive:
+            return S.One
+        if z.is_extended_nonpositive:
+            return S.Zero
+        return None
+
+    def fdiff(self, argindex=1):
+        return S.Zero
+
+    def _closed_form(self, z):
+        return S.One if z > 0 else S.Zero
+
+    def _eval_rewrite_as_Heaviside(self, z, **kwargs):
+        return sympy.Heaviside(z, 0)
+
+    def _eval_rewrite_as_Piecewise(self, z, **kwargs):
+        return sympy.Piecewise((1, z > 0), (0, True))
+
+    def _eval_is_nonnegative(self):
+        return True
+
+
+class relu(_NamedFunction):
+    r"""ReLU(z) = max(0, z); ReLU′(z) = H(z), with ReLU′(0) = 0."""
+
+    latex_name = r"\operatorname{ReLU}"
+    text_name = "ReLU"
+
+    @classmethod
+    def eval(cls, z):
+        if z.is_extended_nonnegative:
+            return z
+        if z.is_extended_nonpositive:
+            return S.Zero
+        return None
+
+    def fdiff(self, argindex=1):
+        return step(self.args[0])
+
+    def _closed_form(self, z):
+        return sympy.Max(0, z)
+
+    def _eval_rewrite_as_Max(self, z, **kwargs):
+        return sympy.Max(0, z)
+
+    def _eval_rewrite_as_Piecewise(self, z, **kwargs):
+        return sympy.Piecewise((z, z > 0), (0, True))
+
+    def _eval_rewrite_as_Heaviside(self, z, **kwargs):
+        return z * sympy.Heaviside(z, 0)
+
+    def _eval_is_nonnegative(self):
+        return True if self.args[0].is_real else None
+
+
+class leaky_relu(_NamedFunction):
+    r"""Leaky ReLU: z for z > 0, αz otherwise, α = 0.01; its derivative at 0 is α."""
+
+    latex_name = r"\operatorname{LReLU}"
+    text_name = "LReLU"
+
+    @classmethod
+    def eval(cls, z):
+        if z.is_extended_nonnegative:
+            return z
+        if z.is_extended_negative:
+            return LEAKY_SLOPE * z
+        return None
+
+    def fdiff(self, argindex=1):
+        z = self.args[0]
+        return LEAKY_SLOPE + (1 - LEAKY_SLOPE) * step(z)
+
+    def _closed_form(self, z):
+        return z if z > 0 else LEAKY_SLOPE * z
+
+    def _eval_rewrite_as_Piecewise(self, z, **kwargs):
+        return sympy.Piecewise((z, z > 0), (LEAKY_SLOPE * z, True))
+
+    def _eval_rewrite_as_Max(self, z, **kwargs):
+        return sympy.Max(z, LEAKY_SLOPE * z)
+
+
+class softplus(_NamedFunction):
+    r"""softplus(z) = ln(1 + e^z); softplus′(z) = σ(z)."""
+
+    latex_name = r"\operatorname{softplus}"
+    text_name = "softplus"
+
+    @classmethod
+    def eval(cls, z):
+        if z is S.Zero:
+            return sympy.log(2)
+        return None
+
+    def fdiff(self, argindex=1):
+        return sigmoid(self.args[0])
+
+    def _closed_form(self, z):
+        return sympy.log(1 + sympy.exp(z))
+
+    def _eval_rewrite_as_exp(self, z, **kwargs):
+        return sympy.log(1 + sympy.exp(z))
+
+    _eval_rewrite_as_log = _eval_rewrite_as_exp
+
+    def _eval_is_positive(self):
+        return True if self.args[0].is_real else None
+
+
+class softmax(Function):
+    r"""Component *i* (0-based) of softmax(z₁, …, zₙ) = e^{z_i} / Σⱼ e^{z_j}.
+
+    ∂softmax_i/∂z_j = softmax_i (δ_ij − softmax_j).
+    """
+
+    @classmethod
+    def eval(cls, index, *zs):
+        if not index.is_Integer or not 0 <= int(index) < len(zs):
+            raise ValueError("softmax(i, z_1, ..., z_n) needs 0 <= i < n")
+        return None
+
+    def fdiff(self, argindex=1):
+        if argindex == 1:
+            return S.Zero
+        index = int(self.args[0])
+        zs = self.args[1:]
+        j = argindex - 2
+        own = softmax(index, *zs)
+        if j == index:
+            return own * (1 - own)
+        return -own * softmax(j, *zs)
+
+    def _closed_form(self):
+        index = int(self.args[0])
+        zs = self.args[1:]
+        return sympy.exp(zs[index]) / sympy.Add(*[sympy.exp(z) for z in zs])
+
+    def _eval_rewrite_as_exp(self, index, *zs, **kwargs):
+        return self._closed_form()
+
+    def _eval_evalf(self, prec):
+        return self._closed_form()._eval_evalf(prec)
+
+    def _eval_is_positive(self):
+        return True if all(z.is_real for z in self.args[1:]) else None
+
+    def _latex(self, printer, exp=None):
+        index = int(self.args[0]) + 1
+        args = ", ".join(printer._print(z) for z in self.args[1:])
+        head = rf"\operatorname{{softmax}}_{{{index}}}"
+        if exp is not None:
+            head = f"{head}^{{{exp}}}"
+        return rf"{head}\left({args}\right)"
+
+
+class logsumexp(Function):
+    r"""ln Σⱼ e^{z_j}, evaluated without overflow."""
+
+    def fdiff(self, argindex=1):
+        return softmax(argindex - 1, *self.args)
+
+    def _closed_form(self):
+        return sympy.log(sympy.Add(*[sympy.exp(z) for z in self.args]))
+
+    def _eval_rewrite_as_exp(self, *zs, **kwargs):
+        return self._closed_form()
+
+    def _eval_evalf(self, prec):
+        return self._closed_form()._eval_evalf(prec)
+
+    def _latex(self, printer, exp=None):
+        args = ", ".join(printer._print(z) for z in self.args)
+        return rf"\operatorname{{logsumexp}}\left({args}\right)"
+
+
+#: Names the generated numpy code calls, mapped to their stable implementations.
+NUMPY_FUNCTIONS: dict[str, Callable] = {
+    "sigmoid": _np_sigmoid,
+    "step": _np_step,
+    "relu": _np_relu,
+    "leaky_relu": _np_leaky_relu,
+    "softplus": _np_softplus,
+    "softmax": _np_softmax,
+    "logsumexp": _np_logsumexp,
+}
+
+
+# ---------------------------------------------------------------------------
+# the registry
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Activation:
+    """One activation function, everything the package needs to know about it.
+
+    ``function`` and ``derivative`` take a sympy expression z and return
+    f(z) and f′(z); the derivative is written the way it is taught.
+    ``numpy`` maps an array of pre-activations to activations; when omitted it
+    is generated from ``function``.  Softmax is the one activation that is
+    not elementwise: ``function`` then takes the index and the whole vector.
+    """
+
+    name: str
+    function: Callable
+    derivative: Callable
+    latex: str
+    text: str
+    formula_text: str
+    formula_latex: str
+    convention: str = ""
+    numpy: Callable | None = None
+    elementwise: bool = True
+    smooth: bool = True
+    aliases: tuple[str, ...] = field(default_factory=tuple)
+
+    def __call__(self, z):
+        return self.function(z)
+
+    def derivative_in_terms_of_output(self, z: sympy.Symbol, a: sympy.Symbol) -> sympy.Expr:
+        """f′(z) with every f(z) replaced by the activation a (σ′ = a(1 − a))."""
+        return self.derivative(z).xreplace({self.function(z): a})
+
+
+ACTIVATIONS: dict[str, Activation] = {}
+_ALIASES: dict[str, str] = {}
+
+
+def register_activation(activation: Activation) -> Activation:
+    """Add an activation; networks, derivations and compiled code pick it up."""
+    ACTIVATIONS[activation.name] = activation
+    for alias in activation.aliases:
+        _ALIASES[alias] = activation.name
+    return activation
+
+
+def get_activation(name) -> Activation:
+    """The activation called *name* (an ``Activation`` passes through)."""
+    if isinstance(name, Activation):
+        return name
+    key = str(name).strip().lower().replace("-", "_")
+    key = _ALIASES.get(key, key)
+    if key not in ACTIVATIONS:
+        raise UnknownNameError("activation", name, ACTIVATIONS)
+    return ACTIVATIONS[key]
+
+
+register_activation(Activation(
+    name="identity",
+    function=lambda z: z,
+    derivative=lambda z: S.One,
+    latex=r"\operatorname{id}",
+    text="id",
+    formula_text="id′(z) = 1",
+    formula_latex=r"\frac{d}{dz} z = 1",
+    aliases=("linear", "none"),
+))
+register_activation(Activation(
+    name="sigmoid",
+    function=sigmoid,
+    derivative=lambda z: sigmoid(z) * (1 - sigmoid(z)),
+    latex=r"\sigma",
+    text="σ",
+    formula_text="σ′(z) = σ(z)(1 − σ(z))",
+    formula_latex=r"\sigma'(z) = \sigma(z)\left(1 - \sigma(z)\right)",
+    numpy=_np_sigmoid,
+    aliases=("logistic", "sigma", "σ"),
+))
+register_activation(Activation(
+    name="tanh",
+    function=sympy.tanh,
+    derivative=lambda z: 1 - sympy.tanh(z) ** 2,
+    latex=r"\tanh",
+    text="tanh",
+    formula_text="tanh′(z) = 1 − tanh²(z)",
+    formula_latex=r"\tanh'(z) = 1 - \tanh^{2}(z)",
+    numpy=np.tanh,
+))
+register_activation(Activation(
+    name="relu",
+    function=relu,
+    derivative=step,
+    latex=r"\operatorname{ReLU}",
+    text="ReLU",
+    formula_text="ReLU′(z) = H(z): 1 for z > 0, 0 for z ≤ 0",
+    formula_latex=r"\operatorname{ReLU}'(z) = H(z) = \begin{cases} 1 & z > 0 \\ 0 & z \le 0 \end{cases}",
+    convention="ReLU′(0) = 0, as PyTorch, JAX and TensorFlow compute it",
+    numpy=_np_relu,
+    smooth=False,
+))
+register_activation(Activation(
+    name="leaky_relu",
+    function=leaky_relu,
+    derivative=lambda z: LEAKY_SLOPE + (1 - LEAKY_SLOPE) * step(z),
+    latex=r"\operatorname{LReLU}",
+    text="LReLU",
+    formula_text="LReLU′(z) = 1 for z > 0, α = 0.01 for z ≤ 0",
+    formula_latex=r"\operatorname{LReLU}'(z) = \begin{cases} 1 & z > 0 \\ \alpha & z \le 0 \end{cases},\ \alpha = 0.01",
+    convention="slope α = 0.01 below 0; the derivative at 0 is α",
+    numpy=_np_leaky_relu,
+    smooth=False,
+    aliases=("lrelu", "leakyrelu"),
+))
+register_activation(Activation(
+    name="softplus",
+    function=softplus,
+    derivative=sigmoid,
+    latex=r"\operatorname{softplus}",
+    text="softplus",
+    formula_text="softplus′(z) = σ(z)",
+    formula_latex=r"\operatorname{softplus}'(z) = \sigma(z)",
+    numpy=_np_softplus,
+))
+register_activation(Activation(
+    name="softmax",
+    function=softmax,
+    derivative=lambda i, j, zs: (
+        softmax(i, *zs) * (1 - softmax(i, *zs)) if i == j else -softmax(i, *zs) * softmax(j, *zs)
+    ),
+    latex=r"\operatorname{softmax}",
+    text="softmax",
+    formula_text="∂ŷᵢ/∂zⱼ = ŷᵢ(δᵢⱼ − ŷⱼ)",
+    formula_latex=r"\frac{\partial \hat{y}_i}{\partial z_j} = \hat{y}_i\left(\delta_{ij} - \hat{y}_j\right)",
+    numpy=_np_softmax_rows,
+    elementwise=False,
+))
