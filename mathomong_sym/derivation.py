@@ -1,0 +1,520 @@
+r"""Derivations: steps that say why, and check themselves.
+
+A :class:`Derivation` is the one object every layer of the package shares:
+the explanation a learner reads, the answer key of a worksheet, the key the
+checker compares with and the gradient the trainer compiles all come from it.
+
+Each :class:`Step` states ``lhs = rhs`` with the rule that justifies it and,
+as ``substeps``, the finer detail behind it (levels of detail are depths of
+this tree).  A step may use *named intermediates* (z, ŷ, δ, u …): the
+derivation's ``definitions`` say what each one stands for.
+
+What an equality means
+----------------------
+``Derivative(A, v)`` in a step means the partial derivative of A with every
+named intermediate expanded *down to* v and no further: ∂L/∂ŷ of
+L = (ŷ − y)² is 2(ŷ − y); ∂L/∂z of the same L, with ŷ = σ(z), is
+2(σ(z) − y)σ(z)(1 − σ(z)).  After the derivatives, every intermediate is
+replaced by its definition, so both sides become expressions in the base
+variables and can be compared.
+
+``verify()`` compares them symbolically when that is cheap ("proved") and
+otherwise evaluates both sides with ~50-digit arithmetic at random points
+("numeric").  A step that fails either way is reported as "failed".
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field, replace
+from typing import Iterable, Mapping
+
+import sympy
+from sympy import Derivative, Symbol
+
+from .errors import VerificationError
+
+__all__ = [
+    "Step",
+    "Factor",
+    "Derivation",
+    "StepCheck",
+    "VerificationReport",
+    "expand_definitions",
+    "meaning",
+    "PROVED",
+    "NUMERIC",
+    "FAILED",
+]
+
+PROVED = "proved"
+NUMERIC = "numeric"
+FAILED = "failed"
+
+# digits used for numeric verification, and the agreement it demands
+_DIGITS = 50
+_TOLERANCE = sympy.Float("1e-30", _DIGITS)
+# beyond this many operations, symbolic comparison is skipped for numbers
+_SYMBOLIC_OPS_LIMIT = 400
+
+
+@dataclass
+class Step:
+    """One line of a derivation: ``lhs = rhs``, by ``rule``, because ``reason``.
+
+    ``substeps`` hold the detail of the next level.  ``definitions`` are the
+    named intermediates this step introduces (``u = x² + 1``).  ``kind`` is
+    free-form metadata for renderers ("factor", "chain", "delta", "result").
+    """
+
+    lhs: sympy.Expr
+    rhs: sympy.Expr
+    rule: str
+    reason: str = ""
+    substeps: list["Step"] = field(default_factory=list)
+    definitions: dict = field(default_factory=dict)
+    kind: str = ""
+    formula: str = ""  # the rule's general formula, in LaTeX, when it helps
+
+    def walk(self, depth: int = 0):
+        """This step and all its sub-steps, depth first, with their depth."""
+        yield self, depth
+        for sub in self.substeps:
+            yield from sub.walk(depth + 1)
+
+
+@dataclass(frozen=True)
+class Factor:
+    """A named factor of a chain: ``lhs`` (∂A/∂B) has value ``value``.
+
+    ``kind`` is one of "loss" (∂L/∂ŷ), "activation" (∂a/∂z), "linear"
+    (∂z/∂p or ∂z/∂a) or "delta" (δ = ∂L/∂z, itself a product of factors).
+    """
+
+    lhs: sympy.Expr
+    value: sympy.Expr
+    kind: str
+
+
+@dataclass(frozen=True)
+class StepCheck:
+    step: Step
+    outcome: str  # PROVED, NUMERIC or FAILED
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class VerificationReport:
+    """The outcome of :meth:`Derivation.verify`, one check per step."""
+
+    checks: tuple[StepCheck, ...]
+
+    @property
+    def outcome(self) -> str:
+        outcomes = {c.outcome for c in self.checks}
+        if FAILED in outcomes:
+            return FAILED
+        if NUMERIC in outcomes:
+            return NUMERIC
+        return PROVED
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome != FAILED
+
+    @property
+    def failures(self) -> list[StepCheck]:
+        return [c for c in self.checks if c.outcome == FAILED]
+
+    def counts(self) -> dict[str, int]:
+        counts = {PROVED: 0, NUMERIC: 0, FAILED: 0}
+        for check in self.checks:
+            counts[check.outcome] += 1
+        return counts
+
+    def raise_if_failed(self) -> "VerificationReport":
+        if not self.ok:
+            from .printing import to_text
+
+            first = self.failures[0]
+            raise VerificationError(
+                f"step {to_text(first.step.lhs)} = {to_text(first.step.rhs)} "
+                f"({first.step.rule}) does not hold: {first.detail}"
+            )
+        return self
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __str__(self) -> str:
+        counts = self.counts()
+        return (f"{self.outcome}: {counts[PROVED]} proved, {counts[NUMERIC]} checked numerically, "
+                f"{counts[FAILED]} failed")
+
+
+# ---------------------------------------------------------------------------
+# meaning of an expression with named intermediates
+# ---------------------------------------------------------------------------
+
+def expand_definitions(expr, definitions: Mapping, stop: Iterable = ()) -> sympy.Expr:
+    """Replace named intermediates by their definitions, except those in *stop*.
+
+    Definitions may refer to other intermediates; they are expanded until only
+    base variables (and the *stop* symbols) remain.
+    """
+    stop = set(stop)
+    active = {k: v for k, v in definitions.items() if k not in stop}
+    if not active:
+        return expr
+    cache: dict = {}
+
+    def resolve(symbol):
+        if symbol not in cache:
+            cache[symbol] = expand(active[symbol])
+        return cache[symbol]
+
+    def expand(e):
+        if not isinstance(e, sympy.Basic):
+            return e
+        present = [s for s in e.free_symbols if s in active]
+        if not present:
+            return e
+        return e.xreplace({s: resolve(s) for s in present})
+
+    return expand(expr)
+
+
+def meaning(expr, definitions: Mapping) -> sympy.Expr:
+    """*expr* in base variables: derivatives taken, intermediates expanded."""
+    expr = sympy.sympify(expr)
+    derivatives = sorted(expr.atoms(Derivative), key=sympy.count_ops)
+    if derivatives:
+        replacements = {}
+        for d in derivatives:
+            variables = [v for v, _ in d.variable_count]
+            inner = expand_definitions(d.expr, definitions, stop=variables)
+            inner = meaning(inner, definitions) if inner.has(Derivative) else inner
+            replacements[d] = sympy.diff(inner, *[(v, n) for v, n in d.variable_count])
+        expr = expr.xreplace(replacements)
+    return expand_definitions(expr, definitions)
+
+
+def _numeric_meaning(expr, definitions: Mapping, point: Mapping) -> sympy.Expr:
+    """Value of *expr* at *point* (base variables → numbers), derivatives included.
+
+    Differentiates only after the other variables are numbers, so that the
+    expressions stay small however large the network is.
+    """
+    expr = sympy.sympify(expr)
+    replacements = {}
+    for d in expr.atoms(Derivative):
+        variables = [v for v, _ in d.variable_count]
+        inner = expand_definitions(d.expr, definitions, stop=variables)
+        if inner.has(Derivative):
+            inner = meaning(inner, definitions)
+        fixed = {s: point[s] for s in inner.free_symbols if s in point and s not in variables}
+        univariate = inner.xreplace(fixed)
+        derivative = sympy.diff(univariate, *[(v, n) for v, n in d.variable_count])
+        at_point = {}
+        for v in variables:
+            at_point[v] = _value_of(v, definitions, point)
+        replacements[d] = derivative.xreplace(at_point)
+    expr = expr.xreplace(replacements)
+    expr = expand_definitions(expr, definitions)
+    return expr.xreplace({s: point[s] for s in expr.free_symbols if s in point}).evalf(_DIGITS)
+
+
+def _value_of(symbol, definitions, point):
+    if symbol in point:
+        return point[symbol]
+    return expand_definitions(symbol, definitions).xreplace(point).evalf(_DIGITS)
+
+
+def _random_point(symbols, rng: random.Random) -> dict:
+    # values in ±[0.25, 2] with a few digits, away from 0 and ±1 where
+    # coincidences (x² = x, kinks at 0) could hide a wrong step
+    point = {}
+    for s in sorted(symbols, key=lambda s: s.name):
+        magnitude = sympy.Rational(rng.randint(250, 2000), 1000) + sympy.Rational(rng.randint(1, 997), 10**6)
+        point[s] = sympy.Float(magnitude * rng.choice((-1, 1)), _DIGITS)
+    return point
+
+
+def _close(a, b) -> bool:
+    try:
+        a, b = sympy.N(a, _DIGITS), sympy.N(b, _DIGITS)
+        if a.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo) or b.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
+            return False
+        difference = abs(complex(a) - complex(b))
+        scale = max(1.0, abs(complex(a)), abs(complex(b)))
+        if difference <= 1e-12 * scale:
+            # confirm at full precision
+            return bool(abs(a - b) <= _TOLERANCE * scale)
+        return False
+    except (TypeError, ValueError):
+        return False
+
+
+def _base_symbols(expr, definitions) -> set:
+    full = meaning(expr, definitions) if expr.has(Derivative) else expand_definitions(expr, definitions)
+    return {s for s in full.free_symbols}
+
+
+def check_equality(lhs, rhs, definitions: Mapping, *, points: int = 3, seed: int = 0) -> tuple[str, str]:
+    """Is ``lhs = rhs`` under *definitions*?  Returns (outcome, detail)."""
+    lhs, rhs = sympy.sympify(lhs), sympy.sympify(rhs)
+    if lhs == rhs:
+        return PROVED, "identical"
+    symbolic_lhs = symbolic_rhs = None
+    size = sympy.count_ops(lhs) + sympy.count_ops(rhs)
+    expanded_size = size
+    if size < _SYMBOLIC_OPS_LIMIT:
+        try:
+            symbolic_lhs = meaning(lhs, definitions)
+            symbolic_rhs = meaning(rhs, definitions)
+            expanded_size = sympy.count_ops(symbolic_lhs) + sympy.count_ops(symbolic_rhs)
+            if symbolic_lhs == symbolic_rhs:
+                return PROVED, "equal after expanding the definitions"
+            if expanded_size < _SYMBOLIC_OPS_LIMIT:
+                difference = sympy.expand(symbolic_lhs - symbolic_rhs)
+                if difference == 0:
+                    return PROVED, "difference expands to 0"
+        except (TypeError, ValueError, NotImplementedError):
+            pass
+    # numbers: at several random points, with 50 digits
+    if symbolic_lhs is not None and expanded_size < _SYMBOLIC_OPS_LIMIT:
+        symbols = symbolic_lhs.free_symbols | symbolic_rhs.free_symbols
+    else:
+        symbols = _base_symbols(lhs, definitions) | _base_symbols(rhs, definitions)
+    rng = random.Random(seed)
+    checked = 0
+    attempts = 0
+    while checked < points and attempts < points * 4:
+        attempts += 1
+        point = _random_point(symbols, rng)
+        if symbolic_lhs is not None and expanded_size < _SYMBOLIC_OPS_LIMIT:
+            a = symbolic_lhs.xreplace(point).evalf(_DIGITS)
+            b = symbolic_rhs.xreplace(point).evalf(_DIGITS)
+        else:
+            a = _numeric_meaning(lhs, definitions, point)
+            b = _numeric_meaning(rhs, definitions, point)
+        if a.has(sympy.nan, sympy.zoo) or not a.is_number or not b.is_number:
+            continue  # outside the domain (a log of a negative, a kink): try another point
+        if not _close(a, b):
+            values = ", ".join(f"{s}={float(v):.4g}" for s, v in list(point.items())[:6])
+            return FAILED, f"sides differ at {values}: {sympy.N(a, 12)} vs {sympy.N(b, 12)}"
+        checked += 1
+    if checked == 0:
+        return FAILED, "no point in the domain to compare the sides at"
+    return NUMERIC, f"equal at {checked} random points to {_DIGITS} digits"
+
+
+# ---------------------------------------------------------------------------
+# the derivation
+# ---------------------------------------------------------------------------
+
+@dataclass
+class Derivation:
+    """A derivation of ``lhs``: its steps, its (checked) result and context.
+
+    ``result`` is the value in base variables (for a network, equal to
+    ``sympy.diff(net.loss, p)``); the teaching form lives in ``steps`` and
+    ``factors``, never in a simplified result.  ``cites`` are derivations
+    this one builds on (a network parameter cites the δ's it needs; each δ
+    is derived once and shared).  ``point`` holds numbers after :meth:`at`.
+    """
+
+    lhs: sympy.Expr
+    steps: list[Step]
+    result: sympy.Expr
+    variable: Symbol | None = None
+    expression: sympy.Expr | None = None
+    definitions: dict = field(default_factory=dict)
+    factors: list[Factor] = field(default_factory=list)
+    cites: list["Derivation"] = field(default_factory=list)
+    title: str = ""
+    conventions: list[str] = field(default_factory=list)
+    point: dict | None = None
+    network: object = None  # the Network it came from, if any
+
+    # -- structure ---------------------------------------------------------
+
+    @property
+    def chain_value(self) -> sympy.Expr:
+        """The product of the factor values, in named intermediates, unevaluated."""
+        if not self.factors:
+            return self.steps[-1].rhs if self.steps else self.result
+        return sympy.Mul(*[f.value for f in self.factors], evaluate=False)
+
+    @property
+    def named_result(self) -> sympy.Expr:
+        """The final line's right side (in named intermediates where it uses them)."""
+        return self.steps[-1].rhs if self.steps else self.result
+
+    def all_definitions(self) -> dict:
+        """Definitions of this derivation, the ones it cites and its steps'."""
+        merged: dict = {}
+        for cited in self.cites:
+            merged.update(cited.all_definitions())
+        merged.update(self.definitions)
+        for step in self.steps:
+            for sub, _ in step.walk():
+                merged.update(sub.definitions)
+        return merged
+
+    def walk(self):
+        """(step, depth) for every step of this derivation, depth first."""
+        for step in self.steps:
+            yield from step.walk()
+
+    # -- verification --------------------------------------------------------
+
+    def verify(self, *, points: int = 3, seed: int = 0, include_cited: bool = True) -> VerificationReport:
+        """Check every step (and sub-step), and the result against the last step."""
+        definitions = self.all_definitions()
+        checks: list[StepCheck] = []
+        if include_cited:
+            seen: set[int] = set()
+            for cited in self._cited_closure():
+                if id(cited) not in seen:
+                    seen.add(id(cited))
+                    checks.extend(cited.verify(points=points, seed=seed, include_cited=False).checks)
+        for index, (step, _) in enumerate(self.walk()):
+            outcome, detail = check_equality(step.lhs, step.rhs, definitions, points=points, seed=seed + index)
+            checks.append(StepCheck(step, outcome, detail))
+        if self.steps:
+            final = Step(self.steps[-1].rhs, self.result, rule="result", kind="result")
+            outcome, detail = check_equality(final.lhs, final.rhs, definitions, points=points, seed=seed + 997)
+            checks.append(StepCheck(final, outcome, detail))
+        return VerificationReport(tuple(checks))
+
+    def _cited_closure(self):
+        for cited in self.cites:
+            yield from cited._cited_closure()
+            yield cited
+
+    # -- numbers ---------------------------------------------------------------
+
+    def at(self, values: Mapping | None = None, **named) -> "Derivation":
+        """The same derivation with numbers: every symbol and step valued at a point.
+
+        *values* maps symbols (or their plain names) to numbers; for a network
+        give the inputs, parameters and targets, and the forward-pass values
+        of z, a and ŷ (and the δ's) are computed from them.
+        """
+        given = dict(values or {})
+        given.update(named)
+        definitions = self.all_definitions()
+        known = {s.name: s for s in _symbols_of(self, definitions)}
+        point: dict = {}
+        for key, value in given.items():
+            symbol = known.get(key) if isinstance(key, str) else key
+            if symbol is None:
+                from .errors import UnknownNameError
+
+                raise UnknownNameError("symbol", key, known)
+            point[symbol] = sympy.nsimplify(value) if isinstance(value, (int, float, str)) else sympy.sympify(value)
+        numbers = evaluate_at(self, point, definitions)
+        return replace(self, point=numbers)
+
+    def value(self, expr) -> sympy.Expr:
+        """The number *expr* takes at this derivation's point (after :meth:`at`)."""
+        if self.point is None:
+            raise ValueError("no point: call .at({...}) first")
+        return _evaluate(expr, self.all_definitions(), self.point)
+
+    # -- rendering (render/ does the work) ----------------------------------------
+
+    def to_text(self, level: int = 0, **options) -> str:
+        from .render import render_text
+
+        return render_text(self, level=level, **options)
+
+    def to_latex(self, level: int = 0, **options) -> str:
+        from .render import render_latex
+
+        return render_latex(self, level=level, **options)
+
+    def to_markdown(self, level: int = 0, **options) -> str:
+        from .render import render_markdown
+
+        return render_markdown(self, level=level, **options)
+
+    def to_json(self, level: int = 2, **options):
+        from .render import render_json
+
+        return render_json(self, level=level, **options)
+
+    def to_dot(self, **options) -> str:
+        from .render import render_dot
+
+        return render_dot(self, **options)
+
+    def _repr_latex_(self) -> str:
+        return "$$" + self.to_latex() + "$$"
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+
+def _symbols_of(derivation: Derivation, definitions: Mapping) -> set:
+    symbols = set(definitions)
+    for expr in list(definitions.values()) + [derivation.result, derivation.lhs]:
+        symbols |= sympy.sympify(expr).free_symbols
+    for step, _ in derivation.walk():
+        symbols |= step.lhs.free_symbols | step.rhs.free_symbols
+    for cited in derivation.cites:
+        symbols |= _symbols_of(cited, definitions)
+    return symbols
+
+
+def _evaluate(expr, definitions, point) -> sympy.Expr:
+    expr = sympy.sympify(expr)
+    if expr in point:
+        return point[expr]
+    return _numeric_meaning(expr, definitions, _base_point(point, definitions))
+
+
+def _base_point(point, definitions):
+    return {s: v for s, v in point.items() if isinstance(s, Symbol) and s not in definitions}
+
+
+def evaluate_at(derivation: Derivation, point: Mapping, definitions: Mapping) -> dict:
+    """Numbers for every symbol, intermediate and step side of *derivation*."""
+    base = dict(point)
+    values: dict = dict(base)
+    for symbol in _topological(definitions):
+        if symbol not in values:
+            values[symbol] = expand_definitions(definitions[symbol], definitions).xreplace(base).evalf(_DIGITS)
+    pending = [derivation, *derivation._cited_closure()]
+    for item in pending:
+        for step, _ in item.walk():
+            for side in (step.lhs, step.rhs):
+                for d in side.atoms(Derivative):
+                    if d not in values:
+                        values[d] = _numeric_meaning(d, definitions, base)
+            if step.lhs not in values:
+                values[step.lhs] = _evaluate(step.lhs, definitions, values) if step.lhs.has(Derivative) \
+                    else _numeric_meaning(step.rhs, definitions, base)
+    return values
+
+
+def _topological(definitions: Mapping) -> list:
+    order: list = []
+    seen: set = set()
+
+    def visit(symbol):
+        if symbol in seen:
+            return
+        seen.add(symbol)
+        for dependency in definitions[symbol].free_symbols:
+            if dependency in definitions:
+                visit(dependency)
+        order.append(symbol)
+
+    for symbol in definitions:
+        visit(symbol)
+    return order
