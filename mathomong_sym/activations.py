@@ -55,49 +55,73 @@ LEAKY_SLOPE = sympy.Rational(1, 100)
 
 
 # ---------------------------------------------------------------------------
-# stable numpy implementations (real and complex: complex-step needs both)
+# stable array implementations, for numpy or any numpy-like module (jax.numpy)
 # ---------------------------------------------------------------------------
 
-def _np_sigmoid(z):
-    # 0.5(1 + tanh(z/2)) never overflows and works for complex inputs
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
+def array_functions(xp) -> dict:
+    """Stable implementations of this module's functions on arrays of *xp*.
+
+    They accept real and complex arrays (complex-step differentiation needs
+    the smooth ones to be analytic) and never overflow for |z| up to 1000.
+    """
+
+    def sigmoid(z):
+        # 0.5(1 + tanh(z/2)) never overflows and is analytic
+        return 0.5 * (1.0 + xp.tanh(0.5 * z))
+
+    def softplus(z):
+        if xp.iscomplexobj(z):
+            # log(1 + e^z) = max(re z, 0) + log(e^{-max} + e^{z - max})
+            shift = xp.maximum(xp.real(z), 0.0)
+            return shift + xp.log(xp.exp(-shift) + xp.exp(z - shift))
+        return xp.logaddexp(0.0, z)
+
+    def step(z):
+        return xp.where(xp.real(z) > 0, 1.0, 0.0)
+
+    def relu(z):
+        return xp.where(xp.real(z) > 0, z, 0.0 * z)
+
+    def leaky_relu(z):
+        return xp.where(xp.real(z) > 0, z, float(LEAKY_SLOPE) * z)
+
+    def logsumexp(*columns):
+        stacked = xp.stack(xp.broadcast_arrays(*columns), axis=-1)
+        shift = xp.max(xp.real(stacked), axis=-1, keepdims=True)
+        return (shift + xp.log(xp.sum(xp.exp(stacked - shift), axis=-1, keepdims=True)))[..., 0]
+
+    def softmax(index, *columns):
+        stacked = xp.stack(xp.broadcast_arrays(*columns), axis=-1)
+        shifted = xp.exp(stacked - xp.max(xp.real(stacked), axis=-1, keepdims=True))
+        return shifted[..., int(index)] / xp.sum(shifted, axis=-1)
+
+    def softmax_rows(Z):
+        shifted = xp.exp(Z - xp.max(xp.real(Z), axis=-1, keepdims=True))
+        return shifted / xp.sum(shifted, axis=-1, keepdims=True)
+
+    def logsumexp_rows(Z):
+        shift = xp.max(xp.real(Z), axis=-1, keepdims=True)
+        return shift + xp.log(xp.sum(xp.exp(Z - shift), axis=-1, keepdims=True))
+
+    return {
+        "sigmoid": sigmoid,
+        "softplus": softplus,
+        "step": step,
+        "relu": relu,
+        "leaky_relu": leaky_relu,
+        "logsumexp": logsumexp,
+        "softmax": softmax,
+        "softmax_rows": softmax_rows,
+        "logsumexp_rows": logsumexp_rows,
+    }
 
 
-def _np_softplus(z):
-    if np.iscomplexobj(z):
-        return np.log1p(np.exp(z))
-    return np.logaddexp(0.0, z)
-
-
-def _np_step(z):
-    return np.greater(np.real(z), 0).astype(np.float64)
-
-
-def _np_relu(z):
-    if np.iscomplexobj(z):
-        return np.where(np.real(z) > 0, z, 0)
-    return np.maximum(z, 0.0)
-
-
-def _np_leaky_relu(z):
-    return np.where(np.real(z) > 0, z, float(LEAKY_SLOPE) * z)
-
-
-def _np_logsumexp(*columns):
-    stacked = np.stack(np.broadcast_arrays(*columns), axis=-1)
-    shift = np.max(np.real(stacked), axis=-1, keepdims=True)
-    return (shift + np.log(np.sum(np.exp(stacked - shift), axis=-1, keepdims=True)))[..., 0]
-
-
-def _np_softmax(index, *columns):
-    stacked = np.stack(np.broadcast_arrays(*columns), axis=-1)
-    shifted = np.exp(stacked - np.max(np.real(stacked), axis=-1, keepdims=True))
-    return shifted[..., int(index)] / np.sum(shifted, axis=-1)
-
-
-def _np_softmax_rows(Z):
-    shifted = np.exp(Z - np.max(np.real(Z), axis=-1, keepdims=True))
-    return shifted / np.sum(shifted, axis=-1, keepdims=True)
+_NP = array_functions(np)
+_np_sigmoid = _NP["sigmoid"]
+_np_softplus = _NP["softplus"]
+_np_relu = _NP["relu"]
+_np_leaky_relu = _NP["leaky_relu"]
+_np_softmax_rows = _NP["softmax_rows"]
 
 
 # ---------------------------------------------------------------------------
@@ -353,15 +377,7 @@ class logsumexp(Function):
 
 
 #: Names the generated numpy code calls, mapped to their stable implementations.
-NUMPY_FUNCTIONS: dict[str, Callable] = {
-    "sigmoid": _np_sigmoid,
-    "step": _np_step,
-    "relu": _np_relu,
-    "leaky_relu": _np_leaky_relu,
-    "softplus": _np_softplus,
-    "softmax": _np_softmax,
-    "logsumexp": _np_logsumexp,
-}
+NUMPY_FUNCTIONS: dict[str, Callable] = _NP
 
 
 # ---------------------------------------------------------------------------

@@ -355,7 +355,8 @@ class Derivation:
         """Definitions of this derivation, the ones it cites and its steps'."""
         merged: dict = {}
         for cited in self.cites:
-            merged.update(cited.all_definitions())
+            if cited.definitions is not self.definitions:
+                merged.update(cited.all_definitions())
         merged.update(self.definitions)
         for step in self.steps:
             for sub, _ in step.walk():

@@ -1,0 +1,398 @@
+r"""Backpropagation, derived: ∂L/∂θ for every parameter, over named intermediates.
+
+The derivation never differentiates the expanded loss.  It walks the named
+form backwards: each δ^{(l)}_i = ∂L/∂z^{(l)}_i is derived once from the δ's
+of the layer above (summing over every unit z^{(l)}_i feeds) and cited by
+every parameter that needs it, so the work grows linearly with the network.
+
+Each local factor (∂L/∂ŷ, ∂a/∂z, ∂z/∂a, ∂z/∂w) is a step of its own, in the
+form it is taught (2(ŷ − y), σ(z)(1 − σ(z)), w, x); its elementary-rule
+detail comes from :func:`mathomong_sym.calculus.diff_steps`, computed only
+when a renderer asks for it.  Derivations are built lazily, on request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import sympy
+from sympy import Derivative
+
+from . import naming
+from .derivation import Derivation, Factor, Step, expand_definitions
+from .printing import to_text
+
+__all__ = ["Backprop", "NetworkDerivation", "LazyStep", "LayerEquations", "local_steps"]
+
+
+def _d(expr, variable) -> Derivative:
+    return Derivative(expr, variable)
+
+
+def _product(*factors) -> sympy.Expr:
+    factors = [f for f in factors if f != 1] or [sympy.S.One]
+    return factors[0] if len(factors) == 1 else sympy.Mul(*factors, evaluate=False)
+
+
+def local_steps(expression, variable) -> list[Step]:
+    """The elementary-rule steps of d(expression)/d(variable)."""
+    from .calculus import diff_steps
+
+    return diff_steps(expression, variable).steps
+
+
+class LazyStep(Step):
+    """A step whose sub-steps are derived the first time they are read."""
+
+    def __init__(self, *args, detail=None, **kwargs):
+        self._detail = detail
+        self._substeps = None
+        super().__init__(*args, **kwargs)
+
+    @property
+    def substeps(self):
+        if self._substeps is None:
+            self._substeps = list(self._detail()) if self._detail else []
+        return self._substeps
+
+    @substeps.setter
+    def substeps(self, value):
+        if value:
+            self._substeps = list(value)
+
+
+class NetworkDerivation(Derivation):
+    """A derivation whose result (the expanded ∂L/∂θ) is built when first read."""
+
+    def __init__(self, *args, result_factory=None, **kwargs):
+        self._result = None
+        self._result_factory = result_factory
+        super().__init__(*args, **kwargs)
+
+    @property
+    def result(self):
+        if self._result is None and self._result_factory is not None:
+            self._result = self._result_factory()
+        return self._result
+
+    @result.setter
+    def result(self, value):
+        if value is not None:
+            self._result = value
+
+
+@dataclass(frozen=True)
+class LayerEquations:
+    r"""Backpropagation in layer (matrix) form, per example.
+
+    ``output_delta`` is δ^{(L)} as an elementwise expression of the symbols
+    ``z``, ``a`` (ŷ) and ``y`` (or, for a fused pair, ŷ − y);
+    ``hidden_derivatives[l]`` is f′ of layer l in ``z`` and ``a``.
+    """
+
+    z: sympy.Symbol
+    a: sympy.Symbol
+    y: sympy.Symbol
+    output_delta: sympy.Expr
+    fused: bool
+    hidden_derivatives: tuple  # per hidden layer, f'(z) in z and a
+    lines_latex: tuple[str, ...]
+    lines_text: tuple[str, ...]
+
+
+class Backprop:
+    """All derivations of one network, each built once and cached."""
+
+    def __init__(self, network):
+        self.net = network
+        self._deltas: dict = {}
+        self._parameters: dict = {}
+        self.definitions = dict(network.definitions)
+        self.definitions.update(network.constraints)
+        loss = network.loss_function
+        act = network.output_activation
+        self.fused = loss.fused_delta is not None and act.name in (loss.outputs or ())
+        conventions = []
+        for activation in {layer.activation.name: layer.activation for layer in network.layers}.values():
+            if activation.convention:
+                conventions.append(activation.convention)
+        if loss.assumption:
+            conventions.append(f"{loss.name}: {loss.assumption}")
+        self.conventions = conventions
+
+    # -- δ ---------------------------------------------------------------------------------
+
+    def delta_symbol(self, layer: int, unit: int) -> sympy.Symbol:
+        if len(self.net.layers) == 1 and self.net.layers[0].pre_activations[0].name == "z":
+            return naming.sym("delta")
+        return naming.delta(layer, unit + 1)
+
+    def delta(self, layer_index: int, unit: int) -> NetworkDerivation:
+        """δ^{(l)}_i (layer 1-based, unit 0-based), derived once."""
+        key = (layer_index, unit)
+        if key not in self._deltas:
+            if layer_index == len(self.net.layers):
+                self._deltas[key] = self._output_delta(unit)
+            else:
+                self._deltas[key] = self._hidden_delta(layer_index, unit)
+        return self._deltas[key]
+
+    def _output_delta(self, unit: int) -> NetworkDerivation:
+        net = self.net
+        layer = net.output_layer
+        L = net.loss_symbol
+        z = layer.pre_activations[unit]
+        yhat = layer.outputs[unit]
+        y = net.targets[unit]
+        loss = net.loss_function
+        act = layer.activation
+        delta = self.delta_symbol(layer.index, unit)
+        steps: list[Step] = []
+        factors: list[Factor]
+        if self.fused:
+            value = loss.fused_delta(yhat, y)
+            if act.elementwise:
+                dl = loss.derivative(yhat, y)
+                steps.append(Step(
+                    _d(L, z), _product(_d(L, yhat), _d(yhat, z)), "chain rule",
+                    f"L depends on {to_text(z)} only through {to_text(yhat)}", kind="chain",
+                ))
+                steps.append(self._factor_step(L, yhat, dl, "loss", f"the derivative of the {loss.text} loss"))
+                steps.append(self._factor_step(yhat, z, act.derivative(z), "activation", act.formula_text))
+            else:
+                # softmax: z_k moves every output, so the chain rule sums over them
+                outputs = layer.outputs
+                steps.append(Step(
+                    _d(L, z), sympy.Add(*[_product(_d(L, o), _d(o, z)) for o in outputs]), "chain rule",
+                    f"{to_text(z)} reaches L through every output of {act.text}", kind="chain",
+                ))
+                for j, o in enumerate(outputs):
+                    steps.append(self._factor_step(L, o, loss.derivative(o, net.targets[j]), "loss",
+                                                   f"the derivative of the {loss.text} loss"))
+                for j, o in enumerate(outputs):
+                    local = o * (1 - o) if j == unit else -o * yhat
+                    steps.append(Step(_d(o, z), local, f"{act.text} derivative", act.formula_text,
+                                      kind="factor:activation"))
+            steps.append(Step(
+                _d(L, z), value, f"{act.name} + {loss.name}",
+                f"the factors cancel: δ = {to_text(value)}, finite for any z" +
+                (f" ({loss.assumption})" if loss.assumption else ""),
+                kind="fused", formula=loss.formula_latex,
+            ))
+            factors = [Factor(_d(L, z), value, "delta")]
+        else:
+            dl = loss.derivative(yhat, y)
+            da = act.derivative(z)
+            steps.append(Step(
+                _d(L, z), _product(_d(L, yhat), _d(yhat, z)), "chain rule",
+                f"L depends on {to_text(z)} only through {to_text(yhat)} = {act.text}({to_text(z)})",
+                kind="chain",
+            ))
+            steps.append(self._factor_step(L, yhat, dl, "loss", f"the derivative of the {loss.text} loss"))
+            steps.append(self._factor_step(yhat, z, da, "activation", act.formula_text))
+            value = _product(dl, da)
+            steps.append(Step(_d(L, z), value, "multiply the factors", kind="product"))
+            factors = [Factor(_d(L, yhat), dl, "loss"), Factor(_d(yhat, z), da, "activation")]
+        return self._delta_derivation(delta, z, steps, value, factors)
+
+    def _hidden_delta(self, layer_index: int, unit: int) -> NetworkDerivation:
+        net = self.net
+        layer = net.layers[layer_index - 1]
+        above = net.layers[layer_index]
+        L = net.loss_symbol
+        z = layer.pre_activations[unit]
+        a = layer.outputs[unit]
+        delta = self.delta_symbol(layer_index, unit)
+        act = layer.activation
+        da = act.derivative(z)
+        cited = [self.delta(layer_index + 1, k) for k in range(above.size)]
+        paths = sympy.Add(*[_product(_d(L, zk), _d(zk, a)) for zk in above.pre_activations]) \
+            if above.size > 1 else _product(_d(L, above.pre_activations[0]), _d(above.pre_activations[0], a))
+        n_paths = above.size
+        reason = (f"{to_text(z)} reaches L only through {to_text(a)}, which feeds "
+                  + (f"{n_paths} units of layer {above.index}: one product per path, added"
+                     if n_paths > 1 else f"{to_text(above.pre_activations[0])}"))
+        steps = [Step(_d(L, z), _product(paths, _d(a, z)), "chain rule", reason, kind="chain")]
+        for k, zk in enumerate(above.pre_activations):
+            w = above.weights[k][unit]
+            steps.append(self._factor_step(zk, a, w, "linear",
+                                           f"only the term {to_text(w * a)} of {to_text(zk)} contains {to_text(a)}"))
+        steps.append(self._factor_step(a, z, da, "activation", act.formula_text))
+        for k, zk in enumerate(above.pre_activations):
+            steps.append(Step(_d(L, zk), cited[k].lhs, "δ from the layer above",
+                              f"derived once, for layer {above.index}", kind="cite"))
+        weighted = sympy.Add(*[_product(cited[k].lhs, above.weights[k][unit]) for k in range(above.size)]) \
+            if above.size > 1 else _product(cited[0].lhs, above.weights[0][unit])
+        value = _product(weighted, da)
+        steps.append(Step(_d(L, z), value, "multiply the factors", kind="product"))
+        factors = [Factor(_d(L, zk), cited[k].lhs, "delta") for k, zk in enumerate(above.pre_activations)]
+        factors += [Factor(_d(zk, a), above.weights[k][unit], "linear") for k, zk in enumerate(above.pre_activations)]
+        factors.append(Factor(_d(a, z), da, "activation"))
+        derivation = self._delta_derivation(delta, z, steps, value, factors)
+        derivation.cites = cited
+        return derivation
+
+    def _delta_derivation(self, delta, z, steps, value, factors) -> NetworkDerivation:
+        # one shared table: the network's equations and every δ derived so far
+        self.definitions[delta] = value
+        definitions = self.definitions
+        return NetworkDerivation(
+            lhs=delta,
+            steps=steps,
+            result=None,
+            result_factory=lambda: expand_definitions(value, self.definitions),
+            variable=z,
+            definitions=definitions,
+            factors=factors,
+            title=f"{to_text(delta)} = ∂L/∂{to_text(z)}",
+            conventions=list(self.conventions),
+            network=self.net,
+        )
+
+    def _factor_step(self, of, wrt, value, kind, reason) -> Step:
+        expression = self.definitions.get(of, of)
+        return LazyStep(
+            _d(of, wrt), value, rule=_rule_name(kind, of, self.net), reason=reason, kind=f"factor:{kind}",
+            detail=lambda: local_steps(expression, wrt),
+        )
+
+    # -- parameters ------------------------------------------------------------------------
+
+    def parameter(self, p) -> NetworkDerivation:
+        if p not in self._parameters:
+            self._parameters[p] = self._parameter(p)
+        return self._parameters[p]
+
+    def _single_path(self, layer_index: int) -> bool:
+        return all(layer.size == 1 for layer in self.net.layers[layer_index:])
+
+    def _parameter(self, p) -> NetworkDerivation:
+        net = self.net
+        layer, unit, source = net.layer_of(p)
+        L = net.loss_symbol
+        z = layer.pre_activations[unit]
+        delta = self.delta(layer.index, unit)
+        local = layer.inputs[source] if source is not None else sympy.S.One
+        what = "weight" if source is not None else "bias"
+        dz = self._factor_step(z, p, local, "linear",
+                               f"only the term {to_text(p * local)} of {to_text(z)} contains {to_text(p)}"
+                               if source is not None else f"{to_text(z)} = … + {to_text(p)}: the bias enters alone")
+        chain = self._chain(layer.index, unit, p)
+        steps: list[Step] = []
+        if chain is not None:
+            factor_steps, factors = chain
+            steps.append(Step(_d(L, p), _product(*[f.lhs for f in factors]), "chain rule",
+                              f"L depends on {to_text(p)} only through "
+                              + ", then ".join(to_text(f.lhs.variables[0]) for f in reversed(factors[:-1]))
+                              if len(factors) > 1 else "", kind="chain"))
+            steps.extend(factor_steps)
+            steps.append(Step(_d(L, p), _product(delta.lhs, local), "δ times the local factor",
+                              f"{to_text(delta.lhs)} = ∂L/∂{to_text(z)} collects every factor above {to_text(z)}",
+                              kind="delta"))
+            named = _product(*[f.value for f in factors])
+            steps.append(Step(_d(L, p), named, "multiply the factors", kind="product"))
+        else:
+            factors = [Factor(_d(L, z), delta.lhs, "delta"), Factor(_d(z, p), local, "linear")]
+            steps.append(Step(_d(L, p), _product(_d(L, z), _d(z, p)), "chain rule",
+                              f"L depends on {to_text(p)} only through {to_text(z)}", kind="chain"))
+            steps.append(Step(_d(L, z), delta.lhs, "δ, derived once",
+                              f"backpropagated from the layers above", kind="cite"))
+            steps.append(dz)
+            named = _product(delta.lhs, local)
+            steps.append(Step(_d(L, p), named, "multiply the factors", kind="product"))
+        return NetworkDerivation(
+            lhs=_d(L, p),
+            steps=steps,
+            result=None,
+            result_factory=lambda: expand_definitions(named, self.definitions),
+            variable=p,
+            definitions=self.definitions,
+            factors=factors,
+            cites=[delta],
+            title=f"∂L/∂{to_text(p)}, the {what} {naming.describe(p.name)}",
+            conventions=list(self.conventions),
+            network=net,
+        )
+
+    def _chain(self, layer_index: int, unit: int, p):
+        """For a parameter with one path to L: every factor of the chain, named."""
+        if not self._single_path(layer_index) or self.fused:
+            return None
+        net = self.net
+        L = net.loss_symbol
+        factors: list[Factor] = []
+        factor_steps: list[Step] = []
+        layers = net.layers
+        depth = len(layers)
+        # the unit on the path in each layer: the parameter's own, then unit 0
+        units = {index: (unit if index == layer_index else 0) for index in range(layer_index, depth + 1)}
+        output = layers[-1]
+        yhat, y = output.outputs[units[depth]], net.targets[units[depth]]
+        dl = net.loss_function.derivative(yhat, y)
+        factors.append(Factor(_d(L, yhat), dl, "loss"))
+        factor_steps.append(self._factor_step(L, yhat, dl, "loss", f"the derivative of the {net.loss_function.text} loss"))
+        for index in range(depth, layer_index - 1, -1):
+            layer = layers[index - 1]
+            z, a = layer.pre_activations[units[index]], layer.outputs[units[index]]
+            da = layer.activation.derivative(z)
+            factors.append(Factor(_d(a, z), da, "activation"))
+            factor_steps.append(self._factor_step(a, z, da, "activation", layer.activation.formula_text))
+            if index > layer_index:
+                a_below = layers[index - 2].outputs[units[index - 1]]
+                w = layer.weights[units[index]][units[index - 1]]
+                factors.append(Factor(_d(z, a_below), w, "linear"))
+                factor_steps.append(self._factor_step(
+                    z, a_below, w, "linear",
+                    f"only the term {to_text(w * a_below)} of {to_text(z)} contains {to_text(a_below)}"))
+        layer = layers[layer_index - 1]
+        z = layer.pre_activations[unit]
+        _, _, source = net.layer_of(p)
+        local = layer.inputs[source] if source is not None else sympy.S.One
+        factors.append(Factor(_d(z, p), local, "linear"))
+        factor_steps.append(self._factor_step(
+            z, p, local, "linear",
+            f"only the term {to_text(p * local)} of {to_text(z)} contains {to_text(p)}" if source is not None
+            else f"{to_text(z)} = … + {to_text(p)}: the bias enters alone"))
+        return factor_steps, factors
+
+    # -- layer form ----------------------------------------------------------------------------
+
+    def layer_equations(self) -> LayerEquations:
+        net = self.net
+        z, a, y = naming.sym("z"), naming.sym("a"), naming.sym("y")
+        output = net.output_layer
+        loss = net.loss_function
+        if self.fused:
+            output_delta = loss.fused_delta(a, y)
+        else:
+            output_delta = loss.derivative(a, y) * output.activation.derivative_in_terms_of_output(z, a)
+        hidden = tuple(layer.activation.derivative_in_terms_of_output(z, a) for layer in net.layers[:-1])
+        L = len(net.layers)
+        latex = [
+            rf"\delta^{{({L})}} = " + (r"\hat{y} - y" if self.fused
+                                       else r"\nabla_{\hat{y}} L \odot f'\!\left(z^{(" + str(L) + r")}\right)"),
+            r"\delta^{(l)} = \left(W^{(l+1)}\right)^{\!\top} \delta^{(l+1)} \odot f'\!\left(z^{(l)}\right)",
+            r"\frac{\partial L}{\partial b^{(l)}} = \delta^{(l)}",
+            r"\frac{\partial L}{\partial W^{(l)}} = \delta^{(l)} \left(a^{(l-1)}\right)^{\!\top}",
+            r"\text{batch of } N:\ \frac{\partial \bar L}{\partial W^{(l)}} = \tfrac{1}{N}\, \Delta^{(l)\top} A^{(l-1)}",
+        ]
+        text = [
+            f"δ⁽{L}⁾ = " + ("ŷ − y" if self.fused else "∇ŷL ⊙ f′(z⁽" + str(L) + "⁾)"),
+            "δ⁽ˡ⁾ = (W⁽ˡ⁺¹⁾)ᵀ δ⁽ˡ⁺¹⁾ ⊙ f′(z⁽ˡ⁾)",
+            "∂L/∂b⁽ˡ⁾ = δ⁽ˡ⁾",
+            "∂L/∂W⁽ˡ⁾ = δ⁽ˡ⁾ (a⁽ˡ⁻¹⁾)ᵀ",
+            "batch of N: ∂L̄/∂W⁽ˡ⁾ = (1/N) Δ⁽ˡ⁾ᵀ A⁽ˡ⁻¹⁾",
+        ]
+        return LayerEquations(z, a, y, output_delta, self.fused, hidden, tuple(latex), tuple(text))
+
+
+def _rule_name(kind: str, of, net) -> str:
+    if kind == "loss":
+        return f"{net.loss_function.text} derivative"
+    if kind == "activation":
+        for layer in net.layers:
+            if of in layer.outputs:
+                return f"{layer.activation.text} derivative"
+        return "activation derivative"
+    return "linear term"

@@ -1,0 +1,138 @@
+r"""Loss functions, each defined once.
+
+A loss is a sum over the outputs of a per-output *term* ℓ(ŷₖ, yₖ); its
+derivative ∂ℓ/∂ŷ is kept in the form it is taught.  The two classic fused
+pairs, sigmoid + binary cross-entropy and softmax + cross-entropy, have
+δ = ∂L/∂z = ŷ − y, which stays finite for any z; ``fused_delta`` gives it
+and ``from_logits`` gives the loss as a function of z that never overflows,
+for the compiled numpy code.
+
+Conventions
+-----------
+* mse is Σₖ(ŷₖ − yₖ)² per example, as the guide writes it (no ½).
+* ``log`` is the natural logarithm.
+* Softmax cross-entropy assumes each target vector is a probability
+  distribution (Σₖ yₖ = 1, e.g. one-hot); δ = ŷ − y relies on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import sympy
+
+from .activations import logsumexp, softplus
+from .errors import IncompatibleError, UnknownNameError
+
+__all__ = ["Loss", "LOSSES", "register_loss", "get_loss", "check_compatible"]
+
+
+@dataclass(frozen=True)
+class Loss:
+    """One loss function and everything the package needs to know about it."""
+
+    name: str
+    term: Callable  # (ŷ, y) -> ℓ
+    derivative: Callable  # (ŷ, y) -> ∂ℓ/∂ŷ, teaching form
+    latex: str
+    text: str
+    formula_text: str
+    formula_latex: str
+    #: output activations it may follow; None: any elementwise one
+    outputs: tuple[str, ...] | None = None
+    #: (ŷ, y) -> δ = ∂L/∂z for the fused output activation
+    fused_delta: Callable | None = None
+    #: (zs, ys) -> L from the pre-activations, stable for any z
+    from_logits: Callable | None = None
+    assumption: str = ""
+    aliases: tuple[str, ...] = field(default_factory=tuple)
+
+    def expression(self, predictions: Sequence, targets: Sequence) -> sympy.Expr:
+        """L = Σₖ ℓ(ŷₖ, yₖ) for one example."""
+        return sympy.Add(*[self.term(p, t) for p, t in zip(predictions, targets)])
+
+    def __call__(self, predictions, targets):
+        return self.expression(predictions, targets)
+
+
+LOSSES: dict[str, Loss] = {}
+_ALIASES: dict[str, str] = {}
+
+
+def register_loss(loss: Loss) -> Loss:
+    LOSSES[loss.name] = loss
+    for alias in loss.aliases:
+        _ALIASES[alias] = loss.name
+    return loss
+
+
+def get_loss(name) -> Loss:
+    """The loss called *name* (a ``Loss`` passes through)."""
+    if isinstance(name, Loss):
+        return name
+    key = str(name).strip().lower().replace("-", "_")
+    key = _ALIASES.get(key, key)
+    if key not in LOSSES:
+        raise UnknownNameError("loss", name, LOSSES)
+    return LOSSES[key]
+
+
+def check_compatible(loss: Loss, output_activation) -> None:
+    """Raise ``IncompatibleError`` when *loss* cannot follow the output activation."""
+    name = output_activation.name
+    if loss.outputs is not None:
+        if name not in loss.outputs:
+            raise IncompatibleError(
+                f"loss {loss.name!r} needs the output activation to be "
+                f"{' or '.join(repr(o) for o in loss.outputs)}, not {name!r}"
+            )
+        return
+    if not output_activation.elementwise:
+        compatible = sorted(l.name for l in LOSSES.values() if l.outputs and name in l.outputs)
+        raise IncompatibleError(
+            f"output activation {name!r} goes only with the loss {' or '.join(map(repr, compatible))}, "
+            f"not {loss.name!r}"
+        )
+
+
+register_loss(Loss(
+    name="mse",
+    term=lambda p, t: (p - t) ** 2,
+    derivative=lambda p, t: 2 * (p - t),
+    latex=r"\operatorname{MSE}",
+    text="MSE",
+    formula_text="L = Σₖ (ŷₖ − yₖ)²,  ∂L/∂ŷₖ = 2(ŷₖ − yₖ)",
+    formula_latex=r"L = \sum_k (\hat{y}_k - y_k)^2,\quad \frac{\partial L}{\partial \hat{y}_k} = 2(\hat{y}_k - y_k)",
+    aliases=("squared_error", "l2", "mean_squared_error"),
+))
+register_loss(Loss(
+    name="bce",
+    term=lambda p, t: -(t * sympy.log(p) + (1 - t) * sympy.log(1 - p)),
+    derivative=lambda p, t: -t / p + (1 - t) / (1 - p),
+    latex=r"\operatorname{BCE}",
+    text="BCE",
+    formula_text="L = −Σₖ [yₖ ln ŷₖ + (1 − yₖ) ln(1 − ŷₖ)],  with ŷ = σ(z): δ = ŷ − y",
+    formula_latex=(r"L = -\sum_k \left[y_k \ln \hat{y}_k + (1 - y_k)\ln(1 - \hat{y}_k)\right],"
+                   r"\quad \delta_k = \hat{y}_k - y_k"),
+    outputs=("sigmoid",),
+    fused_delta=lambda p, t: p - t,
+    # −y ln σ(z) − (1 − y) ln(1 − σ(z)) = y softplus(−z) + (1 − y) softplus(z)
+    from_logits=lambda zs, ys: sympy.Add(*[t * softplus(-z) + (1 - t) * softplus(z) for z, t in zip(zs, ys)]),
+    aliases=("binary_cross_entropy", "log_loss", "binary_crossentropy"),
+))
+register_loss(Loss(
+    name="cross_entropy",
+    term=lambda p, t: -t * sympy.log(p),
+    derivative=lambda p, t: -t / p,
+    latex=r"\operatorname{CE}",
+    text="CE",
+    formula_text="L = −Σₖ yₖ ln ŷₖ,  with ŷ = softmax(z) and Σₖ yₖ = 1: δ = ŷ − y",
+    formula_latex=r"L = -\sum_k y_k \ln \hat{y}_k,\quad \delta_k = \hat{y}_k - y_k",
+    outputs=("softmax",),
+    fused_delta=lambda p, t: p - t,
+    # −Σ yₖ ln softmaxₖ(z) = Σ yₖ (logsumexp(z) − zₖ)
+    from_logits=lambda zs, ys: sympy.Add(*[t * (logsumexp(*zs) - z) for z, t in zip(zs, ys)]),
+    assumption="each target vector sums to 1 (one-hot or a probability distribution)",
+    aliases=("ce", "softmax_cross_entropy", "categorical_cross_entropy", "crossentropy"),
+))

@@ -1,0 +1,321 @@
+r"""Networks as sympy expression trees.
+
+A network is a list of layers of named symbols and the equations that tie
+them together, exactly as a textbook writes them::
+
+    z^{(l)}_i = Σ_j w^{(l)}_{ij} a^{(l−1)}_j + b^{(l)}_i      a^{(0)} = x
+    a^{(l)}_i = f(z^{(l)}_i)                                  a^{(L)} = ŷ
+    L = Σ_k ℓ(ŷ_k, y_k)
+
+``Neuron`` uses the guide's own names instead (z = W·x + b, ŷ = σ(z)).
+The equations (``net.equations``) are the *named form*; ``net.loss`` is the
+single-example loss with every intermediate expanded, a sympy expression in
+the inputs, targets and parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Sequence
+
+import sympy
+
+from . import naming
+from .activations import Activation, get_activation
+from .derivation import expand_definitions
+from .errors import ShapeError, UnknownNameError
+from .losses import Loss, check_compatible, get_loss
+
+__all__ = ["Layer", "Equation", "Network", "Neuron", "MLP"]
+
+
+@dataclass(frozen=True)
+class Layer:
+    """Layer *index* (1-based): weights[i][j] connect input j to unit i."""
+
+    index: int
+    weights: tuple[tuple[sympy.Symbol, ...], ...]
+    biases: tuple[sympy.Symbol, ...]
+    inputs: tuple[sympy.Symbol, ...]
+    pre_activations: tuple[sympy.Symbol, ...]
+    outputs: tuple[sympy.Symbol, ...]
+    activation: Activation
+
+    @property
+    def size(self) -> int:
+        return len(self.biases)
+
+    @property
+    def fan_in(self) -> int:
+        return len(self.inputs)
+
+    @property
+    def parameters(self) -> list[sympy.Symbol]:
+        return [w for row in self.weights for w in row] + list(self.biases)
+
+    def pre_activation_expression(self, unit: int) -> sympy.Expr:
+        """z_i = Σ_j w_ij a_j + b_i, in named form."""
+        row = self.weights[unit]
+        return sympy.Add(*[w * a for w, a in zip(row, self.inputs)], self.biases[unit])
+
+    def activation_expression(self, unit: int) -> sympy.Expr:
+        if self.activation.elementwise:
+            return self.activation.function(self.pre_activations[unit])
+        return self.activation.function(unit, *self.pre_activations)
+
+
+@dataclass(frozen=True)
+class Equation:
+    """``lhs = rhs``: one line of the named form."""
+
+    lhs: sympy.Symbol
+    rhs: sympy.Expr
+    kind: str  # "pre-activation", "activation" or "loss"
+    layer: int = 0
+
+    def to_latex(self) -> str:
+        from .printing import to_latex
+
+        return f"{to_latex(self.lhs)} = {to_latex(self.rhs)}"
+
+    def to_text(self) -> str:
+        from .printing import to_text
+
+        return f"{to_text(self.lhs)} = {to_text(self.rhs)}"
+
+
+class Network:
+    """Layers of named symbols, their equations and the loss.
+
+    Build one with :class:`Neuron` or :class:`MLP`.
+    """
+
+    def __init__(self, layers: Sequence[Layer], inputs, targets, loss: Loss, *, description: str):
+        self.layers = tuple(layers)
+        self.inputs = list(inputs)
+        self.targets = list(targets)
+        self.loss_function = loss
+        self.loss_symbol = naming.sym("L")
+        self.description = description
+        self.parameters = [p for layer in self.layers for p in layer.parameters]
+        self._by_name = {p.name: p for p in self.parameters}
+        equations: list[Equation] = []
+        for layer in self.layers:
+            for unit in range(layer.size):
+                equations.append(Equation(layer.pre_activations[unit], layer.pre_activation_expression(unit),
+                                          "pre-activation", layer.index))
+            for unit in range(layer.size):
+                equations.append(Equation(layer.outputs[unit], layer.activation_expression(unit),
+                                          "activation", layer.index))
+        equations.append(Equation(self.loss_symbol, loss.expression(self.predictions, self.targets), "loss"))
+        self.equations = tuple(equations)
+        self.definitions = {e.lhs: e.rhs for e in self.equations}
+        # softmax cross-entropy assumes Σ y = 1: verification expresses the
+        # last target through the others
+        self.constraints = {}
+        if loss.assumption and len(self.targets) > 1:
+            last = self.targets[-1]
+            self.constraints[last] = 1 - sympy.Add(*self.targets[:-1])
+        elif loss.assumption:
+            self.constraints[self.targets[0]] = sympy.S.One
+
+    # -- shape -------------------------------------------------------------------
+
+    @property
+    def layer_sizes(self) -> list[int]:
+        return [len(self.inputs)] + [layer.size for layer in self.layers]
+
+    @property
+    def output_layer(self) -> Layer:
+        return self.layers[-1]
+
+    @property
+    def predictions(self) -> list[sympy.Symbol]:
+        return list(self.layers[-1].outputs)
+
+    @property
+    def n_parameters(self) -> int:
+        return len(self.parameters)
+
+    def parameter(self, name) -> sympy.Symbol:
+        """The parameter called *name* (a Symbol of this network passes through)."""
+        if isinstance(name, sympy.Symbol):
+            if name in self._by_name.values():
+                return name
+            name = name.name
+        key = str(name).strip()
+        if key in self._by_name:
+            return self._by_name[key]
+        raise UnknownNameError("parameter", name, self._by_name)
+
+    def parameter_index(self, name) -> int:
+        return self.parameters.index(self.parameter(name))
+
+    def layer_of(self, parameter) -> tuple[Layer, int, int | None]:
+        """(layer, unit, input index or None for a bias) of a parameter."""
+        parameter = self.parameter(parameter)
+        for layer in self.layers:
+            for i, row in enumerate(layer.weights):
+                if parameter in row:
+                    return layer, i, row.index(parameter)
+            if parameter in layer.biases:
+                return layer, layer.biases.index(parameter), None
+        raise UnknownNameError("parameter", parameter, self._by_name)  # pragma: no cover
+
+    # -- the loss ---------------------------------------------------------------------
+
+    @cached_property
+    def loss(self) -> sympy.Expr:
+        """The single-example loss in inputs, targets and parameters."""
+        return expand_definitions(self.loss_symbol, self.definitions)
+
+    @property
+    def named_form(self) -> tuple[Equation, ...]:
+        return self.equations
+
+    # -- derivations ------------------------------------------------------------------
+
+    @cached_property
+    def _backprop(self):
+        from .derive import Backprop
+
+        return Backprop(self)
+
+    def derive(self, parameter):
+        """The derivation of ∂L/∂p for one parameter (a Symbol or its plain name)."""
+        return self._backprop.parameter(self.parameter(parameter))
+
+    def delta(self, layer: int, unit: int):
+        """The derivation of δ^{(layer)}_{unit} = ∂L/∂z (1-based indices)."""
+        return self._backprop.delta(layer, unit - 1)
+
+    def gradients(self) -> dict:
+        """Every parameter's derivation, in ``parameters`` order."""
+        return {p: self._backprop.parameter(p) for p in self.parameters}
+
+    def layer_equations(self):
+        """The backpropagation equations in layer (matrix) form."""
+        return self._backprop.layer_equations()
+
+    def compile(self, form: str = "layer", backend: str = "numpy"):
+        """Numpy (or JAX) functions for the batch loss and its gradient."""
+        from .compile import compile_network
+
+        return compile_network(self, form=form, backend=backend)
+
+    # -- numbers ------------------------------------------------------------------------
+
+    def values_at(self, point) -> dict:
+        """Forward-pass values of every named quantity at *point* (names or symbols → numbers)."""
+        known = {s.name: s for s in self.inputs + self.targets + self.parameters}
+        values = {}
+        for key, value in dict(point).items():
+            symbol = known.get(key) if isinstance(key, str) else key
+            if symbol is None or symbol not in known.values():
+                raise UnknownNameError("input, target or parameter", key, known)
+            values[symbol] = sympy.nsimplify(value) if isinstance(value, (int, float, str)) else sympy.sympify(value)
+        for equation in self.equations:
+            values[equation.lhs] = equation.rhs.xreplace(values).evalf(30)
+        return values
+
+    def __repr__(self) -> str:
+        return f"<{self.description}: {self.n_parameters} parameters>"
+
+
+def _check_sizes(layer_sizes) -> list[int]:
+    try:
+        sizes = [int(s) for s in layer_sizes]
+    except (TypeError, ValueError):
+        raise ShapeError(f"layer sizes must be positive integers, got {layer_sizes!r}") from None
+    if any(float(s) != int(float(s)) for s in layer_sizes if isinstance(s, (int, float))):
+        raise ShapeError(f"layer sizes must be whole numbers, got {list(layer_sizes)!r}")
+    if len(sizes) < 2:
+        raise ShapeError(f"an MLP needs at least an input and an output size, got {sizes!r}")
+    bad = [s for s in sizes if s < 1]
+    if bad:
+        raise ShapeError(f"layer sizes must be positive integers, got {sizes!r}")
+    return sizes
+
+
+class MLP(Network):
+    """A multilayer perceptron: ``MLP([2, 2, 1])`` has 2 inputs, 2 hidden units, 1 output.
+
+    Hidden layers use ``activation``; the output layer ``output_activation``.
+    Defaults follow the guide: sigmoid everywhere, mse loss.
+    """
+
+    def __init__(self, layer_sizes, activation="sigmoid", output_activation="sigmoid", loss="mse"):
+        if isinstance(layer_sizes, str):
+            from .errors import ShapeError as _ShapeError
+
+            try:
+                layer_sizes = [int(s) for s in layer_sizes.replace(",", "-").split("-")]
+            except ValueError:
+                raise _ShapeError(f"cannot read layer sizes from {layer_sizes!r}; write them like 2-2-1") from None
+        sizes = _check_sizes(layer_sizes)
+        hidden = get_activation(activation)
+        output = get_activation(output_activation)
+        loss_function = get_loss(loss)
+        if not hidden.elementwise:
+            raise ShapeError(f"{hidden.name!r} can only be the output activation")
+        check_compatible(loss_function, output)
+        inputs = [naming.input_symbol(j) for j in range(1, sizes[0] + 1)]
+        targets = [naming.target_symbol(k) for k in range(1, sizes[-1] + 1)]
+        layers = []
+        previous = tuple(inputs)
+        depth = len(sizes) - 1
+        for l in range(1, depth + 1):
+            n = sizes[l]
+            last = l == depth
+            outputs = tuple(naming.prediction_symbol(i) if last else naming.activation(l, i) for i in range(1, n + 1))
+            layers.append(Layer(
+                index=l,
+                weights=tuple(tuple(naming.weight(l, i, j) for j in range(1, len(previous) + 1))
+                              for i in range(1, n + 1)),
+                biases=tuple(naming.bias(l, i) for i in range(1, n + 1)),
+                inputs=previous,
+                pre_activations=tuple(naming.pre_activation(l, i) for i in range(1, n + 1)),
+                outputs=outputs,
+                activation=output if last else hidden,
+            ))
+            previous = outputs
+        self.activation = hidden
+        self.output_activation = output
+        description = f"MLP {'-'.join(map(str, sizes))} ({hidden.name}/{output.name}, {loss_function.name})"
+        super().__init__(layers, inputs, targets, loss_function, description=description)
+
+
+class Neuron(Network):
+    """The guide's neuron: z = W·x + b (or W₁x₁ + … + Wₙxₙ + b), ŷ = f(z), L = ℓ(ŷ, y)."""
+
+    def __init__(self, n_inputs: int = 1, activation="sigmoid", loss="mse"):
+        try:
+            n = int(n_inputs)
+        except (TypeError, ValueError):
+            raise ShapeError(f"a neuron needs a positive whole number of inputs, got {n_inputs!r}") from None
+        if n < 1 or n != n_inputs:
+            raise ShapeError(f"a neuron needs a positive whole number of inputs, got {n_inputs!r}")
+        act = get_activation(activation)
+        if not act.elementwise:
+            raise ShapeError(f"a single neuron cannot use {act.name!r}; use an MLP with several outputs")
+        loss_function = get_loss(loss)
+        check_compatible(loss_function, act)
+        if n == 1:
+            inputs, weights = [naming.sym("x")], (naming.sym("W"),)
+        else:
+            inputs = [naming.sym(f"x_{j}") for j in range(1, n + 1)]
+            weights = tuple(naming.sym(f"W_{j}") for j in range(1, n + 1))
+        layer = Layer(
+            index=1,
+            weights=(weights,),
+            biases=(naming.sym("b"),),
+            inputs=tuple(inputs),
+            pre_activations=(naming.sym("z"),),
+            outputs=(naming.sym("yhat"),),
+            activation=act,
+        )
+        self.activation = act
+        self.output_activation = act
+        super().__init__([layer], inputs, [naming.sym("y")], loss_function,
+                         description=f"Neuron with {n} input{'s' if n > 1 else ''} ({act.name}, {loss_function.name})")
