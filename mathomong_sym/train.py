@@ -1,0 +1,629 @@
+r"""Training a network with the gradients derived for it.
+
+The gradient :func:`train` follows is the network's own derivation, compiled
+to numpy (``net.compile()``): the same sympy objects an explanation prints
+and a worksheet's answer key holds.  Before the first step the compiled
+gradient is checked against central differences
+(:func:`mathomong_sym.gradcheck.gradient_check`), so a run reports whether
+the derivative it descends is right.
+
+Part 4 of the guide, θ ← θ − η ∇L(θ), is :class:`GradientDescent`;
+:class:`Momentum` and :class:`Adam` are the two refinements every course
+meets next.  Each optimizer is a small immutable object; the state it keeps
+between steps (velocity, moment estimates) lives in arrays the training loop
+owns, so one optimizer can drive several runs.
+
+Divergence: a loss that becomes infinite or NaN, or grows past a million
+times its start, stops the run.  The error names the step and the learning
+rate, and keeps the last parameters whose loss was finite.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .errors import IncompatibleError, ShapeError, TrainingError, UnknownNameError
+
+__all__ = [
+    "Optimizer",
+    "GradientDescent",
+    "Momentum",
+    "Adam",
+    "OPTIMIZERS",
+    "get_optimizer",
+    "initial_parameters",
+    "TrainingResult",
+    "train",
+    "accuracy",
+]
+
+#: a loss this many times its start (and above 1) counts as divergence
+DIVERGENCE_FACTOR = 1e6
+
+
+# ---------------------------------------------------------------------------
+# optimizers
+# ---------------------------------------------------------------------------
+
+class Optimizer:
+    """How one step moves θ, given the gradient g.
+
+    ``state(n)`` makes the arrays the optimizer carries between steps;
+    ``update(theta, grad, out, state, t)`` writes the next θ into *out*
+    (t = 1, 2, … counts the steps).  Writing into a second array, rather
+    than over θ, lets the training loop keep the previous θ for free.
+    """
+
+    name = "optimizer"
+    lr: float
+
+    def state(self, n: int) -> tuple[np.ndarray, ...]:
+        return ()
+
+    def update(self, theta, grad, out, state, t) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        return f"{self.name} (lr = {self.lr:g})"
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, **{k: v for k, v in vars(self).items()}}
+
+    def _check(self):
+        for key, value in vars(self).items():
+            if not (isinstance(value, (int, float)) and math.isfinite(value)):
+                raise IncompatibleError(f"{self.name}: {key} must be a finite number, got {value!r}")
+        if self.lr <= 0:
+            raise IncompatibleError(f"{self.name}: the learning rate must be > 0, got {self.lr!r}")
+
+
+@dataclass(frozen=True)
+class GradientDescent(Optimizer):
+    """θ ← θ − η g (Part 4 of the guide)."""
+
+    lr: float = 0.1
+    name = "gd"
+
+    def __post_init__(self):
+        self._check()
+
+    def update(self, theta, grad, out, state, t):
+        np.multiply(grad, -self.lr, out=out)
+        out += theta
+
+
+@dataclass(frozen=True)
+class Momentum(Optimizer):
+    """v ← β v + g;  θ ← θ − η v  (heavy ball: past slopes keep it rolling)."""
+
+    lr: float = 0.1
+    beta: float = 0.9
+    name = "momentum"
+
+    def __post_init__(self):
+        self._check()
+        if not 0 <= self.beta < 1:
+            raise IncompatibleError(f"momentum: beta must be in [0, 1), got {self.beta!r}")
+
+    def state(self, n):
+        return (np.zeros(n),)
+
+    def update(self, theta, grad, out, state, t):
+        (velocity,) = state
+        velocity *= self.beta
+        velocity += grad
+        np.multiply(velocity, -self.lr, out=out)
+        out += theta
+
+
+@dataclass(frozen=True)
+class Adam(Optimizer):
+    """Adam: steps scaled per parameter by running moments of g and g².
+
+    m ← β₁m + (1 − β₁)g,  v ← β₂v + (1 − β₂)g²,
+    θ ← θ − η m̂ / (√v̂ + ε) with the bias corrections m̂ = m/(1 − β₁ᵗ),
+    v̂ = v/(1 − β₂ᵗ).
+    """
+
+    lr: float = 0.01
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+    name = "adam"
+
+    def __post_init__(self):
+        self._check()
+        for key in ("beta1", "beta2"):
+            if not 0 <= getattr(self, key) < 1:
+                raise IncompatibleError(f"adam: {key} must be in [0, 1), got {getattr(self, key)!r}")
+        if self.eps <= 0:
+            raise IncompatibleError(f"adam: eps must be > 0, got {self.eps!r}")
+
+    def state(self, n):
+        return np.zeros(n), np.zeros(n), np.empty(n)
+
+    def update(self, theta, grad, out, state, t):
+        m, v, scratch = state
+        m *= self.beta1
+        m += (1.0 - self.beta1) * grad
+        v *= self.beta2
+        np.multiply(grad, grad, out=scratch)
+        scratch *= 1.0 - self.beta2
+        v += scratch
+        # the bias corrections folded into one step size and one ε
+        correction2 = math.sqrt(1.0 - self.beta2 ** t)
+        step = self.lr * correction2 / (1.0 - self.beta1 ** t)
+        np.sqrt(v, out=scratch)
+        scratch += self.eps * correction2
+        np.divide(m, scratch, out=out)
+        out *= -step
+        out += theta
+
+
+#: optimizer name -> class; every class takes the learning rate as ``lr``
+OPTIMIZERS: dict[str, type[Optimizer]] = {
+    "gd": GradientDescent,
+    "momentum": Momentum,
+    "adam": Adam,
+}
+_OPTIMIZER_ALIASES = {"sgd": "gd", "gradient_descent": "gd", "heavy_ball": "momentum"}
+
+
+def get_optimizer(optimizer="gd", lr: float | None = None, **options) -> Optimizer:
+    """An optimizer from its name (``gd``, ``momentum``, ``adam``) or as given."""
+    if isinstance(optimizer, Optimizer):
+        if lr is not None and lr != optimizer.lr:
+            raise IncompatibleError(
+                f"lr={lr!r} given beside an optimizer object with lr={optimizer.lr!r}; give one")
+        return optimizer
+    key = str(optimizer).strip().lower().replace("-", "_")
+    key = _OPTIMIZER_ALIASES.get(key, key)
+    cls = OPTIMIZERS.get(key)
+    if cls is None:
+        raise UnknownNameError("optimizer", optimizer, OPTIMIZERS)
+    if lr is not None:
+        options["lr"] = lr
+    try:
+        return cls(**options)
+    except TypeError:
+        known = [name for name in cls.__dataclass_fields__]
+        unknown = sorted(set(options) - set(known))
+        raise UnknownNameError(f"{key} option", unknown[0] if unknown else options, known) from None
+
+
+# ---------------------------------------------------------------------------
+# initial parameters
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _InitRule:
+    """How to draw one layer's starting weights, by the activation it feeds."""
+
+    name: str
+    scale: Callable[[int, int], float]  # (fan_in, fan_out) -> weight std
+    bias: float = 0.0
+
+
+# Glorot/Xavier keeps the variance of tanh/sigmoid layers steady; He doubles
+# it for ReLU-like units, which zero half their inputs.  ReLU biases start a
+# little above 0 so no unit sits on its kink (or dead) at a zero input.
+_GLOROT = _InitRule("glorot", lambda fan_in, fan_out: math.sqrt(2.0 / (fan_in + fan_out)))
+_HE = _InitRule("he", lambda fan_in, fan_out: math.sqrt(2.0 / fan_in), bias=0.01)
+_INIT_BY_ACTIVATION = {"relu": _HE, "leaky_relu": _HE}
+_INIT_RULES = {"glorot": _GLOROT, "xavier": _GLOROT, "he": _HE}
+
+
+def _activation_name(activation) -> str:
+    return str(getattr(activation, "name", activation) or "").lower()
+
+
+def _layer_activations(net) -> list[str]:
+    sizes = list(net.layer_sizes)
+    n_layers = len(sizes) - 1
+    layers = getattr(net, "layers", None)
+    if layers is not None and len(layers) == n_layers:
+        return [_activation_name(layer.activation) for layer in layers]
+    hidden = _activation_name(getattr(net, "activation", "sigmoid"))
+    output = _activation_name(getattr(net, "output_activation", hidden))
+    return [hidden] * (n_layers - 1) + [output]
+
+
+def initial_parameters(net, seed: int = 0, scheme: str = "auto") -> np.ndarray:
+    """A starting θ for *net*, drawn from *seed*, in ``net.parameters`` order.
+
+    Weights are Gaussian with the Glorot scale √(2/(fan_in + fan_out)) for
+    smooth activations and the He scale √(2/fan_in) for ReLU-like ones
+    (``scheme="auto"``; ``"glorot"`` or ``"he"`` forces one).  Biases start at
+    0 (0.01 under He).  Layer by layer, W row-major then b, as the parameter
+    vector is laid out.
+    """
+    sizes = [int(n) for n in net.layer_sizes]
+    activations = _layer_activations(net)
+    if scheme != "auto" and scheme not in _INIT_RULES:
+        raise UnknownNameError("initialisation", scheme, ["auto", *_INIT_RULES])
+    rng = np.random.default_rng(seed)
+    pieces = []
+    for layer in range(1, len(sizes)):
+        fan_in, fan_out = sizes[layer - 1], sizes[layer]
+        if scheme == "auto":
+            rule = _INIT_BY_ACTIVATION.get(activations[layer - 1], _GLOROT)
+        else:
+            rule = _INIT_RULES[scheme]
+        pieces.append(rng.standard_normal(fan_out * fan_in) * rule.scale(fan_in, fan_out))
+        pieces.append(np.full(fan_out, rule.bias))
+    theta = np.concatenate(pieces)
+    expected = len(net.parameters)
+    if theta.size != expected:  # a network whose layout is not layer by layer
+        raise ShapeError(f"layer sizes {sizes} give {theta.size} parameters, "
+                         f"but the network has {expected}")
+    return theta
+
+
+# ---------------------------------------------------------------------------
+# the result
+# ---------------------------------------------------------------------------
+
+@dataclass
+class TrainingResult:
+    """What a run produced.
+
+    ``losses[t]`` is the loss (on the batch used) at the parameters before
+    step t + 1, so ``losses[0]`` is the starting loss; ``final_loss`` is the
+    loss on all the data at the final ``theta``.  ``path`` holds θ after
+    every step (row 0 = the start) when the run was asked to record it.
+    """
+
+    theta: np.ndarray
+    parameter_names: tuple[str, ...]
+    losses: np.ndarray
+    initial_loss: float
+    final_loss: float
+    steps: int
+    optimizer: Optimizer
+    seed: int
+    batch_size: int | None
+    theta0: np.ndarray
+    epoch_losses: np.ndarray | None = None
+    gradient_check: object | None = None
+    diverged: bool = False
+    stopped: str = ""  # why the run ended before its last step, if it did
+    path: np.ndarray | None = None
+    seconds: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def lr(self) -> float:
+        return self.optimizer.lr
+
+    @property
+    def loss_curve(self) -> np.ndarray:
+        """The loss after 0, 1, … steps (full-batch runs: ``losses`` + final)."""
+        return np.append(self.losses, self.final_loss)
+
+    def first_step_below(self, value: float) -> int | None:
+        """The first number of steps after which the loss was below *value*."""
+        below = np.flatnonzero(self.loss_curve < value)
+        return int(below[0]) if below.size else None
+
+    def parameter_values(self) -> dict[str, float]:
+        return {name: float(v) for name, v in zip(self.parameter_names, self.theta)}
+
+    def gradient_check_summary(self) -> dict | None:
+        report = self.gradient_check
+        if report is None:
+            return None
+        summary = {}
+        for key in ("passed", "relative_error", "max_abs_error", "tolerance", "method", "h"):
+            value = getattr(report, key, None)
+            if value is not None:
+                summary[key] = bool(value) if key == "passed" else _jsonable(value)
+        return summary
+
+    def as_dict(self, *, losses: bool = True) -> dict:
+        data = {
+            "parameters": self.parameter_values(),
+            "initial_loss": self.initial_loss,
+            "final_loss": self.final_loss,
+            "steps": self.steps,
+            "optimizer": self.optimizer.as_dict(),
+            "seed": self.seed,
+            "batch_size": self.batch_size,
+            "diverged": self.diverged,
+            "stopped": self.stopped,
+            "seconds": round(self.seconds, 6),
+            "gradient_check": self.gradient_check_summary(),
+        }
+        if losses:
+            data["losses"] = [_jsonable(v) for v in self.loss_curve]
+            if self.epoch_losses is not None:
+                data["epoch_losses"] = [_jsonable(v) for v in self.epoch_losses]
+        data.update(self.extra)
+        return data
+
+
+def _jsonable(value):
+    if isinstance(value, (np.floating, float)):
+        value = float(value)
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.ndarray):
+        return [_jsonable(v) for v in value.tolist()]
+    return value
+
+
+def accuracy(predictions: np.ndarray, Y: np.ndarray) -> float:
+    """Fraction classified right: ŷ ≥ 0.5 for one output, argmax for several."""
+    predictions = np.asarray(predictions)
+    Y = np.asarray(Y)
+    if Y.shape[1] == 1:
+        return float(np.mean((predictions[:, 0] >= 0.5) == (Y[:, 0] >= 0.5)))
+    return float(np.mean(np.argmax(predictions, axis=1) == np.argmax(Y, axis=1)))
+
+
+# ---------------------------------------------------------------------------
+# the loop
+# ---------------------------------------------------------------------------
+
+def _compiled(net, backend):
+    """(network, compiled) from a network or an already compiled one."""
+    if hasattr(net, "loss_and_gradient"):
+        network = getattr(net, "network", None)
+        if backend is not None:
+            raise IncompatibleError("backend= applies to a network, not to an already compiled one")
+        return network, net
+    if not hasattr(net, "compile"):
+        raise TypeError(f"train() needs a Neuron, an MLP or a compiled network, not {type(net).__name__}")
+    compiled = net.compile() if backend is None else net.compile(backend=backend)
+    return net, compiled
+
+
+def _as_data(X, Y, n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    Y = np.ascontiguousarray(Y, dtype=np.float64)
+    if Y.ndim == 1 and n_out == 1:
+        Y = Y.reshape(-1, 1)
+    if X.ndim == 1 and n_in == 1:
+        X = X.reshape(-1, 1)
+    if X.ndim != 2 or X.shape[1] != n_in:
+        raise ShapeError(f"X must have shape (batch, {n_in}) for this network, got {X.shape}")
+    if Y.ndim != 2 or Y.shape[1] != n_out:
+        raise ShapeError(f"Y must have shape (batch, {n_out}) for this network, got {Y.shape}")
+    if X.shape[0] != Y.shape[0]:
+        raise ShapeError(f"X has {X.shape[0]} examples but Y has {Y.shape[0]}")
+    if X.shape[0] == 0:
+        raise ShapeError("no examples to train on")
+    if not (np.isfinite(X).all() and np.isfinite(Y).all()):
+        raise ShapeError("X and Y must be finite (no NaN or inf)")
+    return X, Y
+
+
+def _progress_bar(progress, total: int, desc: str):
+    if progress is None:
+        progress = sys.stderr.isatty()
+    if not progress:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="step", leave=False, file=sys.stderr,
+                mininterval=0.2)
+
+
+def _positive_int(value, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise IncompatibleError(f"{what} must be a whole number >= 1, got {value!r}")
+    return int(value)
+
+
+def train(
+    net,
+    X,
+    Y,
+    *,
+    lr: float | None = None,
+    steps: int | None = None,
+    epochs: int | None = None,
+    optimizer="gd",
+    batch_size: int | None = None,
+    seed: int = 0,
+    theta0=None,
+    init: str = "auto",
+    callback: Callable | None = None,
+    progress: bool | None = None,
+    target_loss: float | None = None,
+    check_gradient: bool = True,
+    record_path: bool = False,
+    on_divergence: str = "raise",
+    backend: str | None = None,
+) -> TrainingResult:
+    """Train *net* on (X, Y) with its compiled, derived gradient.
+
+    *net* is a ``Neuron``/``MLP`` (compiled here, with *backend* if given) or
+    a compiled network.  Give *steps* (parameter updates) or *epochs*
+    (passes over the data; with no *batch_size* each epoch is one full-batch
+    step); neither means 1000 steps.  *optimizer* is ``"gd"``,
+    ``"momentum"``, ``"adam"`` or an :class:`Optimizer`; *lr* defaults to the
+    optimizer's own default.  *seed* draws the starting θ (unless *theta0*
+    is given) and shuffles the mini-batches.
+
+    *callback(step, theta, loss)* runs after every step (theta is the new θ,
+    loss the one before the step); a true return value stops the run.
+    *target_loss* stops the run once the loss is below it.  *progress*
+    shows a tqdm bar (None: only when stderr is a terminal).
+
+    A loss that turns infinite/NaN or exceeds 10⁶ × max(1, start) raises
+    ``TrainingError`` naming the step and learning rate, with the result so
+    far (θ = the last finite one) in ``error.result``; with
+    ``on_divergence="stop"`` that result is returned instead.
+    """
+    network, compiled = _compiled(net, backend)
+    sizes_source = network if network is not None else compiled
+    sizes = [int(n) for n in sizes_source.layer_sizes]
+    names = tuple(str(p) for p in sizes_source.parameters)
+    n_params = len(names)
+    X, Y = _as_data(X, Y, sizes[0], sizes[-1])
+    n_examples = X.shape[0]
+    opt = get_optimizer(optimizer, lr)
+    if on_divergence not in ("raise", "stop"):
+        raise IncompatibleError(f"on_divergence must be 'raise' or 'stop', got {on_divergence!r}")
+
+    if batch_size is not None:
+        batch_size = _positive_int(batch_size, "batch_size")
+        if batch_size >= n_examples:
+            batch_size = None  # one batch is the full batch
+    batches_per_epoch = 1 if batch_size is None else -(-n_examples // batch_size)
+    if steps is not None and epochs is not None:
+        raise IncompatibleError("give steps or epochs, not both")
+    if epochs is not None:
+        epochs = _positive_int(epochs, "epochs")
+        steps = epochs * batches_per_epoch
+    else:
+        steps = _positive_int(1000 if steps is None else steps, "steps")
+        epochs = -(-steps // batches_per_epoch)
+
+    if theta0 is None:
+        if network is None:
+            raise IncompatibleError("a compiled network without its network needs theta0")
+        theta0 = initial_parameters(network, seed, init)
+    theta0 = np.array(theta0, dtype=np.float64)
+    if theta0.shape != (n_params,):
+        raise ShapeError(f"theta0 must have shape ({n_params},), got {theta0.shape}")
+
+    report = None
+    if check_gradient and network is not None:
+        from .gradcheck import gradient_check
+
+        # a few examples are enough to catch a wrong derivative, and keep it cheap
+        report = gradient_check(network, theta0, X[:8], Y[:8], compiled=compiled)
+
+    started = time.perf_counter()
+    # the checked entry point validates the data once (shapes, one-hot
+    # targets); the loop then calls the unchecked functions
+    initial_loss = float(compiled.loss(theta0, X, Y))
+    full_loss = getattr(compiled, "raw_loss", compiled.loss)
+    if not math.isfinite(initial_loss):
+        raise TrainingError("the loss at the starting parameters is not finite; "
+                            "check the data scale and theta0")
+    limit = DIVERGENCE_FACTOR * max(1.0, initial_loss)
+    floor = -math.inf if target_loss is None else float(target_loss)
+
+    losses = np.empty(steps)
+    path = np.empty((steps + 1, n_params)) if record_path else None
+    if path is not None:
+        path[0] = theta0
+    state = opt.state(n_params)
+    update = opt.update
+    loss_and_gradient = getattr(compiled, "raw_loss_and_gradient", compiled.loss_and_gradient)
+
+    def run(t, end, Xb, Yb, theta, spare):
+        # the hot loop: nothing but the step itself; bookkeeping happens
+        # between calls.  Returns (steps done, why it stopped, last loss, θ, previous θ).
+        loss = math.nan
+        for i in range(t, end):
+            loss, grad = loss_and_gradient(theta, Xb, Yb)
+            if not floor < loss < limit:
+                return i, "bound", loss, theta, spare
+            losses[i] = loss
+            update(theta, grad, spare, state, i + 1)
+            theta, spare = spare, theta
+            if path is not None:
+                path[i + 1] = theta
+            if callback is not None and callback(i + 1, theta, loss):
+                return i + 1, "callback", loss, theta, spare
+        return end, "", loss, theta, spare
+
+    theta = theta0.copy()
+    spare = np.empty_like(theta)
+    bar = _progress_bar(progress, steps, "training")
+    chunk = max(1, steps // 100) if bar is not None else steps
+    epoch_losses = None
+    t = 0
+    status = ""
+    loss = initial_loss
+    try:
+        if batch_size is None:
+            while t < steps and not status:
+                t, status, loss, theta, spare = run(t, min(steps, t + chunk), X, Y, theta, spare)
+                if bar is not None:
+                    bar.update(t - bar.n)
+                    bar.set_postfix(loss=f"{loss:.4g}", refresh=False)
+        else:
+            rng = np.random.default_rng(seed)
+            epoch_losses = [initial_loss]
+            while t < steps and not status:
+                order = rng.permutation(n_examples)
+                Xe, Ye = X[order], Y[order]
+                for start in range(0, n_examples, batch_size):
+                    t, status, loss, theta, spare = run(
+                        t, t + 1, Xe[start:start + batch_size], Ye[start:start + batch_size],
+                        theta, spare)
+                    if status or t >= steps:
+                        break
+                else:
+                    epoch_losses.append(float(full_loss(theta, X, Y)))
+                if bar is not None:
+                    bar.update(t - bar.n)
+                    bar.set_postfix(loss=f"{loss:.4g}", refresh=False)
+            epoch_losses = np.array(epoch_losses)
+    finally:
+        if bar is not None:
+            bar.close()
+
+    stopped = ""
+    diverged = False
+    if status == "callback":
+        stopped = f"stopped by the callback after step {t}"
+    elif status == "bound" and loss <= floor:
+        stopped = f"reached the target loss {floor:g} after {t} step(s)"
+    elif status == "bound":
+        diverged = True
+    final_loss = float(full_loss(theta, X, Y))
+    if not diverged and not (math.isfinite(final_loss) and final_loss < limit):
+        diverged, loss = True, final_loss
+    if diverged:
+        # the θ in hand is the bad one; the one before it is in `spare`
+        stopped = _divergence_message(t, loss, limit, opt,
+                                      losses[t - 1] if t else initial_loss)
+        if t:
+            theta, t = spare, t - 1
+        final_loss = float(full_loss(theta, X, Y))
+
+    result = TrainingResult(
+        theta=theta.copy(),
+        parameter_names=names,
+        losses=losses[:t].copy(),
+        initial_loss=initial_loss,
+        final_loss=final_loss,
+        steps=t,
+        optimizer=opt,
+        seed=seed,
+        batch_size=batch_size,
+        theta0=theta0,
+        epoch_losses=epoch_losses,
+        gradient_check=report,
+        diverged=diverged,
+        stopped=stopped,
+        path=None if path is None else path[:t + 1].copy(),
+        seconds=time.perf_counter() - started,
+    )
+    if diverged and on_divergence == "raise":
+        error = TrainingError(stopped)
+        error.result = result
+        raise error
+    return result
+
+
+def _divergence_message(step: int, loss: float, limit: float, opt: Optimizer, last: float) -> str:
+    if math.isfinite(loss):
+        what = f"the loss grew to {loss:.4g} (over {limit:.3g})"
+    else:
+        what = f"the loss became {loss}"
+    return (f"training diverged at step {step} with {opt.name} lr = {opt.lr:g}: {what}; "
+            f"kept the parameters of step {max(step - 1, 0)} (loss {last:.4g}); "
+            f"try a smaller learning rate, such as lr = {opt.lr / 10:g}")
