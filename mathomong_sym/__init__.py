@@ -54,6 +54,8 @@ _EXPORTS = {
     "complex_step_gradient": "gradcheck",
     "gradient_check": "gradcheck",
     "GradientCheckReport": "gradcheck",
+    # reading expressions and checking answers
+    "parse_expression": "parsing",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
