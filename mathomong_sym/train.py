@@ -290,6 +290,7 @@ class TrainingResult:
     batch_size: int | None
     theta0: np.ndarray
     epoch_losses: np.ndarray | None = None
+    steps_per_epoch: int = 1
     gradient_check: object | None = None
     diverged: bool = False
     stopped: str = ""  # why the run ended before its last step, if it did
@@ -606,6 +607,7 @@ def train(
         batch_size=batch_size,
         theta0=theta0,
         epoch_losses=epoch_losses,
+        steps_per_epoch=batches_per_epoch,
         gradient_check=report,
         diverged=diverged,
         stopped=stopped,
