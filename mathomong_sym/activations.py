@@ -452,7 +452,7 @@ register_activation(Activation(
 register_activation(Activation(
     name="sigmoid",
     function=sigmoid,
-    derivative=lambda z: sigmoid(z) * (1 - sigmoid(z)),
+    derivative=lambda z: sympy.Mul(sigmoid(z), 1 - sigmoid(z), evaluate=False),
     latex=r"\sigma",
     text="σ",
     formula_text="σ′(z) = σ(z)(1 − σ(z))",

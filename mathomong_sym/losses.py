@@ -56,6 +56,11 @@ class Loss:
         return self.expression(predictions, targets)
 
 
+def _teaching(*factors) -> sympy.Expr:
+    """A product kept as written: sympy would turn 2(ŷ − y) into 2ŷ − 2y."""
+    return sympy.Mul(*factors, evaluate=False)
+
+
 LOSSES: dict[str, Loss] = {}
 _ALIASES: dict[str, str] = {}
 
@@ -99,7 +104,7 @@ def check_compatible(loss: Loss, output_activation) -> None:
 register_loss(Loss(
     name="mse",
     term=lambda p, t: (p - t) ** 2,
-    derivative=lambda p, t: 2 * (p - t),
+    derivative=lambda p, t: _teaching(2, sympy.Add(p, -t, evaluate=False)),
     latex=r"\operatorname{MSE}",
     text="MSE",
     formula_text="L = Σₖ (ŷₖ − yₖ)²,  ∂L/∂ŷₖ = 2(ŷₖ − yₖ)",
@@ -109,14 +114,14 @@ register_loss(Loss(
 register_loss(Loss(
     name="bce",
     term=lambda p, t: -(t * sympy.log(p) + (1 - t) * sympy.log(1 - p)),
-    derivative=lambda p, t: -t / p + (1 - t) / (1 - p),
+    derivative=lambda p, t: sympy.Add(-t / p, (1 - t) / (1 - p), evaluate=False),
     latex=r"\operatorname{BCE}",
     text="BCE",
     formula_text="L = −Σₖ [yₖ ln ŷₖ + (1 − yₖ) ln(1 − ŷₖ)],  with ŷ = σ(z): δ = ŷ − y",
     formula_latex=(r"L = -\sum_k \left[y_k \ln \hat{y}_k + (1 - y_k)\ln(1 - \hat{y}_k)\right],"
                    r"\quad \delta_k = \hat{y}_k - y_k"),
     outputs=("sigmoid",),
-    fused_delta=lambda p, t: p - t,
+    fused_delta=lambda p, t: sympy.Add(p, -t, evaluate=False),
     # −y ln σ(z) − (1 − y) ln(1 − σ(z)) = y softplus(−z) + (1 − y) softplus(z)
     from_logits=lambda zs, ys: sympy.Add(*[t * softplus(-z) + (1 - t) * softplus(z) for z, t in zip(zs, ys)]),
     aliases=("binary_cross_entropy", "log_loss", "binary_crossentropy"),
@@ -130,7 +135,7 @@ register_loss(Loss(
     formula_text="L = −Σₖ yₖ ln ŷₖ,  with ŷ = softmax(z) and Σₖ yₖ = 1: δ = ŷ − y",
     formula_latex=r"L = -\sum_k y_k \ln \hat{y}_k,\quad \delta_k = \hat{y}_k - y_k",
     outputs=("softmax",),
-    fused_delta=lambda p, t: p - t,
+    fused_delta=lambda p, t: sympy.Add(p, -t, evaluate=False),
     # −Σ yₖ ln softmaxₖ(z) = Σ yₖ (logsumexp(z) − zₖ)
     from_logits=lambda zs, ys: sympy.Add(*[t * (logsumexp(*zs) - z) for z, t in zip(zs, ys)]),
     assumption="each target vector sums to 1 (one-hot or a probability distribution)",

@@ -106,9 +106,11 @@ class TextbookTextPrinter(StrPrinter):
 
 def to_latex(expr, **settings) -> str:
     """LaTeX of *expr* with textbook names (no surrounding ``$``)."""
+    settings.setdefault("order", "none")  # keep ŷ − y as built, not sorted to −y + ŷ
     return TextbookLatexPrinter(settings).doprint(sympy.sympify(expr) if not isinstance(expr, sympy.Basic) else expr)
 
 
 def to_text(expr, **settings) -> str:
     """One-line Unicode of *expr* with textbook names."""
+    settings.setdefault("order", "none")
     return TextbookTextPrinter(settings).doprint(expr)

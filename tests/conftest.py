@@ -1,0 +1,28 @@
+import os
+import shutil
+
+import pytest
+
+# hypothesis: few examples and no deadline in CI (symbolic work varies a lot in time)
+try:
+    from hypothesis import settings
+
+    settings.register_profile("ci", max_examples=20, deadline=None, derandomize=True)
+    settings.register_profile("dev", max_examples=20, deadline=None)
+    settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+except ImportError:  # pragma: no cover
+    pass
+
+
+def _pdflatex_available() -> bool:
+    return shutil.which("pdflatex") is not None
+
+
+@pytest.fixture
+def require_pdflatex():
+    """Skip without pdflatex, except under CI=true, where its absence is a failure."""
+    if not _pdflatex_available():
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail("pdflatex is required in CI (apt-get install texlive-latex-extra latexmk)")
+        pytest.skip("pdflatex is not installed")
+    return shutil.which("pdflatex")
