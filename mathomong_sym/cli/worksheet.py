@@ -1,0 +1,78 @@
+"""``mathomong worksheet``: build worksheets (sheet, key, answers, JSON key, PDFs).
+
+    mathomong worksheet worksheets/derivatives.toml --versions A,B --out build/
+    mathomong worksheet --all --out build/          # every sheet in worksheets/
+    mathomong worksheet --topics                    # what a definition may ask for
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..errors import ConfigError
+
+DEFAULT_FOLDER = "worksheets"
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "worksheet",
+        help="build worksheets: student sheets, keys, answers pages, JSON keys and PDFs",
+        description="Build worksheets from TOML definitions. Every version gets a student sheet, "
+                    "a key with full solutions, an answers-only page (.tex and .pdf) and a JSON "
+                    "answer key for `mathomong check` and `mathomong grade`.",
+    )
+    parser.add_argument("definitions", nargs="*", metavar="DEFINITION.toml", help="worksheet definition(s)")
+    parser.add_argument("--versions", metavar="A,B", help="versions to build (default: all the definition declares)")
+    parser.add_argument("--out", metavar="DIR", default="worksheet-build", help="output folder (default: %(default)s)")
+    parser.add_argument("--all", nargs="?", const=DEFAULT_FOLDER, metavar="FOLDER",
+                        help=f"build every *.toml in FOLDER (default: {DEFAULT_FOLDER}/), each into DIR/<id>/")
+    parser.add_argument("--no-pdf", action="store_true", help="write .tex and JSON only, skip pdflatex")
+    parser.add_argument("--topics", action="store_true", help="list the topics a definition may use, and exit")
+    parser.set_defaults(func=run)
+
+
+def _versions(text):
+    if text is None:
+        return None
+    labels = [label.strip() for label in text.split(",") if label.strip()]
+    if not labels:
+        raise ConfigError("--versions: give labels such as A,B")
+    return labels
+
+
+def run(args) -> int:
+    from ..worksheets import GENERATORS, build_worksheet, load_worksheet
+    from ..worksheets.build import NO_PDFLATEX_NOTE
+
+    if args.topics:
+        for generator in GENERATORS.values():
+            print(f"{generator.id:18} {generator.topic:32} {generator.title} ({generator.points} points)")
+        return 0
+    versions = _versions(args.versions)
+    out = Path(args.out)
+    jobs = []
+    if args.all is not None:
+        folder = Path(args.all)
+        paths = sorted(folder.glob("*.toml"))
+        if not paths:
+            raise ConfigError(f"{folder}: no worksheet definitions (*.toml) found")
+        if versions is not None:
+            raise ConfigError("--versions: with --all, every sheet builds the versions it declares")
+        jobs = [(load_worksheet(path), None, True) for path in paths]
+    if args.definitions:
+        jobs += [(load_worksheet(path), versions, False) for path in args.definitions]
+    if not jobs:
+        raise ConfigError("name a worksheet definition (worksheets/NAME.toml) or use --all")
+    skipped = False
+    for definition, wanted, own_folder in jobs:
+        target = out / definition.id if own_folder else out
+        result = build_worksheet(definition, wanted, target, pdf=not args.no_pdf)
+        skipped = skipped or result.pdf_skipped
+        made = "tex, pdf and json" if any(v.pdf for v in result.versions) else "tex and json"
+        ids = ", ".join(v.sheet_id for v in result.versions)
+        print(f"{definition.source}: {ids} -> {target}/ ({made})")
+    if skipped:
+        print(f"mathomong worksheet: {NO_PDFLATEX_NOTE}", file=sys.stderr)
+    return 0

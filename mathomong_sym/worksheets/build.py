@@ -1,0 +1,101 @@
+"""Building a worksheet: every version's sheet, key, answers page and JSON key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .assemble import WorksheetVersion, assemble
+from .definition import WorksheetDefinition, check_version_labels, load_worksheet
+from .latex import render_answers, render_key, render_sheet
+from .pdf import compile_many, pdflatex_path
+
+__all__ = ["BuildResult", "VersionFiles", "build_worksheet", "build_all", "NO_PDFLATEX_NOTE"]
+
+NO_PDFLATEX_NOTE = ("pdflatex not found: wrote the .tex files only "
+                    "(install texlive-latex-extra to get PDFs)")
+
+
+@dataclass
+class VersionFiles:
+    """The files written for one version."""
+
+    sheet_id: str
+    tex: list[Path] = field(default_factory=list)
+    pdf: list[Path] = field(default_factory=list)
+    key_json: Path | None = None
+
+
+@dataclass
+class BuildResult:
+    definition: WorksheetDefinition
+    versions: list[VersionFiles]
+    pdf_skipped: bool = False
+    pdflatex_runs: dict = field(default_factory=dict)
+
+    @property
+    def files(self) -> list[Path]:
+        out: list[Path] = []
+        for v in self.versions:
+            out += v.tex + v.pdf + ([v.key_json] if v.key_json else [])
+        return out
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8", newline="\n")
+    return path
+
+
+def write_version(version: WorksheetVersion, out_dir: Path) -> tuple[VersionFiles, list]:
+    """Write the .tex files and the JSON key; return them and the PDF jobs."""
+    from .key import answer_key
+
+    stem = version.sheet_id
+    files = VersionFiles(stem)
+    jobs = []
+    for suffix, render in (("", render_sheet), ("-key", render_key), ("-answers", render_answers)):
+        tex = render(version)
+        path = _write(out_dir / f"{stem}{suffix}.tex", tex)
+        files.tex.append(path)
+        jobs.append((tex, path.with_suffix(".pdf")))
+    key = answer_key(version)
+    files.key_json = _write(out_dir / f"{stem}-key.json", key.to_json())
+    return files, jobs
+
+
+def build_worksheet(definition, versions=None, out_dir=".", *, pdf: bool = True) -> BuildResult:
+    """Build *versions* (default: all the definition declares) into *out_dir*.
+
+    *definition* is a :class:`WorksheetDefinition` or a path to its TOML.
+    PDFs are made when *pdf* is true and pdflatex is installed; otherwise
+    ``pdf_skipped`` is set and only the .tex and JSON files are written.
+    """
+    if not isinstance(definition, WorksheetDefinition):
+        definition = load_worksheet(definition)
+    labels = check_version_labels(definition, versions if versions else definition.versions)
+    out_dir = Path(out_dir)
+    result = BuildResult(definition, [])
+    all_jobs = []
+    for label in labels:
+        files, jobs = write_version(assemble(definition, label), out_dir)
+        result.versions.append(files)
+        all_jobs.append((files, jobs))
+    pdflatex = pdflatex_path() if pdf else None
+    if not pdf or pdflatex is None:
+        result.pdf_skipped = pdf and pdflatex is None
+        return result
+    runs = compile_many([job for _, jobs in all_jobs for job in jobs], pdflatex=pdflatex)
+    result.pdflatex_runs = runs
+    for files, jobs in all_jobs:
+        files.pdf = [path for _, path in jobs]
+    return result
+
+
+def build_all(folder, out_dir, *, pdf: bool = True) -> list[BuildResult]:
+    """Every ``*.toml`` in *folder*, every declared version, into *out_dir*/<id>/."""
+    results = []
+    for path in sorted(Path(folder).glob("*.toml")):
+        definition = load_worksheet(path)
+        results.append(build_worksheet(definition, None, Path(out_dir) / definition.id, pdf=pdf))
+    return results

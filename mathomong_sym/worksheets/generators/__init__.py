@@ -1,0 +1,13 @@
+"""One module per topic of the guide; importing them fills GENERATORS."""
+
+from . import (  # noqa: F401  (imported for their registrations, in the guide's order)
+    derivatives,
+    losses,
+    gradient_descent,
+    partials,
+    chain_rule,
+    backprop,
+    activations,
+    one_neuron,
+    landscape,
+)

@@ -1,0 +1,75 @@
+"""Part 6 of the guide: the chain rule for composed functions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import sympy
+
+from ...activations import sigmoid
+from ...naming import sym
+from ..problem import Mistake, Problem, display_latex, math, say
+from ..randomness import Degenerate
+from ..registry import register_generator
+from .common import diff_steps, numeric_part, symbolic_part
+
+x, u = sym("x"), sym("u")
+
+
+@dataclass(frozen=True)
+class Outer:
+    """An outer function g(u), and the largest |u| at which a number stays readable."""
+
+    name: str
+    g: Callable
+    max_u: int
+    difficulties: tuple[str, ...]
+
+
+OUTERS = (
+    Outer("square", lambda v: v**2, 6, ("easy", "medium")),
+    Outer("cube", lambda v: v**3, 4, ("easy", "medium", "hard")),
+    Outer("exp", sympy.exp, 2, ("medium", "hard")),
+    Outer("sigmoid", sigmoid, 3, ("medium", "hard")),
+    Outer("log", sympy.log, 10, ("hard",)),
+)
+
+
+def _inner(rng, difficulty):
+    a = rng.integer(2, 4) * rng.sign()
+    c = rng.integer(-3, 3, nonzero=False)
+    if difficulty == "hard":
+        return rng.integer(1, 2) * x**2 + a * x + c
+    return a * x + c
+
+
+@register_generator(
+    "chain-rule", title="The chain rule", part=6,
+    skills=("dC/dA = dC/dB · dB/dA", "name the inner function", "evaluate at a point"),
+    difficulty="medium", points=4,
+)
+def chain_rule(rng, difficulty):
+    outer = rng.choice([o for o in OUTERS if difficulty in o.difficulties])
+    inner = _inner(rng, difficulty)
+    x0 = rng.integer(-2, 2, nonzero=False) if difficulty != "hard" else rng.decimal(-1, 1, places=1)
+    u0 = inner.xreplace({x: x0})
+    if abs(u0) > outer.max_u or (outer.name == "log" and u0 <= 0) or u0 == 0:
+        raise Degenerate(f"u = {u0} is outside the readable range of {outer.name}")
+    f = outer.g(inner)
+    derivation = diff_steps(f, x)
+    inner_slope = sympy.diff(inner, x)  # only to build the mistakes below, never the key
+    outer_only = derivation.result / inner_slope
+    mistakes = [
+        Mistake(outer_only, "The inner function $u = " + display_latex(inner)
+                + "$ changes too: multiply by $\\frac{du}{dx}$."),
+        Mistake(inner_slope, "That is only $\\frac{du}{dx}$: multiply by $\\frac{dg}{du}$ at $u$."),
+    ]
+    statement = say("Let {f}.", f=math("f(x) = " + display_latex(f))) + " " + say(
+        "Write it as {g} of {u} and use the chain rule.", g=math("g(u)"), u=math("u = " + display_latex(inner)))
+    parts = (
+        symbolic_part("a", say("Find {d}.", d=math("f'(x)")), derivation, mistakes=mistakes),
+        numeric_part("b", say("Evaluate {d}.", d=math(f"f'({display_latex(x0)})")), derivation, {x: x0},
+                     mistakes=mistakes),
+    )
+    return Problem("chain-rule", statement, parts, points=4, difficulty=difficulty)

@@ -1,0 +1,104 @@
+"""The JSON answer key of a worksheet version, in the checker's format.
+
+Built with :mod:`mathomong_sym.check.key` (``AnswerKey``/``AnswerEntry``),
+so ``mathomong check`` and ``mathomong grade`` read it as they read any key.
+One entry per part: its id is the question number and the part's letter
+(``"3b"``), as printed on the sheet.
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from ..check.key import AnswerEntry, AnswerKey, Mistake as KeyMistake
+from ..parsing import Conventions
+from ..printing import to_latex
+from .assemble import WorksheetVersion
+from .generators.common import at_point
+from .problem import Part
+
+__all__ = ["answer_key", "entry_id", "FACTOR_SHARE"]
+
+#: all of a chain's factors together are worth this share of the part's points
+FACTOR_SHARE = 0.5
+
+
+def entry_id(number: int, label: str) -> str:
+    return f"{number}{label}"
+
+
+def _tolerance(part: Part):
+    if not part.numeric:
+        return None
+    if part.exact_decimals:
+        return {"absolute": 1e-9, "relative": 1e-9}
+    return {"absolute": part.tolerance}
+
+
+def _conventions(part: Part) -> dict:
+    # σ is the logistic sigmoid and log is ln, as the sheet's instructions say;
+    # the part's own symbols are declared so that e, H or sigma stay plain names
+    names = [v.name if isinstance(v, sympy.Symbol) else str(v) for v in part.variables]
+    return Conventions(log_base="e", symbols=frozenset(names)).to_dict()
+
+
+def _factors(part: Part, eid: str, points: float) -> list[AnswerEntry]:
+    factors = [f for f in getattr(part.derivation, "factors", ()) if f.value != 1]
+    if len(factors) < 2:
+        return []
+    share = round(points * FACTOR_SHARE / len(factors), 4)
+    definitions = part.derivation.all_definitions()
+    entries = []
+    for k, factor in enumerate(factors, start=1):
+        if part.numeric:
+            value = at_point(factor.value, definitions, part.point)
+            entries.append(AnswerEntry.from_expr(
+                f"{eid}.{k}", value, points=share, label=factor.lhs, variables=[],
+                tolerance=_tolerance(part) or None,
+            ))
+        else:
+            used = {s: definitions[s] for s in factor.value.free_symbols if s in definitions}
+            entries.append(AnswerEntry.from_expr(
+                f"{eid}.{k}", factor.value, points=share, label=factor.lhs,
+                variables=sorted({s.name for s in factor.value.free_symbols} | {s.name for s in part.variables}),
+                definitions=part.definitions | used,
+            ))
+    return entries
+
+
+def part_entry(part: Part, eid: str, points: float) -> AnswerEntry:
+    """The key entry of one part: answer, definitions, factors and mistakes."""
+    mistakes = [KeyMistake.from_expr(m.answer, m.message, name=f"{eid}-mistake-{i}")
+                for i, m in enumerate(part.mistakes, start=1)]
+    return AnswerEntry.from_expr(
+        eid, part.answer, points=points, label=_label(part),
+        variables=[] if part.numeric else [v.name for v in part.variables],
+        definitions=None if part.numeric else part.definitions,
+        conventions=_conventions(part),
+        tolerance=_tolerance(part),
+        factors=_factors(part, eid, points),
+        mistakes=mistakes,
+    )
+
+
+def _label(part: Part) -> str:
+    if part.quantity:
+        return part.quantity
+    lhs = getattr(part.derivation, "lhs", None)
+    return to_latex(lhs) if lhs is not None else ""
+
+
+def answer_key(version: WorksheetVersion) -> AnswerKey:
+    """The checker's key for *version*: every part of every question."""
+    entries = []
+    for number, problem in enumerate(version.problems, start=1):
+        for part, points in zip(problem.parts, problem.part_points()):
+            entries.append(part_entry(part, entry_id(number, part.label), points))
+    return AnswerKey(
+        worksheet=version.definition.id,
+        version=version.label,
+        seed=version.definition.seed,
+        entries=entries,
+        title=version.definition.title,
+        conventions=Conventions().to_dict(),
+    )

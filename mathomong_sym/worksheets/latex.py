@@ -1,0 +1,123 @@
+"""LaTeX for a worksheet version: student sheet, key and answers-only page.
+
+Templates are jinja2 with LaTeX-safe delimiters (``\\VAR{…}``,
+``\\BLOCK{…}``, ``\\#{…}``), so they read as LaTeX.  Plain text goes through
+the ``tex`` filter; math comes from the project's printer and the
+derivations' own LaTeX.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+import jinja2
+
+from .assemble import WorksheetVersion
+from .problem import Part, escape_text
+
+__all__ = ["render_sheet", "render_key", "render_answers", "solution_blocks", "LEVEL"]
+
+#: level of detail of printed solutions: each factor by its rule
+LEVEL = 1
+
+_DEFAULT_INSTRUCTIONS = (
+    "Show your working. Give exact answers unless a part asks you to round; "
+    "round only the final answer."
+)
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FunctionLoader(_load_template),
+        block_start_string=r"\BLOCK{",
+        block_end_string="}",
+        variable_start_string=r"\VAR{",
+        variable_end_string="}",
+        comment_start_string=r"\#{",
+        comment_end_string="}",
+        line_statement_prefix=None,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    env.filters["tex"] = lambda text: escape_text(str(text))
+    return env
+
+
+def _load_template(name: str) -> str:
+    return resources.files(__package__).joinpath("templates").joinpath(name).read_text(encoding="utf-8")
+
+
+def _rounding(part: Part) -> str:
+    if not part.numeric:
+        return ""
+    if part.exact_decimals:
+        return "give the exact value"
+    return f"round to {part.decimals} decimal places"
+
+
+def _wrap(block: str) -> str:
+    block = block.strip()
+    if block.startswith("\\begin") or block.startswith("\\["):
+        return block
+    return "\\begin{align*}\n" + block + "\n\\end{align*}"
+
+
+def solution_blocks(part: Part, level: int = LEVEL) -> list[str]:
+    """The LaTeX a key prints for *part*: the derivation, then the numbers."""
+    blocks = [_wrap(part.derivation.to_latex(level=level))]
+    blocks.extend(part.extra)
+    return blocks
+
+
+def _space(part: Part) -> str:
+    steps = sum(1 for _ in part.derivation.walk()) if hasattr(part.derivation, "walk") else 3
+    return f"{min(7.0, 2.5 + 0.6 * steps + (1.0 if part.numeric else 0.0)):.1f}cm"
+
+
+def _context(version: WorksheetVersion, key: bool, with_solutions: bool) -> dict:
+    definition = version.definition
+    questions = []
+    for number, problem in enumerate(version.problems, start=1):
+        parts = []
+        for part, points in zip(problem.parts, problem.part_points()):
+            parts.append({
+                "label": part.label,
+                "prompt": part.prompt,
+                "points": points,
+                "rounding": _rounding(part),
+                "answer": part.answer_latex(),
+                "solution": solution_blocks(part) if with_solutions else [],
+                "space": _space(part),
+            })
+        questions.append({"number": number, "statement": problem.statement, "points": problem.points, "parts": parts})
+    instructions = escape_text(definition.instructions) if definition.instructions else escape_text(_DEFAULT_INSTRUCTIONS)
+    return {
+        "title": definition.title,
+        "subtitle": definition.subtitle,
+        "sheet_id": version.sheet_id,
+        "label": version.label,
+        "instructions": instructions,
+        "questions": questions,
+        "total_points": version.total_points,
+        "key": key,
+    }
+
+
+def render_sheet(version: WorksheetVersion) -> str:
+    """The student sheet: questions, points, a grade table and answer space."""
+    return _environment().get_template("sheet.tex.j2").render(_context(version, key=False, with_solutions=False))
+
+
+def render_key(version: WorksheetVersion) -> str:
+    """The key: the same sheet with every solution worked by the engine."""
+    return _environment().get_template("sheet.tex.j2").render(_context(version, key=True, with_solutions=True))
+
+
+def render_answers(version: WorksheetVersion) -> str:
+    """One page of final answers (rounded as the sheet asks)."""
+    return _environment().get_template("answers.tex.j2").render(_context(version, key=True, with_solutions=False))

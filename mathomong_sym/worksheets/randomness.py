@@ -1,0 +1,76 @@
+"""Per-problem random numbers that are reproducible and "nice".
+
+Each problem draws from its own ``random.Random`` seeded with a SHA-256 of
+(worksheet id, seed, version, problem index, attempt).  Python's ``hash()``
+is salted per process (PYTHONHASHSEED), and the global RNG is shared with
+whatever else runs, so neither may feed a worksheet: the same definition
+must give the same sheet, byte for byte, on every machine and run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from fractions import Fraction
+
+import sympy
+
+__all__ = ["problem_seed", "NiceRandom", "Degenerate", "decimal_latex"]
+
+
+class Degenerate(Exception):
+    """The numbers drawn make a poor problem (zero gradient, a tie …): draw again."""
+
+
+def problem_seed(worksheet_id: str, seed: int, version: str, index: int, attempt: int = 0) -> int:
+    """A 64-bit seed from the problem's identity; stable across processes."""
+    text = f"mathomong-worksheet\x1f{worksheet_id}\x1f{seed}\x1f{version}\x1f{index}\x1f{attempt}"
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big")
+
+
+class NiceRandom:
+    """Small integers and short decimals, as exact sympy Rationals.
+
+    Exact numbers keep every key exact: 0.1 is 1/10, not 0.1000000000000000055.
+    """
+
+    def __init__(self, seed: int):
+        self.seed = seed
+        self._random = random.Random(seed)
+
+    def integer(self, low: int, high: int, *, nonzero: bool = True, exclude=()) -> sympy.Integer:
+        choices = [k for k in range(low, high + 1) if not (nonzero and k == 0) and k not in exclude]
+        return sympy.Integer(self._random.choice(choices))
+
+    def decimal(self, low, high, *, places: int = 1, nonzero: bool = True, exclude=()) -> sympy.Rational:
+        """A number in [low, high] with at most *places* decimals."""
+        scale = 10 ** places
+        lo, hi = round(Fraction(str(low)) * scale), round(Fraction(str(high)) * scale)
+        excluded = {sympy.Rational(e) for e in exclude}
+        choices = [k for k in range(lo, hi + 1) if not (nonzero and k == 0)]
+        choices = [k for k in choices if sympy.Rational(k, scale) not in excluded]
+        return sympy.Rational(self._random.choice(choices), scale)
+
+    def choice(self, options):
+        options = list(options)
+        return options[self._random.randrange(len(options))]
+
+    def sample(self, options, k: int):
+        return self._random.sample(list(options), k)
+
+    def sign(self) -> int:
+        return self._random.choice((-1, 1))
+
+
+def decimal_latex(value) -> str:
+    """A terminating Rational as a decimal (``-0.25``); otherwise a fraction."""
+    value = sympy.Rational(value)
+    places = 0
+    while (value * 10**places).q != 1:
+        places += 1
+        if places > 12:  # 1/3 and friends never terminate
+            return sympy.latex(value)
+    scaled = abs(int(value * 10**places))
+    whole, frac = divmod(scaled, 10**places)
+    text = f"{whole}.{frac:0{places}d}" if places else str(whole)
+    return ("-" if value < 0 else "") + text

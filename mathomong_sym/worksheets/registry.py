@@ -1,0 +1,109 @@
+"""The generator registry: one problem generator per topic, with metadata."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..errors import UnknownNameError
+
+__all__ = ["Generator", "GENERATORS", "register_generator", "get_generator"]
+
+
+@dataclass(frozen=True)
+class Generator:
+    """A topic's generator: ``make(rng, difficulty)`` returns a :class:`Problem`.
+
+    ``part`` is the part of the guide it practises (2 = derivatives …),
+    ``skills`` what a student must be able to do, ``points`` the default
+    worth of one problem.
+    """
+
+    id: str
+    title: str
+    part: int
+    skills: tuple[str, ...]
+    difficulty: str
+    points: int
+    make: Callable = field(repr=False)
+
+    @property
+    def topic(self) -> str:
+        return GUIDE_PARTS.get(self.part, f"Part {self.part}")
+
+
+GUIDE_PARTS = {
+    2: "Part 2: Derivatives",
+    3: "Part 3: Loss functions",
+    4: "Part 4: Gradient descent",
+    5: "Part 5: Partial derivatives",
+    6: "Part 6: The chain rule",
+    7: "Part 7: Backpropagation",
+    8: "Part 8: Activation functions",
+    9: "Part 9: One neuron",
+    10: "Part 10: The learning landscape",
+}
+
+
+class _Registry(dict):
+    """Loads the generator modules the first time it is read."""
+
+    _loaded = False
+
+    def _load(self):
+        if not self._loaded:
+            type(self)._loaded = True
+            importlib.import_module(".generators", __package__)
+
+    def __contains__(self, key):
+        self._load()
+        return super().__contains__(key)
+
+    def __getitem__(self, key):
+        self._load()
+        return super().__getitem__(key)
+
+    def __iter__(self):
+        self._load()
+        return super().__iter__()
+
+    def __len__(self):
+        self._load()
+        return super().__len__()
+
+    def keys(self):
+        self._load()
+        return super().keys()
+
+    def values(self):
+        self._load()
+        return super().values()
+
+    def items(self):
+        self._load()
+        return super().items()
+
+    def get(self, key, default=None):
+        self._load()
+        return super().get(key, default)
+
+
+#: generator id -> Generator, in the order of the guide
+GENERATORS: dict[str, Generator] = _Registry()
+
+
+def register_generator(id: str, *, title: str, part: int, skills, difficulty: str = "medium", points: int = 4):
+    """Decorator: register ``make(rng, difficulty) -> Problem`` under *id*."""
+
+    def decorate(make):
+        dict.__setitem__(GENERATORS, id, Generator(id, title, part, tuple(skills), difficulty, points, make))
+        return make
+
+    return decorate
+
+
+def get_generator(id: str) -> Generator:
+    if id not in GENERATORS:
+        raise UnknownNameError("worksheet topic", id, GENERATORS)
+    return GENERATORS[id]
