@@ -55,18 +55,18 @@ _EXPORTS = {
     "gradient_check": "gradcheck",
     "GradientCheckReport": "gradcheck",
     # training, data, descent, plots
-    "train": "train",
-    "TrainingResult": "train",
-    "GradientDescent": "train",
-    "Momentum": "train",
-    "Adam": "train",
-    "get_optimizer": "train",
-    "initial_parameters": "train",
+    "train": "training",
+    "TrainingResult": "training",
+    "GradientDescent": "training",
+    "Momentum": "training",
+    "Adam": "training",
+    "get_optimizer": "training",
+    "initial_parameters": "training",
     "Dataset": "datasets",
     "load_dataset": "datasets",
     "load_csv": "datasets",
-    "descend": "descend",
-    "DescentPath": "descend",
+    "descend": "descent",
+    "DescentPath": "descent",
     "plot_loss": "plots",
     "plot_descent": "plots",
     "plot_decision_boundary": "plots",
@@ -79,6 +79,8 @@ _EXPORTS = {
     "WorksheetDefinition": "worksheets",
     # reading expressions and checking answers
     "parse_expression": "parsing",
+    "AnswerKey": "check.key",
+    "AnswerEntry": "check.key",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -242,7 +242,7 @@ def plot_decision_boundary(net, theta, X, Y, path=None, *, resolution: int = 200
         ax.scatter(X[chosen, 0], X[chosen, 1], c=style["color"], marker=style["marker"],
                    edgecolors="black", linewidths=0.6, s=60 if len(X) <= 20 else 22,
                    label=style["label"], zorder=3)
-    from .train import accuracy
+    from .training import accuracy
 
     score = accuracy(np.asarray(compiled.forward(theta, X)), Y)
     ax.set_xlabel("$x_1$")

@@ -26,7 +26,7 @@ import sympy
 from .activations import NUMPY_FUNCTIONS
 from .errors import IncompatibleError, ShapeError, UnknownNameError
 from .printing import to_latex, to_text
-from .train import Optimizer, get_optimizer
+from .training import Optimizer, get_optimizer
 
 __all__ = ["DescentPath", "descend", "lambdify_with_gradient"]
 
@@ -144,21 +144,30 @@ class DescentPath:
         return [to_text(v) for v in self.variables]
 
     def header(self) -> list[str]:
-        names = ", ".join(self._names())
-        partials = ", ".join(f"∂f/∂{n}" for n in self._names())
-        lines = [
-            f"f({names}) = {to_text(self.expression)}",
-            f"∇f = ({partials}) = ({', '.join(to_text(g) for g in self.gradient)})",
-            f"update: ({names}) ← ({names}) − η∇f with η = {self.lr:g}"
-            if self.optimizer.name == "gd" else f"update: {self.optimizer.describe()}",
-        ]
+        names = self._names()
+        if len(names) == 1:
+            (name,) = names
+            lines = [f"f({name}) = {to_text(self.expression)}",
+                     f"df/d{name} = {to_text(self.gradient[0])}"]
+            update = f"{name} ← {name} − η·df/d{name}"
+        else:
+            joined = ", ".join(names)
+            partials = ", ".join(f"∂f/∂{n}" for n in names)
+            lines = [f"f({joined}) = {to_text(self.expression)}",
+                     f"∇f = ({partials}) = ({', '.join(to_text(g) for g in self.gradient)})"]
+            update = f"({joined}) ← ({joined}) − η∇f"
+        if self.optimizer.name == "gd":
+            lines.append(f"update: {update} with η = {self.lr:g}")
+        else:
+            lines.append(f"update: {self.optimizer.describe()}, driven by the same gradient")
         return lines
 
     def to_text(self, max_rows: int = 25) -> str:
         lines = self.header()
         lines.append("")
         names = self._names()
-        head = ["step", *names, *(f"∂f/∂{n}" for n in names), "f"]
+        slopes = [f"df/d{names[0]}"] if len(names) == 1 else [f"∂f/∂{n}" for n in names]
+        head = ["step", *names, *slopes, "f"]
         rows = []
         shown = _rows_to_show(self.steps + 1, max_rows)
         previous = -1
@@ -284,7 +293,7 @@ def descend(expr, start, *, lr: float, steps: int = 100, variables=None,
                 and np.abs(point).max() < ESCAPE_RADIUS):
             diverged = True
             stopped = (f"diverged at step {k} with {opt.name} lr = {opt.lr:g}: "
-                       + ("the point left every bounded region" if math.isfinite(value)
+                       + (f"the point is more than {ESCAPE_RADIUS:.0e} from the origin" if math.isfinite(value)
                           else f"f is not defined there ({value})")
                        + f"; try a smaller learning rate, such as lr = {opt.lr / 10:g}")
             break

@@ -617,6 +617,7 @@ def train(
     if diverged and on_divergence == "raise":
         error = TrainingError(stopped)
         error.result = result
+        error.exit_code = 3  # the command line tells divergence from bad input
         raise error
     return result
 
