@@ -566,7 +566,7 @@ def train(
                         theta, spare)
                     if status or t >= steps:
                         break
-                else:
+                if not status and start + batch_size >= n_examples:  # a whole epoch done
                     epoch_losses.append(float(full_loss(theta, X, Y)))
                 if bar is not None:
                     bar.update(t - bar.n)
