@@ -14,7 +14,7 @@ when a renderer asks for it.  Derivations are built lazily, on request.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import lru_cache
 
 import sympy
 from sympy import Derivative
@@ -26,7 +26,18 @@ from .printing import to_text
 __all__ = ["Backprop", "NetworkDerivation", "LazyStep", "LayerEquations", "local_steps"]
 
 
+def _t(expr) -> str:
+    """Unicode for a reason string; symbols skip the printer (it is slow in bulk)."""
+    if isinstance(expr, sympy.Symbol):
+        return naming.unicode_name(expr.name)
+    if isinstance(expr, sympy.Mul) and all(isinstance(f, sympy.Symbol) for f in expr.args):
+        return "·".join(naming.unicode_name(f.name) for f in expr.args)
+    return to_text(expr)
+
+
+@lru_cache(maxsize=None)
 def _d(expr, variable) -> Derivative:
+    # the same local derivatives recur in every parameter's chain
     return Derivative(expr, variable)
 
 
@@ -156,7 +167,7 @@ class Backprop:
                 dl = loss.derivative(yhat, y)
                 steps.append(Step(
                     _d(L, z), _product(_d(L, yhat), _d(yhat, z)), "chain rule",
-                    f"L depends on {to_text(z)} only through {to_text(yhat)}", kind="chain",
+                    f"L depends on {_t(z)} only through {_t(yhat)}", kind="chain",
                 ))
                 steps.append(self._factor_step(L, yhat, dl, "loss", f"the derivative of the {loss.text} loss"))
                 steps.append(self._factor_step(yhat, z, act.derivative(z), "activation", act.formula_text))
@@ -165,7 +176,7 @@ class Backprop:
                 outputs = layer.outputs
                 steps.append(Step(
                     _d(L, z), sympy.Add(*[_product(_d(L, o), _d(o, z)) for o in outputs]), "chain rule",
-                    f"{to_text(z)} reaches L through every output of {act.text}", kind="chain",
+                    f"{_t(z)} reaches L through every output of {act.text}", kind="chain",
                 ))
                 for j, o in enumerate(outputs):
                     steps.append(self._factor_step(L, o, loss.derivative(o, net.targets[j]), "loss",
@@ -176,7 +187,7 @@ class Backprop:
                                       kind="factor:activation"))
             steps.append(Step(
                 _d(L, z), value, f"{act.name} + {loss.name}",
-                f"the factors cancel: δ = {to_text(value)}, finite for any z" +
+                f"the factors cancel: δ = {_t(value)}, finite for any z" +
                 (f" ({loss.assumption})" if loss.assumption else ""),
                 kind="fused", formula=loss.formula_latex,
             ))
@@ -186,7 +197,7 @@ class Backprop:
             da = act.derivative(z)
             steps.append(Step(
                 _d(L, z), _product(_d(L, yhat), _d(yhat, z)), "chain rule",
-                f"L depends on {to_text(z)} only through {to_text(yhat)} = {act.text}({to_text(z)})",
+                f"L depends on {_t(z)} only through {_t(yhat)} = {act.text}({_t(z)})",
                 kind="chain",
             ))
             steps.append(self._factor_step(L, yhat, dl, "loss", f"the derivative of the {loss.text} loss"))
@@ -210,14 +221,14 @@ class Backprop:
         paths = sympy.Add(*[_product(_d(L, zk), _d(zk, a)) for zk in above.pre_activations]) \
             if above.size > 1 else _product(_d(L, above.pre_activations[0]), _d(above.pre_activations[0], a))
         n_paths = above.size
-        reason = (f"{to_text(z)} reaches L only through {to_text(a)}, which feeds "
+        reason = (f"{_t(z)} reaches L only through {_t(a)}, which feeds "
                   + (f"{n_paths} units of layer {above.index}: one product per path, added"
-                     if n_paths > 1 else f"{to_text(above.pre_activations[0])}"))
+                     if n_paths > 1 else f"{_t(above.pre_activations[0])}"))
         steps = [Step(_d(L, z), _product(paths, _d(a, z)), "chain rule", reason, kind="chain")]
         for k, zk in enumerate(above.pre_activations):
             w = above.weights[k][unit]
             steps.append(self._factor_step(zk, a, w, "linear",
-                                           f"only the term {to_text(w * a)} of {to_text(zk)} contains {to_text(a)}"))
+                                           f"only the term {_t(w * a)} of {_t(zk)} contains {_t(a)}"))
         steps.append(self._factor_step(a, z, da, "activation", act.formula_text))
         for k, zk in enumerate(above.pre_activations):
             steps.append(Step(_d(L, zk), cited[k].lhs, "δ from the layer above",
@@ -245,7 +256,7 @@ class Backprop:
             variable=z,
             definitions=definitions,
             factors=factors,
-            title=f"{to_text(delta)} = ∂L/∂{to_text(z)}",
+            title=f"{_t(delta)} = ∂L/∂{_t(z)}",
             conventions=list(self.conventions),
             network=self.net,
         )
@@ -276,26 +287,26 @@ class Backprop:
         local = layer.inputs[source] if source is not None else sympy.S.One
         what = "weight" if source is not None else "bias"
         dz = self._factor_step(z, p, local, "linear",
-                               f"only the term {to_text(p * local)} of {to_text(z)} contains {to_text(p)}"
-                               if source is not None else f"{to_text(z)} = … + {to_text(p)}: the bias enters alone")
+                               f"only the term {_t(p * local)} of {_t(z)} contains {_t(p)}"
+                               if source is not None else f"{_t(z)} = … + {_t(p)}: the bias enters alone")
         chain = self._chain(layer.index, unit, p)
         steps: list[Step] = []
         if chain is not None:
             factor_steps, factors = chain
             steps.append(Step(_d(L, p), _product(*[f.lhs for f in factors]), "chain rule",
-                              f"L depends on {to_text(p)} only through "
-                              + ", then ".join(to_text(f.lhs.variables[0]) for f in reversed(factors[:-1]))
+                              f"L depends on {_t(p)} only through "
+                              + ", then ".join(_t(f.lhs.variables[0]) for f in reversed(factors[:-1]))
                               if len(factors) > 1 else "", kind="chain"))
             steps.extend(factor_steps)
             steps.append(Step(_d(L, p), _product(delta.lhs, local), "δ times the local factor",
-                              f"{to_text(delta.lhs)} = ∂L/∂{to_text(z)} collects every factor above {to_text(z)}",
+                              f"{_t(delta.lhs)} = ∂L/∂{_t(z)} collects every factor above {_t(z)}",
                               kind="delta"))
             named = _product(*[f.value for f in factors])
             steps.append(Step(_d(L, p), named, "multiply the factors", kind="product"))
         else:
             factors = [Factor(_d(L, z), delta.lhs, "delta"), Factor(_d(z, p), local, "linear")]
             steps.append(Step(_d(L, p), _product(_d(L, z), _d(z, p)), "chain rule",
-                              f"L depends on {to_text(p)} only through {to_text(z)}", kind="chain"))
+                              f"L depends on {_t(p)} only through {_t(z)}", kind="chain"))
             steps.append(Step(_d(L, z), delta.lhs, "δ, derived once",
                               f"backpropagated from the layers above", kind="cite"))
             steps.append(dz)
@@ -310,7 +321,7 @@ class Backprop:
             definitions=self.definitions,
             factors=factors,
             cites=[delta],
-            title=f"∂L/∂{to_text(p)}, the {what} {naming.describe(p.name)}",
+            title=f"∂L/∂{_t(p)}, the {what} {naming.describe(p.name)}",
             conventions=list(self.conventions),
             network=net,
         )
@@ -344,7 +355,7 @@ class Backprop:
                 factors.append(Factor(_d(z, a_below), w, "linear"))
                 factor_steps.append(self._factor_step(
                     z, a_below, w, "linear",
-                    f"only the term {to_text(w * a_below)} of {to_text(z)} contains {to_text(a_below)}"))
+                    f"only the term {_t(w * a_below)} of {_t(z)} contains {_t(a_below)}"))
         layer = layers[layer_index - 1]
         z = layer.pre_activations[unit]
         _, _, source = net.layer_of(p)
@@ -352,8 +363,8 @@ class Backprop:
         factors.append(Factor(_d(z, p), local, "linear"))
         factor_steps.append(self._factor_step(
             z, p, local, "linear",
-            f"only the term {to_text(p * local)} of {to_text(z)} contains {to_text(p)}" if source is not None
-            else f"{to_text(z)} = … + {to_text(p)}: the bias enters alone"))
+            f"only the term {_t(p * local)} of {_t(z)} contains {_t(p)}" if source is not None
+            else f"{_t(z)} = … + {_t(p)}: the bias enters alone"))
         return factor_steps, factors
 
     # -- layer form ----------------------------------------------------------------------------

@@ -29,22 +29,36 @@ __all__ = [
 DEFAULT_TOLERANCE = 1e-6
 
 
-def numeric_gradient(f, theta, h: float = 1e-6) -> np.ndarray:
-    """Central differences of the scalar function *f* at *theta*."""
+def numeric_gradient(f, theta, h: float | None = None, order: int = 2) -> np.ndarray:
+    """Central differences of the scalar function *f* at *theta*.
+
+    ``order=2`` is the textbook (f(θ+h) − f(θ−h)) / 2h, h = 1e-6 by default;
+    ``order=4`` the five-point stencil (−f(θ+2h) + 8f(θ+h) − 8f(θ−h) + f(θ−2h)) / 12h,
+    h = 1e-3 by default, whose error is about 1e-13 instead of 1e-9.
+    The step is scaled by max(1, |θᵢ|).
+    """
     theta = np.array(theta, dtype=np.float64)
+    if order not in (2, 4):
+        raise ValueError(f"order must be 2 or 4, got {order}")
+    h = (1e-6 if order == 2 else 1e-3) if h is None else h
     if h <= 0:
         raise ValueError(f"the step h must be positive, got {h}")
     gradient = np.empty_like(theta)
     shifted = theta.copy()
+
+    def at(i, value):
+        shifted[i] = value
+        return f(shifted)
+
     for i in range(theta.size):
         original = shifted[i]
         step = h * max(1.0, abs(original))
-        shifted[i] = original + step
-        up = f(shifted)
-        shifted[i] = original - step
-        down = f(shifted)
+        if order == 2:
+            gradient[i] = (at(i, original + step) - at(i, original - step)) / (2 * step)
+        else:
+            gradient[i] = (-at(i, original + 2 * step) + 8 * at(i, original + step)
+                           - 8 * at(i, original - step) + at(i, original - 2 * step)) / (12 * step)
         shifted[i] = original
-        gradient[i] = (up - down) / (2 * step)
     return gradient
 
 
@@ -69,6 +83,8 @@ class GradientCheckReport:
     numeric: np.ndarray
     method: str
     tolerance: float
+    #: below this distance the numeric method cannot tell the vectors apart
+    noise: float = 0.0
 
     @property
     def absolute_errors(self) -> np.ndarray:
@@ -92,9 +108,10 @@ class GradientCheckReport:
     def passed(self) -> bool:
         if not (np.all(np.isfinite(self.exact)) and np.all(np.isfinite(self.numeric))):
             return False
-        scale = max(np.linalg.norm(self.exact), np.linalg.norm(self.numeric), 1.0)
-        componentwise = np.all(self.absolute_errors <= self.tolerance * (scale + np.abs(self.numeric)))
-        return bool(self.relative_error <= self.tolerance and componentwise)
+        distance = float(np.linalg.norm(self.exact - self.numeric))
+        scale = max(np.linalg.norm(self.exact), np.linalg.norm(self.numeric))
+        # norm-wise relative error, with an absolute floor at the method's own noise
+        return bool(distance <= self.tolerance * scale + self.noise)
 
     def __bool__(self) -> bool:
         return self.passed
@@ -139,10 +156,15 @@ def gradient_check(net, theta, X, Y, *, method: str = "central", h: float | None
     compiled = compiled or net.compile()
     theta, X, Y = compiled._check(theta, X, Y)
     theta = np.asarray(theta, dtype=np.float64)
-    exact = compiled.raw_loss_and_gradient(theta, X, Y)[1]
+    loss, exact = compiled.raw_loss_and_gradient(theta, X, Y)
+    noise = 0.0
     if method == "central":
-        numeric = numeric_gradient(lambda t: compiled.raw_loss(t, X, Y), theta, h=h or 1e-6)
+        smooth = all(layer.activation.smooth for layer in net.layers)
+        # a kink inside the stencil ruins a difference: keep it narrow where there are kinks
+        h = h or (1e-3 if smooth else 1e-5)
+        numeric = numeric_gradient(lambda t: compiled.raw_loss(t, X, Y), theta, h=h, order=4)
         tolerance = DEFAULT_TOLERANCE if tolerance is None else tolerance
+        noise = 1e-15 / h * max(1.0, abs(float(loss))) * np.sqrt(theta.size)
     elif method == "complex":
         rough = [layer.activation.name for layer in net.layers if not layer.activation.smooth]
         if rough:
@@ -156,4 +178,5 @@ def gradient_check(net, theta, X, Y, *, method: str = "central", h: float | None
         from .errors import UnknownNameError
 
         raise UnknownNameError("gradient-check method", method, ("central", "complex"))
-    return GradientCheckReport(tuple(net.parameters), np.asarray(exact, dtype=np.float64), numeric, method, tolerance)
+    return GradientCheckReport(tuple(net.parameters), np.asarray(exact, dtype=np.float64), numeric, method,
+                               tolerance, noise)

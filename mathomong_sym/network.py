@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from collections.abc import Mapping
 from typing import Sequence
 
 import sympy
@@ -100,6 +101,14 @@ class Network:
         self.description = description
         self.parameters = [p for layer in self.layers for p in layer.parameters]
         self._by_name = {p.name: p for p in self.parameters}
+        self._index = {p: i for i, p in enumerate(self.parameters)}
+        self._location = {}
+        for layer in self.layers:
+            for i, row in enumerate(layer.weights):
+                for j, w in enumerate(row):
+                    self._location[w] = (layer, i, j)
+            for i, b in enumerate(layer.biases):
+                self._location[b] = (layer, i, None)
         equations: list[Equation] = []
         for layer in self.layers:
             for unit in range(layer.size):
@@ -141,7 +150,7 @@ class Network:
     def parameter(self, name) -> sympy.Symbol:
         """The parameter called *name* (a Symbol of this network passes through)."""
         if isinstance(name, sympy.Symbol):
-            if name in self._by_name.values():
+            if name in self._index:
                 return name
             name = name.name
         key = str(name).strip()
@@ -150,18 +159,11 @@ class Network:
         raise UnknownNameError("parameter", name, self._by_name)
 
     def parameter_index(self, name) -> int:
-        return self.parameters.index(self.parameter(name))
+        return self._index[self.parameter(name)]
 
     def layer_of(self, parameter) -> tuple[Layer, int, int | None]:
         """(layer, unit, input index or None for a bias) of a parameter."""
-        parameter = self.parameter(parameter)
-        for layer in self.layers:
-            for i, row in enumerate(layer.weights):
-                if parameter in row:
-                    return layer, i, row.index(parameter)
-            if parameter in layer.biases:
-                return layer, layer.biases.index(parameter), None
-        raise UnknownNameError("parameter", parameter, self._by_name)  # pragma: no cover
+        return self._location[self.parameter(parameter)]
 
     # -- the loss ---------------------------------------------------------------------
 
@@ -190,9 +192,9 @@ class Network:
         """The derivation of δ^{(layer)}_{unit} = ∂L/∂z (1-based indices)."""
         return self._backprop.delta(layer, unit - 1)
 
-    def gradients(self) -> dict:
-        """Every parameter's derivation, in ``parameters`` order."""
-        return {p: self._backprop.parameter(p) for p in self.parameters}
+    def gradients(self) -> "Gradients":
+        """Every parameter's derivation, in ``parameters`` order, each built when first read."""
+        return Gradients(self)
 
     def layer_equations(self):
         """The backpropagation equations in layer (matrix) form."""
@@ -221,6 +223,25 @@ class Network:
 
     def __repr__(self) -> str:
         return f"<{self.description}: {self.n_parameters} parameters>"
+
+
+class Gradients(Mapping):
+    """Parameter → its derivation; a derivation is built the first time it is read."""
+
+    def __init__(self, network: Network):
+        self._network = network
+
+    def __getitem__(self, parameter):
+        return self._network.derive(parameter)
+
+    def __iter__(self):
+        return iter(self._network.parameters)
+
+    def __len__(self) -> int:
+        return self._network.n_parameters
+
+    def __repr__(self) -> str:
+        return f"<gradients of {self._network.description}: {len(self)} derivations>"
 
 
 def _check_sizes(layer_sizes) -> list[int]:

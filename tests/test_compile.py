@@ -23,7 +23,7 @@ def _data(net, rng, batch):
     return X, Y
 
 
-def _pre_activations_away_from_kinks(net, theta, X, margin=1e-4):
+def _pre_activations_away_from_kinks(net, theta, X, margin=1e-3):
     """Every z of every layer at least *margin* from 0 (where ReLU has its kink)."""
     from mathomong_sym.activations import NUMPY_FUNCTIONS
 
@@ -64,7 +64,9 @@ def test_compiled_gradient_matches_central_differences(spec, seed):
     X, Y = _data(net, rng, batch=3)
     assume(_pre_activations_away_from_kinks(net, theta, X))
     report = gradient_check(net, theta, X, Y)
-    assert report.relative_error <= 1e-6, report.summary()
+    assert report.passed, report.summary()
+    if np.linalg.norm(report.exact) > 1e-4:
+        assert report.relative_error <= 1e-6, report.summary()
 
 
 _SMALL = [

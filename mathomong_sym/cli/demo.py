@@ -1,0 +1,91 @@
+"""``mathomong demo``: a tour of the engine on the guide's own examples."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+GUIDE_POINT = {"x": 2, "W": 0.5, "b": -1, "y": 1}
+LEARNING_RATE = 0.1
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "demo",
+        help="walk through the guide's one-neuron example, backprop, training and checking",
+        description="A tour: the guide's neuron derived step by step, its compiled gradient and "
+                    "gradient check, one step of gradient descent, a δ that sums two paths, "
+                    "XOR trained with the derived gradients, and a student's answer checked.",
+    )
+    parser.add_argument("--out", default="mathomong-demo", metavar="DIR",
+                        help="folder for the plots (default: ./mathomong-demo)")
+    parser.add_argument("--level", type=int, choices=(0, 1, 2), default=1,
+                        help="detail of the explanations (default: 1)")
+    parser.set_defaults(func=run)
+
+
+def _section(stream, title: str) -> None:
+    print(f"\n{'═' * 72}\n{title}\n{'═' * 72}", file=stream)
+
+
+def run(args, stream=None) -> int:
+    from .. import MLP, Neuron, gradient_check
+
+    stream = stream or sys.stdout
+    out = Path(args.out)
+
+    _section(stream, "1. The guide's neuron (Part 9): z = W·x + b, ŷ = σ(z), L = (ŷ − y)²")
+    net = Neuron()
+    for equation in net.equations:
+        print("   ", equation.to_text(), file=stream)
+    print(f"\nAt the point x = 2, W = 0.5, b = −1, y = 1:", file=stream)
+
+    _section(stream, "2. ∂L/∂W and ∂L/∂b by the chain rule")
+    for name in ("W", "b"):
+        derivation = net.derive(name)
+        print(derivation.at(GUIDE_POINT).to_text(level=args.level), file=stream)
+        report = derivation.verify()
+        print(f"    every step checked: {report}\n", file=stream)
+
+    _section(stream, "3. Compiled to numpy, and checked against numeric gradients")
+    compiled = net.compile()
+    theta = np.array([GUIDE_POINT["W"], GUIDE_POINT["b"]], dtype=float)
+    X = np.array([[GUIDE_POINT["x"]]], dtype=float)
+    Y = np.array([[GUIDE_POINT["y"]]], dtype=float)
+    loss, gradient = compiled.loss_and_gradient(theta, X, Y)
+    print(f"L = {loss:.6g},  ∂L/∂W = {gradient[0]:.6g},  ∂L/∂b = {gradient[1]:.6g}", file=stream)
+    print(gradient_check(net, theta, X, Y), file=stream)
+    print(gradient_check(net, theta, X, Y, method="complex").summary(), file=stream)
+
+    _section(stream, f"4. One step of gradient descent (Part 4), η = {LEARNING_RATE}")
+    new_theta = theta - LEARNING_RATE * gradient
+    new_loss = compiled.loss(new_theta, X, Y)
+    print(f"W ← {theta[0]:g} − {LEARNING_RATE}·({gradient[0]:g}) = {new_theta[0]:g}", file=stream)
+    print(f"b ← {theta[1]:g} − {LEARNING_RATE}·({gradient[1]:g}) = {new_theta[1]:g}", file=stream)
+    print(f"the loss goes down: {loss:.4f} → {new_loss:.4f}", file=stream)
+
+    _section(stream, "5. Backpropagation (Part 7): a first-layer weight of a 2-2-2 network")
+    wide = MLP([2, 2, 2])
+    derivation = wide.derive("w1_1_2")
+    print(derivation.to_text(level=0), file=stream)
+    print(f"    every step checked: {derivation.verify()}", file=stream)
+
+    _section(stream, "6. Training XOR with the derived gradients")
+    from .train import demo_training
+
+    demo_training(out, stream)
+
+    _section(stream, "7. Checking a student's answer for ∂L/∂W")
+    from ..check import check_answer
+
+    key = net.derive("W")
+    for answer in (r"2(\hat{y}-y)\,\sigma(z)(1-\sigma(z))\,x", r"2(y-\hat{y})\sigma(z)(1-\sigma(z))x",
+                   r"2(\hat{y}-y)x"):
+        result = check_answer(answer, key)
+        print(f"answer {answer}\n    → {result.verdict}: {result.feedback}", file=stream)
+
+    print(f"\nNext: mathomong explain 'x^2' --wrt x --at x=3 · mathomong derive --net 2-2-1 --wrt w1_1_1 "
+          f"--level 1 · mathomong worksheet --all --out sheets/ · mathomong --help", file=stream)
+    return 0
