@@ -79,6 +79,8 @@ _EXPORTS = {
     "WorksheetDefinition": "worksheets",
     # reading expressions and checking answers
     "parse_expression": "parsing",
+    "check_answer": "check",
+    "CheckResult": "check",
     "AnswerKey": "check.key",
     "AnswerEntry": "check.key",
 }

@@ -1,0 +1,286 @@
+"""Checks run in pre-started worker processes that can be killed.
+
+A SIGALRM in the main thread cannot interrupt sympy stuck in C code, and
+does not exist on Windows; an answer that makes sympy think for a minute
+must not hang a class's grading.  So each check runs in a worker process
+with a time limit: when the limit passes, the worker is killed (and
+reaped, so no child process is left) and a spare worker, already started
+and warm, takes its place; a new spare starts in the background.  The
+pool works with the ``spawn`` start method (macOS, Windows) as well as
+``fork``: workers receive plain dicts and import what they need.
+
+    with CheckerPool(workers=2, timeout=2.0) as pool:
+        results = pool.run([task, task, ...])   # in order, one per task
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import os
+import threading
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import wait
+
+__all__ = ["CheckerPool", "shared_pool", "DEFAULT_TIMEOUT", "timeout_result"]
+
+DEFAULT_TIMEOUT = 2.0
+# a worker that is not ready this long after starting is replaced
+_STARTUP_LIMIT = 120.0
+# address-space limit of a worker (bytes); a memory bomb fails inside it
+_MEMORY_LIMIT = 2 * 1024 ** 3
+
+
+def _limit_memory():
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = _MEMORY_LIMIT if hard == resource.RLIM_INFINITY else min(_MEMORY_LIMIT, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, ValueError, OSError):
+        pass  # not on this platform: the time limit still holds
+
+
+def _worker_main(connection, warm: bool) -> None:
+    """A worker's loop: receive a task, send back its result; None stops it."""
+    _limit_memory()
+    from .engine import run_task
+
+    if warm:
+        # load latex2sympy2's parser tables before the first timed task
+        from ..parsing import parse_expression
+
+        try:
+            parse_expression(r"\frac{1}{2}x^{2} + \sigma(z)", syntax="latex")
+        except Exception:
+            pass
+    connection.send(("ready", os.getpid()))
+    while True:
+        try:
+            message = connection.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        task_id, task = message
+        try:
+            result = run_task(task)
+        except BaseException as exc:  # a worker never dies on a task
+            result = {"verdict": "invalid", "feedback": f"We could not check this answer ({type(exc).__name__}).",
+                      "details": {"reason": type(exc).__name__}, "score": 0.0}
+        try:
+            connection.send((task_id, result))
+        except (EOFError, OSError, BrokenPipeError):
+            return
+
+
+def timeout_result(seconds: float) -> dict:
+    reason = f"checking took longer than {seconds:g} s"
+    return {"verdict": "invalid", "feedback": f"We could not check this answer: {reason}.",
+            "details": {"reason": reason, "timeout": True}, "score": 0.0}
+
+
+def _crash_result() -> dict:
+    reason = "the checker stopped while checking this answer (it may need too much memory)"
+    return {"verdict": "invalid", "feedback": f"We could not check this answer: {reason}.",
+            "details": {"reason": reason}, "score": 0.0}
+
+
+@dataclass
+class _Worker:
+    process: multiprocessing.process.BaseProcess
+    connection: object
+    started: float
+    ready: bool = False
+    task_id: int | None = None
+    deadline: float = 0.0
+
+    def kill(self) -> None:
+        try:
+            self.connection.close()
+        except OSError:
+            pass
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(timeout=5)
+
+
+class CheckerPool:
+    """*workers* worker processes plus one warm spare; each task has *timeout* seconds."""
+
+    def __init__(self, workers: int | None = None, timeout: float = DEFAULT_TIMEOUT, start_method: str | None = None,
+                 warm: bool = True):
+        if timeout <= 0:
+            raise ValueError("timeout must be positive")
+        self.size = max(1, workers if workers is not None else min(2, os.cpu_count() or 1))
+        self.timeout = float(timeout)
+        self.context = multiprocessing.get_context(start_method) if start_method else multiprocessing.get_context()
+        self.warm = warm
+        self._lock = threading.Lock()
+        self._workers: list[_Worker] = []
+        self._spare: _Worker | None = None
+        self._next_id = 0
+        self.killed = 0  # workers killed for a timeout, for reports and tests
+        self._closed = False
+        for _ in range(self.size):
+            self._workers.append(self._start())
+        self._spare = self._start()
+
+    # -- processes ---------------------------------------------------------
+    def _start(self) -> _Worker:
+        parent, child = self.context.Pipe(duplex=True)
+        process = self.context.Process(target=_worker_main, args=(child, self.warm), daemon=True,
+                                       name="mathomong-check-worker")
+        process.start()
+        child.close()
+        return _Worker(process, parent, time.monotonic())
+
+    def _replace(self, worker: _Worker) -> _Worker:
+        """Kill *worker*; its place goes to the spare, and a new spare starts."""
+        worker.kill()
+        index = self._workers.index(worker)
+        replacement = self._spare if self._spare is not None else self._start()
+        self._workers[index] = replacement
+        self._spare = self._start()
+        return replacement
+
+    def pids(self) -> list[int]:
+        everyone = self._workers + ([self._spare] if self._spare else [])
+        return [w.process.pid for w in everyone]
+
+    def _promote_ready_spare(self):
+        spare = self._spare
+        if spare is not None and not spare.ready and spare.connection.poll():
+            try:
+                message = spare.connection.recv()
+                spare.ready = message[0] == "ready"
+            except (EOFError, OSError):
+                self._spare.kill()
+                self._spare = self._start()
+
+    # -- running tasks -----------------------------------------------------
+    def run(self, tasks, progress=None) -> list[dict]:
+        """Results of *tasks*, in order; a task that runs out of time is "invalid"."""
+        if self._closed:
+            raise RuntimeError("the checker pool is closed")
+        with self._lock:
+            return self._run(list(tasks), progress)
+
+    def _run(self, tasks, progress) -> list[dict]:
+        results: list = [None] * len(tasks)
+        pending = list(range(len(tasks)))
+        pending.reverse()
+        running: dict[int, int] = {}  # task id -> index
+        done = 0
+        while pending or running:
+            now = time.monotonic()
+            for worker in list(self._workers):
+                if worker.ready and worker.task_id is None and pending:
+                    index = pending.pop()
+                    task_id = self._next_id
+                    self._next_id += 1
+                    try:
+                        worker.connection.send((task_id, tasks[index]))
+                    except (OSError, BrokenPipeError):
+                        pending.append(index)
+                        self._replace(worker)
+                        continue
+                    worker.task_id = task_id
+                    worker.deadline = time.monotonic() + self.timeout
+                    running[task_id] = index
+                elif not worker.ready and now - worker.started > _STARTUP_LIMIT:
+                    self._replace(worker)
+            waiting = [w for w in self._workers if w.task_id is not None or not w.ready]
+            if not waiting:
+                continue
+            deadlines = [w.deadline for w in waiting if w.task_id is not None]
+            wait_for = max(0.0, min(deadlines) - time.monotonic()) if deadlines else 0.5
+            ready_connections = wait([w.connection for w in waiting], timeout=min(wait_for, 0.5))
+            for worker in list(waiting):
+                if worker.connection in ready_connections:
+                    try:
+                        message = worker.connection.recv()
+                    except (EOFError, OSError):
+                        if worker.task_id is not None:
+                            index = running.pop(worker.task_id)
+                            results[index] = _crash_result()
+                            done += 1
+                            if progress:
+                                progress(done)
+                        self._replace(worker)
+                        continue
+                    if message[0] == "ready":
+                        worker.ready = True
+                        continue
+                    task_id, result = message
+                    if task_id == worker.task_id:
+                        index = running.pop(task_id)
+                        results[index] = result
+                        worker.task_id = None
+                        done += 1
+                        if progress:
+                            progress(done)
+                elif worker.task_id is not None and time.monotonic() > worker.deadline:
+                    index = running.pop(worker.task_id)
+                    results[index] = timeout_result(self.timeout)
+                    self.killed += 1
+                    done += 1
+                    if progress:
+                        progress(done)
+                    self._replace(worker)
+            self._promote_ready_spare()
+        return results
+
+    def run_one(self, task: dict) -> dict:
+        return self.run([task])[0]
+
+    # -- lifetime ----------------------------------------------------------
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        everyone = self._workers + ([self._spare] if self._spare else [])
+        for worker in everyone:
+            try:
+                worker.connection.send(None)
+            except (OSError, BrokenPipeError):
+                pass
+        for worker in everyone:
+            worker.process.join(timeout=2)
+            worker.kill()
+        self._workers = []
+        self._spare = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+_SHARED: dict = {}
+
+
+def shared_pool(timeout: float = DEFAULT_TIMEOUT, workers: int | None = None) -> CheckerPool:
+    """One pool per (timeout, workers) for the process, started on first use."""
+    key = (float(timeout), workers)
+    pool = _SHARED.get(key)
+    if pool is None or pool._closed:
+        pool = CheckerPool(workers=workers, timeout=timeout)
+        _SHARED[key] = pool
+    return pool
+
+
+@atexit.register
+def _close_shared():
+    for pool in list(_SHARED.values()):
+        pool.close()
+    _SHARED.clear()
