@@ -134,6 +134,8 @@ def _built_unevaluated(expr) -> bool:
 def _factor_rank(factor) -> int:
     if factor.is_Number:
         return 0
+    if isinstance(factor, sympy.Derivative):
+        return 3  # the factor still to be worked out goes last: 2(ŷ − y) · ∂(ŷ − y)/∂ŷ
     if factor.is_Add or (factor.is_Pow and factor.base.is_Add and factor.exp.is_positive):
         return 2
     return 1
@@ -390,6 +392,8 @@ class TextbookTextPrinter(_TextbookMixin, StrPrinter):
 
     def _separator(self, left: str, right: str) -> str:
         last = left.rsplit(" ", 1)[-1]
+        if "/" in last or "/" in right.split(" ", 1)[0]:
+            return "·"  # an inline fraction needs a visible product: ∂L/∂ŷ·∂ŷ/∂z
         if right.startswith("(") and not right.startswith("(" + MINUS):
             return ""  # 2(ŷ − y), σ(z)(1 − σ(z))
         if _NUMBER_TEXT.match(last) and not right[:1].isdigit() and not right.startswith("("):
@@ -403,7 +407,8 @@ class TextbookTextPrinter(_TextbookMixin, StrPrinter):
 
     def _print_Derivative(self, expr):
         function = expr.expr
-        numerator = self._print(function) if function.is_Symbol else f"({self._print(function)})"
+        plain = function.is_Symbol or (function.is_Function and not function.is_Pow)
+        numerator = self._print(function) if plain else f"({self._print(function)})"
         parts = []
         total = 0
         for var, count in expr.variable_count:

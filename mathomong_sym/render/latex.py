@@ -1,0 +1,122 @@
+r"""LaTeX: one ``align*`` with the rule named at the right of each line.
+
+``render_latex`` gives the environment alone, to paste into a document that
+loads amsmath; ``standalone=True`` wraps it in a complete article that
+pdflatex compiles.  Jupyter and MathJax cannot put ``align*`` inside
+``$$ … $$``, so :func:`repr_latex` uses ``aligned`` there, with the rules in
+a ``&&\text{…}`` column instead of ``\tag*``.
+"""
+
+from __future__ import annotations
+
+from ..printing import to_latex
+from .common import expression, given_text, numbers_tail, report_text
+from .document import Document, build_document
+
+__all__ = ["render_latex", "repr_latex", "document_latex", "latex_text", "STANDALONE_PREAMBLE"]
+
+STANDALONE_PREAMBLE = r"""\documentclass[11pt]{article}
+\usepackage[T1]{fontenc}
+\usepackage[utf8]{inputenc}
+\usepackage{amsmath,amssymb}
+\usepackage[margin=2cm]{geometry}
+\allowdisplaybreaks
+"""
+
+_ENVIRONMENTS = ("align*", "aligned")
+
+
+_SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
+             "^": r"\^{}", "_": r"\_", "%": r"\%", "~": r"\~{}"}
+
+
+def latex_text(text: str, *, unicode: bool = False) -> str:
+    r"""Prose (a rule, a reason, a title) made safe for ``\text{…}``.
+
+    For pdflatex (the default) σ becomes ``\ensuremath{\sigma}`` and so on;
+    with ``unicode=True`` (MathJax, which reads Unicode in ``\text`` but knows
+    no ``\ensuremath``) only the special characters are escaped.
+    """
+    if unicode:
+        return "".join(_SPECIALS.get(c, c) for c in text)
+    from pylatexenc.latexencode import unicode_to_latex
+
+    return unicode_to_latex(text, non_ascii_only=False, replacement_latex_protection="braces-all")
+
+
+def _row_label(environment: str, rule: str, depth: int = 0) -> str:
+    if not rule:
+        return ""
+    # detail (sub-steps) is named smaller than the step it explains
+    text = latex_text(rule, unicode=environment != "align*")
+    text = text if depth == 0 else rf"\small {text}"
+    if environment == "align*":
+        return rf" \tag*{{{text}}}"
+    return rf" && \text{{{text}}}"
+
+
+def _title_row(environment: str, title: str) -> str:
+    if environment == "align*":
+        return rf"\intertext{{\textbf{{{latex_text(title)}}}}}"
+    return rf"&\textbf{{{latex_text(title, unicode=True)}}}"
+
+
+def _reason_row(environment: str, reason: str) -> str:
+    return rf"& \qquad \text{{\footnotesize {latex_text(reason, unicode=environment != 'align*')}}}"
+
+
+def document_latex(document: Document, *, environment: str = "align*", reasons: bool = True) -> str:
+    if environment not in _ENVIRONMENTS:
+        raise ValueError(f"environment must be one of {_ENVIRONMENTS}, got {environment!r}")
+    rows: list[str] = []
+    if document.given:
+        rows.append(_title_row(environment, "At the point"))
+        rows.append(rf"& {given_text(document.given, latex=True)}")
+    if document.definitions:
+        rows.append(_title_row(environment, "Named quantities"))
+        for definition in document.definitions:
+            tail = numbers_tail(definition, latex=True)
+            row = rf"{to_latex(definition.symbol)} &= {to_latex(definition.expression)}"
+            rows.append(row + (f" {tail}" if tail else "") + _row_label(environment, "definition"))
+    for section in document.sections:
+        title = section.title + (" (derived once, cited below)" if section.cited else "")
+        rows.append(_title_row(environment, title))
+        for line in section.lines:
+            lhs = "" if line.continued else to_latex(line.lhs)
+            rhs = expression(line.rhs, latex=True, by_factors=line.by_factors)
+            rows.append(rf"{lhs} &= {rhs}" + _row_label(environment, line.rule, line.depth))
+            if reasons and line.reason:
+                rows.append(_reason_row(environment, line.reason))
+            tail = numbers_tail(line, latex=True)
+            if tail is not None:
+                rows.append(rf"&{tail}")
+    for convention in document.conventions:
+        rows.append(_title_row(environment, f"Convention: {convention}") if environment == "align*"
+                    else rf"&\text{{{latex_text('Convention: ' + convention, unicode=True)}}}")
+    if document.report is not None:
+        text = f"Checked: {report_text(document.report)}."
+        rows.append(rf"\intertext{{{latex_text(text)}}}" if environment == "align*"
+                    else rf"&\text{{{latex_text(text, unicode=True)}}}")
+    # \intertext sits between rows: no row break after it
+    body = ""
+    for index, row in enumerate(rows):
+        body += row
+        if index < len(rows) - 1:
+            body += "\n" if row.startswith(r"\intertext") else " \\\\\n"
+    return f"\\begin{{{environment}}}\n{body}\n\\end{{{environment}}}"
+
+
+def render_latex(derivation, level: int = 0, *, verify: bool = False, standalone: bool = False,
+                 environment: str = "align*", definitions: bool = True, reasons: bool = True) -> str:
+    """The derivation in LaTeX down to *level*; a complete document with ``standalone=True``."""
+    report = derivation.verify() if verify else None
+    body = document_latex(build_document(derivation, level, report=report, definitions=definitions),
+                          environment=environment, reasons=reasons)
+    if not standalone:
+        return body
+    return f"{STANDALONE_PREAMBLE}\\begin{{document}}\n{body}\n\\end{{document}}\n"
+
+
+def repr_latex(derivation, level: int = 0) -> str:
+    """For Jupyter's ``_repr_latex_``: display math MathJax renders (``$$\\begin{aligned}…$$``)."""
+    return "$$" + render_latex(derivation, level, environment="aligned") + "$$"
