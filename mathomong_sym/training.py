@@ -69,6 +69,14 @@ class Optimizer:
     def update(self, theta, grad, out, state, t) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    # The same rule without writing in place, for array libraries whose
+    # arrays are immutable (JAX): (θ, g, state, t, xp) -> (θ′, state′).
+    def functional_state(self, n: int, xp) -> tuple:
+        return ()
+
+    def functional_update(self, theta, grad, state, t, xp):  # pragma: no cover - abstract
+        raise NotImplementedError
+
     def describe(self) -> str:
         return f"{self.name} (lr = {self.lr:g})"
 
@@ -97,6 +105,9 @@ class GradientDescent(Optimizer):
         np.multiply(grad, -self.lr, out=out)
         out += theta
 
+    def functional_update(self, theta, grad, state, t, xp):
+        return theta - self.lr * grad, state
+
 
 @dataclass(frozen=True)
 class Momentum(Optimizer):
@@ -120,6 +131,13 @@ class Momentum(Optimizer):
         velocity += grad
         np.multiply(velocity, -self.lr, out=out)
         out += theta
+
+    def functional_state(self, n, xp):
+        return (xp.zeros(n),)
+
+    def functional_update(self, theta, grad, state, t, xp):
+        velocity = self.beta * state[0] + grad
+        return theta - self.lr * velocity, (velocity,)
 
 
 @dataclass(frozen=True)
@@ -164,6 +182,16 @@ class Adam(Optimizer):
         np.divide(m, scratch, out=out)
         out *= -step
         out += theta
+
+    def functional_state(self, n, xp):
+        return xp.zeros(n), xp.zeros(n)
+
+    def functional_update(self, theta, grad, state, t, xp):
+        m = self.beta1 * state[0] + (1.0 - self.beta1) * grad
+        v = self.beta2 * state[1] + (1.0 - self.beta2) * grad * grad
+        correction2 = xp.sqrt(1.0 - self.beta2 ** t)
+        step = self.lr * correction2 / (1.0 - self.beta1 ** t)
+        return theta - step * m / (xp.sqrt(v) + self.eps * correction2), (m, v)
 
 
 #: optimizer name -> class; every class takes the learning rate as ``lr``
@@ -539,10 +567,14 @@ def train(
                 return i + 1, "callback", loss, theta, spare
         return end, "", loss, theta, spare
 
+    if getattr(compiled, "backend", "numpy") == "jax":
+        run = _jax_runner(compiled, opt, n_params, losses, path, callback, floor, limit)
     theta = theta0.copy()
     spare = np.empty_like(theta)
     bar = _progress_bar(progress, steps, "training")
     chunk = max(1, steps // 100) if bar is not None else steps
+    if callback is not None and getattr(compiled, "backend", "numpy") == "jax":
+        chunk = 1  # the callback sees every step
     epoch_losses = None
     t = 0
     status = ""
@@ -620,6 +652,87 @@ def train(
         error.exit_code = 3  # the command line tells divergence from bad input
         raise error
     return result
+
+
+_JAX_SCANS: dict = {}
+
+
+def _jax_scan(compiled, opt, record: bool):
+    """The jitted chunk of steps for (compiled network, optimizer), built once."""
+    key = (id(compiled), opt, record)
+    cached = _JAX_SCANS.get(key)
+    if cached is not None and cached[0]() is compiled:
+        return cached[1]
+    import weakref
+
+    import jax
+    import jax.numpy as jnp
+
+    loss_and_gradient = compiled.raw_loss_and_gradient
+
+    def one_step(carry, _):
+        theta, previous, state, t, X, Y = carry
+        loss, grad = loss_and_gradient(theta, X, Y)
+        new_theta, state = opt.functional_update(theta, grad, state, t, jnp)
+        return (new_theta, theta, state, t + 1, X, Y), ((loss, new_theta) if record else loss)
+
+    @jax.jit
+    def _scan(theta, previous, state, t, X, Y, length_marker):
+        # the chunk length is the marker's static shape, so each length compiles once
+        return jax.lax.scan(one_step, (theta, previous, state, t, X, Y), None,
+                            length=length_marker.shape[0])
+
+    markers: dict = {}
+
+    def scan(theta, previous, state, t, X, Y, length):
+        marker = markers.setdefault(length, jnp.zeros((length, 0)))
+        return _scan(theta, previous, state, t, X, Y, marker)
+
+    for stale in [k for k, (ref, _) in _JAX_SCANS.items() if ref() is None]:
+        del _JAX_SCANS[stale]
+    _JAX_SCANS[key] = (weakref.ref(compiled), scan)
+    return scan
+
+
+def _jax_runner(compiled, opt, n_params, losses, path, callback, floor, limit):
+    """``run`` for the JAX backend: chunks of steps in one jitted ``lax.scan``.
+
+    Same contract as the numpy loop.  The loss is checked after each chunk;
+    when a step in it diverged (or reached the target), the chunk is replayed
+    from its start up to that step, so the θ kept is exactly the numpy
+    loop's.  Optimizer state stays on the device between chunks.
+    """
+    import jax.numpy as jnp
+
+    record = path is not None
+    scan = _jax_scan(compiled, opt, record)
+    carried = {"state": opt.functional_state(n_params, jnp)}
+
+    def run(t, end, Xb, Yb, theta, spare):
+        start_theta, start_state = jnp.asarray(theta), carried["state"]
+        Xj, Yj = jnp.asarray(Xb), jnp.asarray(Yb)
+        carry, out = scan(start_theta, jnp.asarray(spare), start_state, t + 1.0, Xj, Yj, end - t)
+        chunk = np.asarray(out[0] if record else out, dtype=np.float64)
+        good = (floor < chunk) & (chunk < limit)
+        if good.all():
+            losses[t:end] = chunk
+            if record:
+                path[t + 1:end + 1] = np.asarray(out[1])
+            carried["state"] = carry[2]
+            theta, spare = np.array(carry[0]), np.array(carry[1])
+            if callback is not None and callback(end, theta, float(chunk[-1])):
+                return end, "callback", float(chunk[-1]), theta, spare
+            return end, "", float(chunk[-1]), theta, spare
+        bad = int(np.argmin(good))
+        losses[t:t + bad] = chunk[:bad]
+        if record and bad:
+            path[t + 1:t + bad + 1] = np.asarray(out[1])[:bad]
+        if bad:
+            carry, _ = scan(start_theta, jnp.asarray(spare), start_state, t + 1.0, Xj, Yj, bad)
+            theta, spare = np.array(carry[0]), np.array(carry[1])
+        return t + bad, "bound", float(chunk[bad]), theta, spare
+
+    return run
 
 
 def _divergence_message(step: int, loss: float, limit: float, opt: Optimizer, last: float) -> str:
