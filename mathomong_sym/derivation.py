@@ -56,6 +56,8 @@ _DIGITS = 50
 _TOLERANCE = sympy.Float("1e-30", _DIGITS)
 # beyond this many operations, symbolic comparison is skipped for numbers
 _SYMBOLIC_OPS_LIMIT = 400
+# beyond this many named intermediates to expand, a side is checked with numbers
+_SYMBOLIC_REACH = 8
 
 
 @dataclass
@@ -230,14 +232,216 @@ def _value_of(symbol, definitions, point):
     return expand_definitions(symbol, definitions).xreplace(point).evalf(_DIGITS)
 
 
+class _GraphEvaluator:
+    """Numbers for named intermediates and their partial derivatives, fast.
+
+    Each definition is compiled once to an mpmath function of its own
+    arguments; a value is computed by walking the definitions, and ∂A/∂v by
+    differentiating that walk numerically in v (mpmath, ~50 digits).  This
+    never builds the expanded expression, so it stays fast for big networks.
+    """
+
+    def __init__(self, definitions: Mapping):
+        self.definitions = definitions
+        self._compiled: dict = {}
+
+    def _function(self, symbol):
+        expr = self.definitions[symbol]
+        cached = self._compiled.get(symbol)
+        if cached is None or cached[0] is not expr:
+            self._compile_pending()
+            cached = self._compiled[symbol]
+        return cached[1], cached[2]
+
+    def _compile_pending(self) -> None:
+        """Compile every definition not compiled yet, in one go (lambdify per symbol is slow)."""
+        from sympy.printing.pycode import MpmathPrinter
+
+        pending = [(s, e) for s, e in self.definitions.items()
+                   if s not in self._compiled or self._compiled[s][0] is not e]
+        printer = MpmathPrinter({"fully_qualified_modules": False, "allow_unknown_functions": True})
+        lines, arguments_of = [], {}
+        for index, (symbol, expr) in enumerate(pending):
+            arguments = sorted(expr.free_symbols, key=lambda s: s.name)
+            names = {a: sympy.Symbol(f"_a{i}") for i, a in enumerate(arguments)}
+            body = printer.doprint(expr.xreplace(names))
+            lines.append(f"def _f{index}({', '.join(n.name for n in names.values())}):\n    return {body}\n")
+            arguments_of[index] = arguments
+        namespace = {**_mpmath_namespace()}
+        exec(compile("\n".join(lines), "<definitions>", "exec"), namespace)  # printed by sympy, not user text
+        for index, (symbol, expr) in enumerate(pending):
+            self._compiled[symbol] = (expr, arguments_of[index], namespace[f"_f{index}"])
+
+    def value(self, symbol, point: Mapping, memo: dict, override: Mapping = {}):
+        if symbol in override:
+            return override[symbol]
+        if symbol in memo:
+            return memo[symbol]
+        if symbol not in self.definitions:
+            value = point[symbol]
+        else:
+            arguments, function = self._function(symbol)
+            value = function(*[self.value(a, point, memo, override) for a in arguments])
+        memo[symbol] = value
+        return value
+
+    def derivative(self, d: Derivative, point: Mapping, memo: dict):
+        import mpmath
+
+        (variable, order), = d.variable_count
+        inner = d.expr
+        if not isinstance(inner, Symbol):
+            symbol = sympy.Dummy("inner")
+            evaluator = _GraphEvaluator({**self.definitions, symbol: inner})
+            return evaluator.derivative(Derivative(symbol, (variable, order)), point, {})
+        at = self.value(variable, point, memo)
+        downstream = self._downstream(variable)
+        # values that do not move with the variable are computed once
+        self.value(inner, point, memo)
+        fixed = {k: v for k, v in memo.items() if k not in downstream and k != variable}
+
+        def g(t):
+            return self.value(inner, point, dict(fixed), {variable: t})
+
+        return mpmath.diff(g, at, order)
+
+    def _downstream(self, variable) -> set:
+        """Every intermediate whose definition depends on *variable*, directly or not."""
+        if getattr(self, "_users_size", None) != len(self.definitions):
+            users: dict = {}
+            for symbol, expr in self.definitions.items():
+                for argument in expr.free_symbols:
+                    users.setdefault(argument, []).append(symbol)
+            self._users, self._users_size, self._downstream_cache = users, len(self.definitions), {}
+        if variable in self._downstream_cache:
+            return self._downstream_cache[variable]
+        users = self._users
+        found: set = set()
+        pending = [variable]
+        while pending:
+            for user in users.get(pending.pop(), ()):
+                if user not in found:
+                    found.add(user)
+                    pending.append(user)
+        self._downstream_cache[variable] = found
+        return found
+
+    def evaluate(self, expr, point: Mapping, memo: dict | None = None):
+        """*expr* (symbols, intermediates and Derivatives) as a 50-digit number."""
+        import mpmath
+
+        memo = {} if memo is None else memo
+        with mpmath.workdps(_DIGITS + 10):
+            replacements = {}
+            for d in expr.atoms(Derivative):
+                replacements[d] = sympy.Float(self.derivative(d, point, memo), _DIGITS)
+            for symbol in expr.free_symbols:
+                if symbol not in replacements:
+                    value = self.value(symbol, point, memo)
+                    replacements[symbol] = sympy.Float(value, _DIGITS) if not isinstance(value, mpmath.mpc) \
+                        else sympy.Float(value.real, _DIGITS) + sympy.I * sympy.Float(value.imag, _DIGITS)
+            return expr.xreplace(replacements).evalf(_DIGITS)
+
+
+_MPMATH: dict = {}
+
+
+def _mpmath_functions() -> dict:
+    """mpmath versions of the package's own sympy functions, for lambdify."""
+    if not _MPMATH:
+        import mpmath
+
+        from . import activations as act
+
+        _MPMATH.update({
+            "sigmoid": lambda z: 1 / (1 + mpmath.exp(-z)),
+            "softplus": lambda z: mpmath.log(1 + mpmath.exp(z)),
+            "relu": lambda z: z if z > 0 else mpmath.mpf(0),
+            "step": lambda z: mpmath.mpf(1) if z > 0 else mpmath.mpf(0),
+            "leaky_relu": lambda z: z if z > 0 else mpmath.mpf(act.LEAKY_SLOPE.p) / act.LEAKY_SLOPE.q * z,
+            "softmax": lambda i, *zs: mpmath.exp(zs[int(i)]) / mpmath.fsum(mpmath.exp(v) for v in zs),
+            "logsumexp": lambda *zs: mpmath.log(mpmath.fsum(mpmath.exp(v) for v in zs)),
+            "Heaviside": lambda z, h0=0: mpmath.mpf(1) if z > 0 else (mpmath.mpf(0) if z < 0 else mpmath.mpf(h0)),
+        })
+    return _MPMATH
+
+
+def _mpmath_namespace() -> dict:
+    import mpmath
+
+    namespace = {name: getattr(mpmath, name) for name in dir(mpmath) if not name.startswith("_")}
+    namespace["mpmath"] = mpmath
+    namespace.update(_mpmath_functions())
+    return namespace
+
+
+_EVALUATORS: dict = {}
+
+
+def _evaluator(definitions: Mapping) -> _GraphEvaluator:
+    key = id(definitions)
+    cached = _EVALUATORS.get(key)
+    if cached is None or cached.definitions is not definitions:
+        cached = _GraphEvaluator(definitions)
+        if len(_EVALUATORS) > 64:
+            _EVALUATORS.clear()
+        _EVALUATORS[key] = cached
+    return cached
+
+
+def _reach(expr, definitions: Mapping, stop=(), limit: int = 10**9) -> int:
+    """How many definitions expanding *expr* would pull in (stopping early past *limit*)."""
+    seen: set = set()
+    pending = [s for s in expr.free_symbols if s in definitions and s not in stop]
+    while pending and len(seen) <= limit:
+        symbol = pending.pop()
+        if symbol in seen:
+            continue
+        seen.add(symbol)
+        pending.extend(s for s in definitions[symbol].free_symbols if s in definitions and s not in stop)
+    return len(seen)
+
+
+def _symbolic_is_cheap(expr, definitions: Mapping) -> bool:
+    for d in expr.atoms(Derivative):
+        if _reach(d.expr, definitions, stop=[v for v, _ in d.variable_count], limit=_SYMBOLIC_REACH) > _SYMBOLIC_REACH:
+            return False
+    return _reach(expr, definitions, limit=_SYMBOLIC_REACH) <= _SYMBOLIC_REACH
+
+
 def _random_point(symbols, rng: random.Random) -> dict:
     # values in ±[0.25, 2] with a few digits, away from 0 and ±1 where
     # coincidences (x² = x, kinks at 0) could hide a wrong step
     point = {}
     for s in sorted(symbols, key=lambda s: s.name):
-        magnitude = sympy.Rational(rng.randint(250, 2000), 1000) + sympy.Rational(rng.randint(1, 997), 10**6)
-        point[s] = sympy.Float(magnitude * rng.choice((-1, 1)), _DIGITS)
+        sign = rng.choice("+-")
+        point[s] = sympy.Float(f"{sign}{rng.randint(250, 1999) / 1000 + rng.randint(1, 997) / 10**6:.6f}", _DIGITS)
     return point
+
+
+class _SharedPoints:
+    """The random points of one verification, and what is known at each.
+
+    Every step of a derivation is checked at the same points, so the forward
+    values of the network are computed once per point, not once per step.
+    """
+
+    def __init__(self, seed: int, count: int):
+        self.rng = random.Random(seed)
+        self.count = count
+        self.points: list[dict] = []
+        self.memos: list[dict] = []
+
+    def extend_to(self, symbols: set) -> None:
+        missing = [s for s in symbols if not self.points or s not in self.points[0]]
+        if not self.points:
+            for _ in range(self.count * 3):
+                self.points.append({})
+                self.memos.append({})
+        if missing:
+            for point, memo in zip(self.points, self.memos):
+                point.update(_random_point(missing, self.rng))
+                memo.clear()
 
 
 def _close(a, b) -> bool:
@@ -260,12 +464,15 @@ def _base_symbols(expr, definitions) -> set:
     return {s for s in full.free_symbols}
 
 
-def check_equality(lhs, rhs, definitions: Mapping, *, points: int = 3, seed: int = 0) -> tuple[str, str]:
+def check_equality(lhs, rhs, definitions: Mapping, *, points: int = 3, seed: int = 0,
+                   shared: _SharedPoints | None = None) -> tuple[str, str]:
     """Is ``lhs = rhs`` under *definitions*?  Returns (outcome, detail)."""
     lhs, rhs = sympy.sympify(lhs), sympy.sympify(rhs)
     if lhs == rhs:
         return PROVED, "identical"
     symbolic_lhs = symbolic_rhs = None
+    if not (_symbolic_is_cheap(lhs, definitions) and _symbolic_is_cheap(rhs, definitions)):
+        return _check_on_graph(lhs, rhs, definitions, points=points, seed=seed, shared=shared)
     size = sympy.count_ops(lhs) + sympy.count_ops(rhs)
     expanded_size = size
     if size < _SYMBOLIC_OPS_LIMIT:
@@ -307,6 +514,50 @@ def check_equality(lhs, rhs, definitions: Mapping, *, points: int = 3, seed: int
     if checked == 0:
         return FAILED, "no point in the domain to compare the sides at"
     return NUMERIC, f"equal at {checked} random points to {_DIGITS} digits"
+
+
+def _check_on_graph(lhs, rhs, definitions: Mapping, *, points: int, seed: int,
+                    shared: "_SharedPoints | None" = None) -> tuple[str, str]:
+    """Compare both sides numerically by walking the definitions (large expressions)."""
+    evaluator = _evaluator(definitions)
+    base = _graph_base_symbols(lhs, definitions) | _graph_base_symbols(rhs, definitions)
+    shared = shared or _SharedPoints(seed, points)
+    shared.extend_to(base)
+    checked = 0
+    for point, memo in zip(shared.points, shared.memos):
+        if checked >= points:
+            break
+        try:
+            a = evaluator.evaluate(lhs, point, memo)
+            b = evaluator.evaluate(rhs, point, memo)
+        except (ZeroDivisionError, ValueError, OverflowError):
+            continue
+        if not (a.is_number and b.is_number) or a.has(sympy.nan, sympy.zoo) or b.has(sympy.nan, sympy.zoo):
+            continue
+        if not _close(a, b):
+            return FAILED, f"sides differ at a random point: {sympy.N(a, 12)} vs {sympy.N(b, 12)}"
+        checked += 1
+    if checked == 0:
+        return FAILED, "no point in the domain to compare the sides at"
+    return NUMERIC, f"equal at {checked} random points to {_DIGITS} digits"
+
+
+def _graph_base_symbols(expr, definitions: Mapping) -> set:
+    base: set = set()
+    seen: set = set()
+    pending = list(expr.free_symbols)
+    for d in expr.atoms(Derivative):
+        pending.extend(d.free_symbols)
+    while pending:
+        symbol = pending.pop()
+        if symbol in seen:
+            continue
+        seen.add(symbol)
+        if symbol in definitions:
+            pending.extend(definitions[symbol].free_symbols)
+        else:
+            base.add(symbol)
+    return base
 
 
 # ---------------------------------------------------------------------------
@@ -370,22 +621,29 @@ class Derivation:
 
     # -- verification --------------------------------------------------------
 
-    def verify(self, *, points: int = 3, seed: int = 0, include_cited: bool = True) -> VerificationReport:
+    def verify(self, *, points: int = 3, seed: int = 0, include_cited: bool = True,
+               _shared=None) -> VerificationReport:
         """Check every step (and sub-step), and the result against the last step."""
         definitions = self.all_definitions()
         checks: list[StepCheck] = []
+        shared = _shared if _shared is not None else _SharedPoints(seed, points)
         if include_cited:
             seen: set[int] = set()
             for cited in self._cited_closure():
                 if id(cited) not in seen:
                     seen.add(id(cited))
-                    checks.extend(cited.verify(points=points, seed=seed, include_cited=False).checks)
+                    checks.extend(cited.verify(points=points, seed=seed, include_cited=False,
+                                               _shared=shared).checks)
         for index, (step, _) in enumerate(self.walk()):
-            outcome, detail = check_equality(step.lhs, step.rhs, definitions, points=points, seed=seed + index)
+            outcome, detail = check_equality(step.lhs, step.rhs, definitions, points=points, seed=seed + index,
+                                             shared=shared)
             checks.append(StepCheck(step, outcome, detail))
         if self.steps:
             final = Step(self.steps[-1].rhs, self.result, rule="result", kind="result")
-            outcome, detail = check_equality(final.lhs, final.rhs, definitions, points=points, seed=seed + 997)
+            if expand_definitions(final.lhs, definitions) == final.rhs:
+                outcome, detail = PROVED, "the last line with every intermediate substituted"
+            else:
+                outcome, detail = check_equality(final.lhs, final.rhs, definitions, points=points, seed=seed + 997)
             checks.append(StepCheck(final, outcome, detail))
         return VerificationReport(tuple(checks))
 
