@@ -48,6 +48,7 @@ _EXPORTS = {
     "Step": "derivation",
     "Derivation": "derivation",
     "VerificationReport": "derivation",
+    "diff_steps": "calculus",
     # compiled code and numeric checks
     "CompiledNetwork": "compile",
     "numeric_gradient": "gradcheck",
