@@ -28,7 +28,7 @@ from ..errors import ConfigError, MathomongError, ParseError
 from ..naming import sym
 from ..parsing import as_conventions, parse_expression
 from ..printing import to_latex, to_text
-from .equivalence import Comparison, Tolerance, compare
+from .equivalence import Comparison, Tolerance, compare, constant_ratio
 from .key import AnswerEntry
 
 __all__ = ["run_task", "check_entry", "prepare", "PreparedKey", "CORRECT", "INCORRECT", "INVALID"]
@@ -227,6 +227,10 @@ def check_entry(answer_text, prepared: PreparedKey, *, seed: int = 0) -> dict:
             score = mistake.credit
             break
     else:
+        ratio = constant_ratio(expanded, prepared.expanded, seed) if comparison.method == "counterexample" else None
+        if ratio is not None:
+            details["ratio"] = ratio
+            feedback = f"{echo} Not quite: {_ratio_message(ratio)}."
         if comparison.method == "shape":
             feedback += f" {comparison.detail[0].upper()}{comparison.detail[1:]}."
         if prepared.allowed is None:
@@ -235,6 +239,18 @@ def check_entry(answer_text, prepared: PreparedKey, *, seed: int = 0) -> dict:
                 name = strangers[0]
                 feedback += f" The key does not use {_shown(name)}; {_hint_for(name, prepared.known_names)}"
     return {"verdict": INCORRECT, "feedback": feedback, "details": details, "score": score}
+
+
+def _ratio_message(ratio: float) -> str:
+    rounded = round(ratio)
+    if abs(ratio + 1) < 1e-8:
+        return "your answer has the wrong sign (it is −1 times the right answer)"
+    if abs(ratio - rounded) < 1e-8 and rounded != 0:
+        return f"your answer is {rounded:g} times the right answer (a constant factor is off)"
+    inverse = 1 / ratio
+    if abs(inverse - round(inverse)) < 1e-8:
+        return f"your answer is 1/{round(inverse):g} of the right answer (a constant factor is missing)"
+    return f"your answer is {ratio:.6g} times the right answer (a constant factor is off)"
 
 
 def check_with_factors(answer_text, prepared: PreparedKey, factor_answers: dict | None = None, *, seed: int = 0) -> dict:

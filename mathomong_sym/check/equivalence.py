@@ -30,7 +30,7 @@ import sympy
 
 from ..activations import NUMPY_FUNCTIONS, leaky_relu, relu, step
 
-__all__ = ["Comparison", "Tolerance", "compare", "values_at", "point_set", "kinks_of"]
+__all__ = ["Comparison", "Tolerance", "compare", "values_at", "point_set", "kinks_of", "constant_ratio"]
 
 SYMBOLIC_OPS_LIMIT = 30
 MIN_POINTS = 6
@@ -242,3 +242,22 @@ def compare(answer, key, tolerance: Tolerance, seed: int = 0, symbolic: bool = T
             return Comparison(False, result.method, f"component {i}: {result.detail}")
         methods.append(result.method)
     return Comparison(True, "numeric" if "numeric" in methods else methods[0] if methods else "identical")
+
+
+def constant_ratio(answer, key, seed: int = 0):
+    """c when *answer* = c · *key* at every usable point (c ≠ 1), else None."""
+    if not isinstance(answer, sympy.Expr) or not isinstance(key, sympy.Expr):
+        return None
+    symbols = tuple(sorted(answer.free_symbols | key.free_symbols, key=lambda s: s.name))
+    if not symbols:
+        return None
+    k = values_at(key, symbols, seed)
+    a = values_at(answer, symbols, seed)
+    usable = np.isfinite(k) & np.isfinite(a) & (np.abs(k) > 1e-9) & _away_from_kinks(kinks_of(answer, key), symbols, seed, False)
+    if usable.sum() < MIN_POINTS:
+        return None
+    ratios = a[usable] / k[usable]
+    c = float(np.median(ratios))
+    if abs(c) < 1e-12 or not np.allclose(ratios, c, rtol=1e-8, atol=0):
+        return None
+    return None if abs(c - 1) < 1e-8 else c

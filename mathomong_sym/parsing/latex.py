@@ -330,21 +330,20 @@ class _Reader:
             return self.function(tokens, index - 1, "sigma")
         if accent is None and base in ("H", "theta") and not self.conventions.declares(base) and _next_opens(tokens, index):
             return self.function(tokens, index - 1, base)
-        # scripts: a layer superscript ^{(l)} and a subscript, in either order,
-        # then at most one power
+        # scripts: a layer superscript ^{(l)}, a subscript and a power, in any order
         layer = subscript = None
         power = None
-        while index < len(tokens) and tokens[index].text in ("^", "_") and power is None:
+        while index < len(tokens) and tokens[index].text in ("^", "_"):
             mark = tokens[index].text
             arg, after = self.group(tokens, index + 1)
-            if mark == "_":
-                if subscript is not None:
-                    raise ParseError(f"two subscripts on {base}")
+            if mark == "_" and subscript is None:
                 subscript = self.text_of(arg).replace("{", "").replace("}", "")
-            elif layer is None and _layer_of(arg) is not None and _is_layered(base):
+            elif mark == "^" and layer is None and power is None and _layer_of(arg) is not None and _is_layered(base):
                 layer = _layer_of(arg)
-            else:
+            elif mark == "^" and power is None:
                 power = arg
+            else:
+                raise ParseError(f"two {'subscripts' if mark == '_' else 'powers'} on {base}")
             index = after
         if base == "e" and accent is None and layer is None and subscript is None and not self.conventions.declares("e"):
             value = sympy.E
@@ -408,18 +407,29 @@ class _Reader:
             if any(not part for part in parts):
                 raise ParseError(f"an empty argument of \\{name}")
             return [self.sub(part) for part in parts], end + 1
-        # no brackets: \sin x, \ln 2x, \sigma z — the argument runs to the next + or -
+        # no brackets: \sin x, \ln 2x, \ln\frac{1}{y}, \sigma z — the argument runs to the next + or -
         end = index
-        while end < len(tokens) and not (tokens[end].kind == "punct" and tokens[end].text in "+-=,)]}|") and tokens[end].text not in _PLAIN_OPS:
-            if tokens[end].kind == "punct" and tokens[end].text in ("(", "[", "{"):
-                end = self.closing(tokens, end)
-            elif tokens[end].kind == "cmd" and (tokens[end].text[1:] in _FUNCTION_COMMANDS or tokens[end].text[1:] in ("frac", "dfrac", "sqrt")):
-                # a nested function takes the rest of the argument
-                end = len(tokens)
-                while end > index and tokens[end - 1].kind == "punct" and tokens[end - 1].text in "+-":
-                    end -= 1
+        while end < len(tokens):
+            tok = tokens[end]
+            if (tok.kind == "punct" and tok.text in "+-=,)]}|") or tok.text in _PLAIN_OPS:
                 break
-            end += 1
+            if tok.kind == "punct" and tok.text in ("(", "[", "{"):
+                end = self.closing(tokens, end) + 1
+            elif tok.kind == "cmd" and tok.text[1:] in ("frac", "dfrac", "tfrac", "sqrt"):
+                end += 1
+                if tok.text == r"\sqrt" and end < len(tokens) and tokens[end].text == "[":
+                    end = self.closing(tokens, end) + 1
+                for _ in range(1 if tok.text == r"\sqrt" else 2):
+                    _, end = self.group(tokens, end)
+            elif tok.kind == "cmd" and (tok.text[1:] in _FUNCTION_COMMANDS or lookup_function(tok.text[1:])):
+                if end > index:
+                    break  # \sin x \cos x is sin(x)·cos(x)
+                # a function right at the start takes the rest of the argument: \ln \sigma z
+                while end < len(tokens) and not (tokens[end].kind == "punct" and tokens[end].text in "+-=,)]}|"):
+                    end = self.closing(tokens, end) + 1 if tokens[end].text in ("(", "[", "{") else end + 1
+                break
+            else:
+                end += 1
         if end == index:
             raise ParseError(f"\\{name} needs an argument")
         return [self.sub(tokens[index:end])], end

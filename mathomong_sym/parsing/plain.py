@@ -17,7 +17,7 @@ from fractions import Fraction
 import sympy
 
 from ..errors import ParseError
-from ..naming import sym
+from ..naming import _GREEK_UNICODE, sym
 from .conventions import Conventions
 from .functions import apply_function, lookup_function
 
@@ -26,6 +26,8 @@ __all__ = ["parse_plain"]
 _PRIME = "ʹ"  # a letter Python accepts in names, standing for an apostrophe
 _NAME = re.compile(r"^[^\W\d]\w*$")
 _CONSTANTS = {"pi": sympy.pi, "π": sympy.pi, "e": sympy.E, "E": sympy.E}
+# letters-only names that are one symbol; any other run of letters is a product (Wx = W·x)
+_WORD_NAMES = frozenset(_GREEK_UNICODE) | {"yhat", "xhat", "ybar", "xbar"}
 
 
 def _binary(op, left, right):
@@ -97,6 +99,9 @@ class _Builder:
             return _CONSTANTS[name]
         if _PRIME in name or (lookup_function(name) and name not in ("H", "theta", "sig") and not self.conventions.declares(name)):
             raise ParseError(f"the function {name.replace(_PRIME, chr(39))} needs an argument in brackets")
+        if len(name) > 1 and name.isascii() and name.isalpha() and name not in _WORD_NAMES and not self.conventions.declares(name):
+            # calculator users write products of one-letter names without a '*'
+            return sympy.Mul(*[self.visit_Name(ast.Name(id=letter)) for letter in name])
         return sym(name)
 
     def visit_UnaryOp(self, node):

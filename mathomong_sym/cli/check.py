@@ -1,0 +1,200 @@
+r"""``mathomong check`` and ``mathomong grade``.
+
+``check`` judges one answer against one key and exits 0 (correct),
+1 (incorrect), 3 (invalid answer) or 2 (usage error or bad key).
+``grade`` checks a CSV of a class's answers against the JSON keys of the
+worksheet's versions and writes a report, a summary, per-student feedback
+and a gradebook.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ..errors import ConfigError
+
+EXIT_BAD_KEY = 2
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    pass
+
+
+def register(subparsers) -> None:
+    _register_check(subparsers)
+    _register_grade(subparsers)
+
+
+# ---------------------------------------------------------------------------
+# check
+# ---------------------------------------------------------------------------
+
+def _register_check(subparsers):
+    p = subparsers.add_parser(
+        "check",
+        help="check one answer against a key",
+        description="Check a student's answer (LaTeX or plain syntax) against a key. "
+                    "Exit code: 0 correct, 1 incorrect, 3 invalid answer, 2 usage error or bad key.",
+        epilog="examples:\n"
+               "  mathomong check --key '2(\\hat{y}-y)' --answer '2(y-\\hat{y})'\n"
+               "  mathomong check --key '2(\\hat{y}-y)\\sigma(z)(1-\\sigma(z))x' \\\n"
+               "      --answer '2(\\sigma(Wx+b)-y)\\sigma\\'(Wx+b) x' \\\n"
+               "      --define 'z=Wx+b' --define '\\hat{y}=\\sigma(z)' --variables W,b,x,y\n"
+               "  mathomong check --key-file key.json --question q1 --answer '...' --json",
+        formatter_class=_Formatter,
+    )
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--key", help="the key, as LaTeX or plain syntax")
+    source.add_argument("--key-file", help="a JSON answer key (see docs/answer-key-format.md); needs --question")
+    p.add_argument("--question", help="the question id in --key-file")
+    p.add_argument("--answer", required=True, help="the student's answer, as LaTeX or plain syntax")
+    p.add_argument("--define", action="append", default=[], metavar="NAME=LATEX",
+                   help="a named intermediate the answer may use, e.g. 'z=Wx+b' (repeatable)")
+    p.add_argument("--definitions", metavar="JSON", help='definitions as a JSON object, e.g. \'{"z": "Wx+b"}\'')
+    p.add_argument("--variables", metavar="NAMES",
+                   help="comma-separated names the answer may use (others make it invalid)")
+    p.add_argument("--tolerance", type=float, metavar="REL", help="relative tolerance for numeric answers")
+    p.add_argument("--log-base", choices=("e", "10"), help="what \\log means (default: e)")
+    p.add_argument("--factor", action="append", default=[], metavar="ID=ANSWER",
+                   help="the student's answer for a factor of a --key-file question (repeatable)")
+    p.add_argument("--timeout", type=float, default=2.0, help="time limit of the check in seconds (default: 2)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(func=run_check)
+
+
+def _pairs(items, what: str) -> dict:
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise _usage(f"{what} must look like NAME=VALUE, not {item!r}")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def _usage(message: str) -> ConfigError:
+    error = ConfigError(message)
+    error.exit_code = EXIT_BAD_KEY
+    return error
+
+
+def _definitions(args) -> dict | None:
+    definitions = {}
+    if args.definitions:
+        try:
+            loaded = json.loads(args.definitions)
+        except json.JSONDecodeError as exc:
+            raise _usage(f"--definitions is not JSON: {exc.msg}") from None
+        if not isinstance(loaded, dict) or not all(isinstance(v, str) for v in loaded.values()):
+            raise _usage("--definitions must be a JSON object of name: LaTeX strings")
+        definitions.update(loaded)
+    definitions.update(_pairs(args.define, "--define"))
+    return definitions or None
+
+
+def run_check(args) -> int:
+    from ..check import AnswerKey
+    from ..check.checker import check_answer
+
+    if args.timeout <= 0:
+        raise _usage("--timeout must be positive")
+    if args.key_file:
+        if not args.question:
+            raise _usage("--key-file needs --question")
+        try:
+            key = AnswerKey.load(args.key_file).entry(args.question)
+        except KeyError as exc:
+            raise _usage(str(exc)) from None
+        except ConfigError as exc:
+            raise _usage(str(exc)) from None
+    else:
+        key = args.key
+    conventions = {"log_base": args.log_base} if args.log_base else None
+    variables = [v.strip() for v in args.variables.split(",") if v.strip()] if args.variables else None
+    try:
+        result = check_answer(
+            args.answer, key, definitions=_definitions(args), tolerance=args.tolerance,
+            conventions=conventions, variables=variables, factor_answers=_pairs(args.factor, "--factor"),
+            timeout=args.timeout,
+        )
+    except ConfigError as exc:
+        raise _usage(str(exc)) from None
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(f"{result.verdict}: {result.feedback}")
+    return result.exit_code
+
+
+# ---------------------------------------------------------------------------
+# grade
+# ---------------------------------------------------------------------------
+
+def _register_grade(subparsers):
+    p = subparsers.add_parser(
+        "grade",
+        help="grade a class's answers (CSV) against answer keys",
+        description="Check every answer of a CSV (see docs/grading-csv.md) against the answer key of its "
+                    "worksheet version, and write a report, a summary per question, a feedback file per "
+                    "student and a gradebook. A row that cannot be checked is reported as invalid; it never "
+                    "stops the others.",
+        epilog="example:\n"
+               "  mathomong grade --key keys/A.json --key keys/B.json --answers answers.csv \\\n"
+               "      --roster roster.csv --out report.csv\n"
+               "  writes report.csv, report-summary.md, report-gradebook.csv, report-feedback/<student>.md",
+        formatter_class=_Formatter,
+    )
+    p.add_argument("--key", action="append", required=True, metavar="KEY.json",
+                   help="an answer key (one per worksheet version; repeatable)")
+    p.add_argument("--answers", required=True, metavar="ANSWERS.csv", help="the answers CSV")
+    p.add_argument("--roster", metavar="ROSTER.csv", help="student,version CSV for rows without a version")
+    p.add_argument("--out", required=True, metavar="REPORT.csv", help="the report CSV (companions are written beside it)")
+    p.add_argument("--timeout", type=float, default=2.0, help="time limit per answer in seconds (default: 2)")
+    p.add_argument("--workers", type=int, help="worker processes (default: up to 2)")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    p.set_defaults(func=run_grade)
+
+
+def run_grade(args) -> int:
+    from ..check import AnswerKey
+    from ..check.grading import grade, read_answers, read_roster
+
+    if args.timeout <= 0:
+        raise _usage("--timeout must be positive")
+    if args.workers is not None and args.workers < 1:
+        raise _usage("--workers must be at least 1")
+    try:
+        keys = [AnswerKey.load(path) for path in args.key]
+        _, rows = read_answers(args.answers)
+        roster = read_roster(args.roster) if args.roster else None
+        progress = None
+        bar = None
+        if not args.quiet and sys.stderr.isatty():
+            try:
+                from tqdm import tqdm
+
+                bar = tqdm(total=len(rows), unit="answer", file=sys.stderr)
+                last = [0]
+
+                def progress(done):
+                    bar.update(done - last[0])
+                    last[0] = done
+            except ImportError:
+                pass
+        report = grade(keys, rows, roster=roster, timeout=args.timeout, workers=args.workers, progress=progress)
+        if bar is not None:
+            bar.close()
+        paths = report.write(args.out)
+    except ConfigError as exc:
+        raise _usage(str(exc)) from None
+    if not args.quiet:
+        counts = report.counts
+        print(f"graded {len(report.rows)} answers: {counts['correct']} correct, {counts['incorrect']} incorrect, "
+              f"{counts['invalid']} invalid")
+        print(f"report: {paths['report']}")
+        print(f"summary: {paths['summary']}")
+        print(f"gradebook: {paths['gradebook']}")
+        print(f"feedback: {paths['feedback']}/")
+    return 0
