@@ -1,0 +1,365 @@
+"""Elementary differentiation steps: each rule alone and in combination.
+
+For every expression of the corpus: the result equals sympy.diff, every
+step verifies, the outermost step names the expected rule, no letter names
+two inner functions, and the sympy fallback appears only for the functions
+listed in FALLBACK_FUNCTIONS.
+"""
+
+from dataclasses import replace
+
+import pytest
+import sympy
+from sympy import Rational, S
+
+from mathomong_sym import diff_steps
+from mathomong_sym.activations import leaky_relu, relu, sigmoid, softplus, step
+from mathomong_sym.calculus import FALLBACK_FUNCTIONS, detail_steps, rule_names, uses_fallback
+from mathomong_sym.derivation import FAILED, check_equality
+from mathomong_sym.errors import IncompatibleError, MathomongError
+from mathomong_sym.naming import sym
+from mathomong_sym.printing import to_text
+
+x, y, b, W, z = sym("x"), sym("y"), sym("b"), sym("W"), sym("z")
+w1, w2, x1, x2 = sym("w_1"), sym("w_2"), sym("x_1"), sym("x_2")
+yhat = sym("yhat")
+
+# (id, expression, variable, rule named on the first step)
+CORPUS = [
+    # constants, the variable itself, constant multiples, sums
+    ("constant number", S(5), x, "constant rule"),
+    ("constant symbol", y ** 2 + 1, x, "constant rule"),
+    ("identity", x, x, "identity rule"),
+    ("constant multiple", 3 * x, x, "constant multiple rule"),
+    ("constant multiple of a power", 3 * x ** 2, x, "constant multiple rule"),
+    ("negation", -x ** 3, x, "constant multiple rule"),
+    ("symbolic constant factor", y * sympy.sin(x), x, "constant multiple rule"),
+    ("sum", x ** 2 + 3 * x + 1, x, "sum rule"),
+    ("difference", x ** 3 - x, x, "sum rule"),
+    ("sum of functions", sympy.sin(x) + sympy.cos(x), x, "sum rule"),
+    # power rule
+    ("square", x ** 2, x, "power rule"),
+    ("fifth power", x ** 5, x, "power rule"),
+    ("reciprocal", 1 / x, x, "power rule"),
+    ("negative power", x ** -3, x, "power rule"),
+    ("cube root", x ** Rational(1, 3), x, "power rule"),
+    ("inverse square root", 1 / sympy.sqrt(x), x, "power rule"),
+    ("symbolic exponent", x ** y, x, "power rule"),
+    ("square root", sympy.sqrt(x), x, "square root rule"),
+    # products and quotients
+    ("product", x * sympy.sin(x), x, "product rule"),
+    ("product of three", x * sympy.exp(x) * sympy.sin(x), x, "product rule"),
+    ("product of three with a power", x ** 2 * sympy.log(x) * sympy.cos(x), x, "product rule"),
+    ("quotient", x / (x + 1), x, "quotient rule"),
+    ("quotient of functions", sympy.sin(x) / x, x, "quotient rule"),
+    ("quotient of polynomials", (x ** 2 + 1) / (x - 1), x, "quotient rule"),
+    ("quotient with exponentials", sympy.exp(x) / (1 + sympy.exp(x)), x, "quotient rule"),
+    # the chain rule
+    ("chain: sin of a square", sympy.sin(x ** 2), x, "chain rule"),
+    ("chain: power of a sum", (x ** 2 + 1) ** 3, x, "chain rule"),
+    ("chain: exp of −x", sympy.exp(-x), x, "chain rule"),
+    ("chain: log of a sum", sympy.log(x ** 2 + 1), x, "chain rule"),
+    ("chain: square root of a sum", sympy.sqrt(x ** 2 + 1), x, "chain rule"),
+    ("chain: reciprocal of a sum", 1 / (x + 1), x, "chain rule"),
+    ("chain 4 deep: exp sin cos square", sympy.exp(sympy.sin(sympy.cos(x ** 2 + 1))), x, "chain rule"),
+    ("chain 4 deep: sin log sqrt", sympy.sin(sympy.log(sympy.sqrt(x ** 2 + 1))), x, "chain rule"),
+    ("chain 4 deep: activations", sigmoid(sympy.tanh(sympy.exp(x ** 2))), x, "chain rule"),
+    ("chain: sin of cos of a square", sympy.sin(sympy.cos(x ** 2)), x, "chain rule"),
+    # exponentials and logarithms
+    ("exp", sympy.exp(x), x, "exponential rule"),
+    ("2 to the x", 2 ** x, x, "exponential rule (base a)"),
+    ("constant symbol to the x", y ** x, x, "exponential rule (base a)"),
+    ("ln", sympy.log(x), x, "logarithm rule"),
+    ("log base 2", sympy.log(x, 2), x, "constant multiple rule"),
+    ("x to the x", x ** x, x, "general power rule"),
+    ("x to the sin x", x ** sympy.sin(x), x, "general power rule"),
+    # absolute value and the non-smooth functions
+    ("abs", sympy.Abs(x), x, "absolute value rule"),
+    ("abs of a difference", sympy.Abs(x ** 2 - 1), x, "chain rule"),
+    ("max with 0", sympy.Max(0, x), x, "max rule"),
+    ("max of two functions", sympy.Max(x, x ** 2), x, "max rule"),
+    ("min", sympy.Min(x, 1), x, "min rule"),
+    ("Heaviside", sympy.Heaviside(x), x, "Heaviside rule"),
+    ("sign", sympy.sign(x), x, "sign rule"),
+    # trigonometric
+    ("sin", sympy.sin(x), x, "sine rule"),
+    ("cos", sympy.cos(x), x, "cosine rule"),
+    ("tan", sympy.tan(x), x, "tangent rule"),
+    ("cot", sympy.cot(x), x, "cotangent rule"),
+    ("sec", sympy.sec(x), x, "secant rule"),
+    ("csc", sympy.csc(x), x, "cosecant rule"),
+    # inverse trigonometric
+    ("asin", sympy.asin(x), x, "arcsine rule"),
+    ("acos", sympy.acos(x), x, "arccosine rule"),
+    ("atan", sympy.atan(x), x, "arctangent rule"),
+    ("acot", sympy.acot(x), x, "arccotangent rule"),
+    ("asec", sympy.asec(x), x, "arcsecant rule"),
+    ("acsc", sympy.acsc(x), x, "arccosecant rule"),
+    # hyperbolic
+    ("sinh", sympy.sinh(x), x, "sinh rule"),
+    ("cosh", sympy.cosh(x), x, "cosh rule"),
+    ("coth", sympy.coth(x), x, "coth rule"),
+    ("sech", sympy.sech(x), x, "sech rule"),
+    ("csch", sympy.csch(x), x, "csch rule"),
+    ("asinh", sympy.asinh(x), x, "arsinh rule"),
+    ("acosh", sympy.acosh(x), x, "arcosh rule"),
+    ("atanh", sympy.atanh(x), x, "artanh rule"),
+    ("acoth", sympy.acoth(x), x, "arcoth rule"),
+    # activations
+    ("sigmoid", sigmoid(x), x, "sigmoid rule"),
+    ("tanh", sympy.tanh(x), x, "tanh rule"),
+    ("relu", relu(x), x, "ReLU rule"),
+    ("leaky relu", leaky_relu(x), x, "leaky ReLU rule"),
+    ("softplus", softplus(x), x, "softplus rule"),
+    ("step", step(x), x, "step rule"),
+    ("neuron: sigmoid of Wx + b", sigmoid(W * x + b), W, "chain rule"),
+    ("neuron: relu of Wx + b", relu(W * x + b), W, "chain rule"),
+    ("neuron: tanh of Wx + b by b", sympy.tanh(W * x + b), b, "chain rule"),
+    ("neuron: loss by ŷ", (yhat - y) ** 2, yhat, "chain rule"),
+    ("neuron: loss by W", (sigmoid(W * x + b) - y) ** 2, W, "chain rule"),
+    ("partial: one weight", w1 * x1 + w2 * x2 + b, w1, "sum rule"),
+    ("partial: the bias", w1 * x1 + w2 * x2 + b, b, "sum rule"),
+    ("cross-entropy term", -y * sympy.log(sigmoid(z)) - (1 - y) * sympy.log(1 - sigmoid(z)), z, "sum rule"),
+    # no elementary rule: sympy, labelled
+    ("erf", sympy.erf(x), x, "by sympy"),
+    ("erf of a square", sympy.erf(x ** 2), x, "chain rule"),
+    ("gamma", sympy.gamma(x), x, "by sympy"),
+    ("loggamma of a sum", sympy.loggamma(x + 2), x, "chain rule"),
+]
+
+EXPECTED_FALLBACK = {"erf", "erf of a square", "gamma", "loggamma of a sum"}
+
+
+def _equal(a, b) -> bool:
+    outcome, _ = check_equality(a, b, {})
+    return outcome != FAILED
+
+
+def test_corpus_is_large_enough():
+    assert len(CORPUS) >= 60
+    assert len({case[0] for case in CORPUS}) == len(CORPUS)
+
+
+@pytest.mark.parametrize("name, expr, var, rule", CORPUS, ids=[c[0] for c in CORPUS])
+def test_each_expression(name, expr, var, rule):
+    derivation = diff_steps(expr, var)
+    # the result is sympy's derivative, and every step (and sub-step) holds
+    assert _equal(derivation.result, sympy.diff(expr, var)), to_text(derivation.result)
+    report = derivation.verify()
+    assert report.ok, [(to_text(c.step.lhs), to_text(c.step.rhs), c.step.rule, c.detail) for c in report.failures]
+    # the rule is named on the first step and on every line
+    assert derivation.steps[0].rule == rule
+    for step, _ in derivation.walk():
+        assert step.rule
+    # level 0 starts from d/dvar of the expression and ends at the result
+    assert derivation.steps[0].lhs == sympy.Derivative(expr, var, evaluate=False) or expr.is_number
+    # sympy only where no elementary rule exists
+    assert uses_fallback(derivation) == (name in EXPECTED_FALLBACK)
+    # one letter, one inner function
+    names = [s.name for s in derivation.definitions]
+    assert len(names) == len(set(names))
+
+
+def test_fallback_only_for_listed_functions():
+    for name, expr, var, _ in CORPUS:
+        derivation = diff_steps(expr, var)
+        for step, _ in derivation.walk():
+            if step.rule == "by sympy":
+                heads = {f.func for f in step.lhs.atoms(sympy.Function)}
+                assert heads & set(FALLBACK_FUNCTIONS), name
+
+
+def test_every_rule_is_used_by_the_corpus():
+    used = {step.rule for _, expr, var, _ in CORPUS for step, _ in diff_steps(expr, var).walk()}
+    unused = set(rule_names()) - used
+    assert not unused
+
+
+# ---------------------------------------------------------------------------
+# the guide's examples
+# ---------------------------------------------------------------------------
+
+def test_x_squared_is_2x_and_6_at_3():
+    derivation = diff_steps(x ** 2, x)
+    assert derivation.result == 2 * x
+    assert [s.rule for s in derivation.steps] == ["power rule"]
+    at_three = derivation.at({x: 3})
+    assert float(at_three.value(derivation.result)) == 6
+    assert float(at_three.value(derivation.steps[0].lhs)) == 6
+
+
+def test_sigmoid_keeps_its_teaching_form():
+    derivation = diff_steps(sigmoid(x), x)
+    assert to_text(derivation.result) == "σ(x)(1 − σ(x))"
+    assert not derivation.result.has(sympy.cosh, sympy.exp)
+    # level 2: the rule's own derivation, from σ = (1 + e^(−x))^(−1)
+    algebra = derivation.steps[0].substeps
+    assert len(algebra) >= 4
+    assert algebra[0].rhs.has(sympy.exp)
+    assert to_text(algebra[-1].rhs) == "σ(x)(1 − σ(x))"
+
+
+def test_tanh_keeps_its_teaching_form():
+    derivation = diff_steps(sympy.tanh(x), x)
+    assert derivation.result == 1 - sympy.tanh(x) ** 2
+    assert to_text(derivation.result) == "1 − tanh(x)²"
+    assert any(s.rhs.has(sympy.sinh) for s in derivation.steps[0].substeps)
+
+
+def test_relu_derivative_is_the_step_with_value_0_at_0():
+    derivation = diff_steps(relu(x), x)
+    assert derivation.result == step(x)
+    assert derivation.result.subs(x, 0) == 0
+    assert any("0" in c and "ReLU" in c for c in derivation.conventions)
+
+
+def test_one_neuron_loss_stays_2_times_the_error():
+    derivation = diff_steps((yhat - y) ** 2, yhat)
+    assert to_text(derivation.steps[-1].rhs) == "2(ŷ − y)"
+
+
+def test_neuron_chain_with_the_networks_own_names():
+    derivation = diff_steps(sigmoid(W * x + b), W, names={W * x + b: z})
+    assert derivation.definitions == {z: W * x + b}
+    assert to_text(derivation.steps[-1].rhs) == "σ(z)(1 − σ(z))·x"
+    assert derivation.verify().ok
+    at_point = derivation.at({x: 2, W: Rational(1, 2), b: -1})
+    assert float(at_point.value(derivation.result)) == 0.5  # σ(0)(1 − σ(0))·2
+
+
+def test_names_given_as_a_sequence_are_used_in_order():
+    derivation = diff_steps(sympy.exp(sympy.sin(x ** 2)), x, names=["p", "q"])
+    assert {s.name: v for s, v in derivation.definitions.items()} == {"p": sympy.sin(x ** 2), "q": x ** 2}
+    assert derivation.verify().ok
+
+
+# ---------------------------------------------------------------------------
+# the known failures of other tools
+# ---------------------------------------------------------------------------
+
+def test_nested_chains_never_reuse_a_letter():
+    derivation = diff_steps(sympy.sin(sympy.cos(x ** 2)), x)
+    letters = sorted(s.name for s in derivation.definitions)
+    assert letters == ["u", "v"]
+    four_deep = diff_steps(sympy.exp(sympy.sin(sympy.cos(sympy.log(x ** 2 + 1)))), x)
+    letters = [s.name for s in four_deep.definitions]
+    assert len(letters) == 4 and len(set(letters)) == 4
+    # each chain step says which letter it introduces
+    chain_reasons = [s.reason for s, _ in four_deep.walk() if s.rule == "chain rule" and s.kind == "rule"]
+    for letter in letters:
+        assert sum(r.startswith(f"let {letter} = ") for r in chain_reasons) >= 1
+
+
+def test_letters_avoid_the_expressions_own_symbols():
+    u = sym("u")
+    derivation = diff_steps(sympy.sin(u * x ** 2), x)
+    assert all(s.name != "u" for s in derivation.definitions)
+    assert derivation.verify().ok
+
+
+def test_same_inner_function_keeps_one_letter():
+    derivation = diff_steps(sympy.sin(x ** 2) * sympy.cos(x ** 2), x)
+    assert len(derivation.definitions) == 1
+    assert derivation.verify().ok
+
+
+def test_sparse_partial_derivative_names_the_one_term():
+    derivation = diff_steps(w1 * x1 + w2 * x2 + b, w1)
+    assert derivation.result == x1
+    rules = [s.rule for s, _ in derivation.walk()]
+    assert "constant rule" not in rules
+    first = derivation.steps[0]
+    assert first.rhs == sympy.Derivative(w1 * x1, w1, evaluate=False)
+    # one sentence says the other terms are constants
+    assert "only the term" in first.reason
+    assert to_text(w2 * x2) in first.reason and to_text(b) in first.reason
+    # one rule line below it: the constant multiple for w₁x₁, and nothing for b or w₂x₂
+    assert [s.rule for s in first.substeps] == ["constant multiple rule"]
+
+
+def test_no_step_is_simplified_into_cosh():
+    derivation = diff_steps(sigmoid(W * x + b), W)
+    for step, _ in derivation.walk():
+        assert not step.rhs.has(sympy.cosh)
+
+
+@pytest.mark.parametrize("expr", [sympy.tanh(x), sympy.Max(0, x), sympy.Abs(x), sympy.Heaviside(x),
+                                  sympy.Max(0, x ** 2 - 1) * sympy.tanh(x), sympy.Heaviside(sympy.sin(x))])
+def test_the_functions_other_tools_crash_on(expr):
+    derivation = diff_steps(expr, x)
+    assert derivation.verify().ok
+    assert not uses_fallback(derivation)
+
+
+def test_a_wrong_step_fails_verification():
+    derivation = diff_steps(sympy.sin(x ** 2), x)
+    assert derivation.verify().ok
+    wrong = replace(derivation, steps=[replace(derivation.steps[0], rhs=sympy.cos(x ** 2) * x)]
+                    + derivation.steps[1:])
+    report = wrong.verify()
+    assert not report.ok
+    assert report.failures[0].step.rhs == sympy.cos(x ** 2) * x
+
+
+def test_a_wrong_sub_step_fails_verification():
+    derivation = diff_steps(sigmoid(x), x)
+    algebra = list(derivation.steps[0].substeps)
+    algebra[2] = replace(algebra[2], rhs=sympy.exp(-x) / (1 + sympy.exp(-x)))  # the square forgotten
+    wrong = replace(derivation, steps=[replace(derivation.steps[0], substeps=algebra)])
+    assert not wrong.verify().ok
+
+
+# ---------------------------------------------------------------------------
+# levels of detail
+# ---------------------------------------------------------------------------
+
+def test_levels_outer_rule_then_each_rule_then_algebra():
+    derivation = diff_steps(sympy.sin(x ** 2 + 3 * x), x)
+    level0 = [s for s, depth in derivation.walk() if depth == 0]
+    level1 = [s for s, depth in derivation.walk() if depth == 1]
+    level2 = [s for s, depth in derivation.walk() if depth == 2]
+    assert [s.rule for s in level0] == ["chain rule", "put the derivatives in", "substitute back"]
+    assert level0[0].rhs.has(sympy.Derivative)
+    assert not level0[-1].rhs.has(sympy.Derivative)
+    assert level0[-1].rhs == derivation.result or _equal(level0[-1].rhs, derivation.result)
+    assert {s.kind for s in level1} == {"rule"}
+    assert [s.rule for s in level1] == ["sine rule", "power rule", "constant multiple rule", "sum rule"]
+    assert {s.kind for s in level2} == {"algebra"}
+    # every line of level 1 is complete: no derivative left unevaluated on its right
+    assert not any(s.rhs.has(sympy.Derivative) for s in level1)
+
+
+def test_detail_steps_of_a_single_rule_are_its_algebra():
+    detail = detail_steps(sigmoid(z), z)
+    assert to_text(detail[-1].rhs) == "σ(z)(1 − σ(z))"
+    assert detail[0].rhs.has(sympy.exp)
+    composite = detail_steps((yhat - y) ** 2, yhat)
+    assert composite[0].rule == "chain rule"
+
+
+# ---------------------------------------------------------------------------
+# bad input
+# ---------------------------------------------------------------------------
+
+def test_text_is_refused_not_parsed():
+    with pytest.raises(IncompatibleError, match="parse_expression"):
+        diff_steps("__import__('os').system('true')", x)
+    with pytest.raises(MathomongError):
+        diff_steps(x ** 2, "x")
+
+
+def test_the_variable_must_be_a_symbol():
+    with pytest.raises(IncompatibleError):
+        diff_steps(x ** 2, x + 1)
+
+
+def test_a_matrix_is_not_a_scalar():
+    with pytest.raises(IncompatibleError):
+        diff_steps(sympy.Matrix([x, x ** 2]), x)
+
+
+def test_bad_names_are_refused():
+    with pytest.raises(IncompatibleError):
+        diff_steps(sympy.sin(x ** 2), x, names="uv")
+    with pytest.raises(IncompatibleError):
+        diff_steps(sympy.sin(x ** 2), x, names=[""])
