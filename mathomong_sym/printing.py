@@ -147,7 +147,8 @@ def textbook_factors(expr) -> list:
         return [expr]
     if _built_unevaluated(expr):
         return list(expr.args)
-    return sorted(expr.args, key=_factor_rank)  # stable: sympy's order within a rank
+    # stable: sympy's order within a rank, except that a weight leads (w·a, W·x)
+    return sorted(expr.args, key=lambda f: (_factor_rank(f), not (f.is_Symbol and f.name[:1] in "wW")))
 
 
 def _degree(term) -> int | None:

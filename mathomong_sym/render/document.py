@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import sympy
 from sympy import Derivative, Symbol
 
-from ..derivation import Derivation, Step
+from ..derivation import Derivation, Step, _evaluate
 from ..errors import MathomongError
 from ..printing import displays_exactly, format_number
 
@@ -165,13 +165,17 @@ class _Numbers:
         self.derivation = derivation
         self.point = derivation.point or {}
         self._cache: dict = {}
+        self._definitions = None
 
     def value(self, expr):
         if expr in self.point:
             return self.point[expr]
         if expr not in self._cache:
+            if self._definitions is None:
+                # Derivation.value() would gather the definitions again for every number
+                self._definitions = self.derivation.all_definitions()
             try:
-                value = self.derivation.value(expr)
+                value = _evaluate(expr, self._definitions, self.point)
             except (TypeError, ValueError, ZeroDivisionError, MathomongError):
                 value = None
             if value is not None and not getattr(value, "is_number", False):
@@ -244,9 +248,20 @@ def _cited_once(derivation: Derivation) -> list[Derivation]:
     return ordered
 
 
-def _used_definitions(derivation: Derivation, sections, skip: set) -> list[tuple]:
+def _shown_definitions(derivation: Derivation, cited, sections) -> dict:
+    """Definitions of the derivations and of the shown steps only: hidden detail stays unbuilt."""
+    merged: dict = {}
+    for item in [*cited, derivation]:
+        merged.update(item.definitions)
+    for section in sections:
+        for line in section.lines:
+            merged.update(line.step.definitions)
+    return merged
+
+
+def _used_definitions(derivation: Derivation, cited, sections, skip: set) -> list[tuple]:
     """The named quantities the shown lines use, with what they depend on, in definition order."""
-    definitions = derivation.all_definitions()
+    definitions = _shown_definitions(derivation, cited, sections)
     wanted: set = set()
     pending = []
     for section in sections:
@@ -282,7 +297,7 @@ def build_document(derivation: Derivation, level: int = 0, *, report=None,
     shown: list[Definition] = []
     if definitions:
         cited_symbols = {item.lhs for item in cited if isinstance(item.lhs, Symbol)}
-        for symbol, expression in _used_definitions(derivation, sections, cited_symbols):
+        for symbol, expression in _used_definitions(derivation, cited, sections, cited_symbols):
             subs, value = {}, None
             if numbers is not None:
                 subs = numbers.substitutions(expression)
@@ -290,7 +305,8 @@ def build_document(derivation: Derivation, level: int = 0, *, report=None,
             shown.append(Definition(symbol, expression, subs, value))
     given = ()
     if derivation.point:
-        defined = derivation.all_definitions()
+        defined = _shown_definitions(derivation, cited, sections) if numbers is None else \
+            (numbers._definitions if numbers._definitions is not None else derivation.all_definitions())
         given = tuple((s, v) for s, v in derivation.point.items()
                       if isinstance(s, Symbol) and s not in defined)
     conventions = []

@@ -44,59 +44,61 @@ def latex_text(text: str, *, unicode: bool = False) -> str:
     return unicode_to_latex(text, non_ascii_only=False, replacement_latex_protection="braces-all")
 
 
-def _row_label(environment: str, rule: str, depth: int = 0) -> str:
+def _row_label(environment: str, rule: str, depth: int = 0, mathjax: bool = False) -> str:
     if not rule:
         return ""
     # detail (sub-steps) is named smaller than the step it explains
-    text = latex_text(rule, unicode=environment != "align*")
+    text = latex_text(rule, unicode=mathjax)
     text = text if depth == 0 else rf"\small {text}"
     if environment == "align*":
         return rf" \tag*{{{text}}}"
     return rf" && \text{{{text}}}"
 
 
-def _title_row(environment: str, title: str) -> str:
+def _title_row(environment: str, title: str, mathjax: bool = False) -> str:
     if environment == "align*":
-        return rf"\intertext{{\textbf{{{latex_text(title)}}}}}"
-    return rf"&\textbf{{{latex_text(title, unicode=True)}}}"
+        return rf"\intertext{{\textbf{{{latex_text(title, unicode=mathjax)}}}}}"
+    return rf"&\textbf{{{latex_text(title, unicode=mathjax)}}}"
 
 
-def _reason_row(environment: str, reason: str) -> str:
-    return rf"& \qquad \text{{\footnotesize {latex_text(reason, unicode=environment != 'align*')}}}"
+def _reason_row(reason: str, mathjax: bool = False) -> str:
+    return rf"& \qquad \text{{\footnotesize {latex_text(reason, unicode=mathjax)}}}"
 
 
-def document_latex(document: Document, *, environment: str = "align*", reasons: bool = True) -> str:
+def document_latex(document: Document, *, environment: str = "align*", reasons: bool = True,
+                   mathjax: bool = False) -> str:
+    """The rows of *document* in *environment*; ``mathjax=True`` keeps prose Unicode (MathJax reads it)."""
     if environment not in _ENVIRONMENTS:
         raise ValueError(f"environment must be one of {_ENVIRONMENTS}, got {environment!r}")
     rows: list[str] = []
     if document.given:
-        rows.append(_title_row(environment, "At the point"))
+        rows.append(_title_row(environment, "At the point", mathjax))
         rows.append(rf"& {given_text(document.given, latex=True)}")
     if document.definitions:
-        rows.append(_title_row(environment, "Named quantities"))
+        rows.append(_title_row(environment, "Named quantities", mathjax))
         for definition in document.definitions:
             tail = numbers_tail(definition, latex=True)
             row = rf"{to_latex(definition.symbol)} &= {to_latex(definition.expression)}"
-            rows.append(row + (f" {tail}" if tail else "") + _row_label(environment, "definition"))
+            rows.append(row + (f" {tail}" if tail else "") + _row_label(environment, "definition", 0, mathjax))
     for section in document.sections:
         title = section.title + (" (derived once, cited below)" if section.cited else "")
-        rows.append(_title_row(environment, title))
+        rows.append(_title_row(environment, title, mathjax))
         for line in section.lines:
             lhs = "" if line.continued else to_latex(line.lhs)
             rhs = expression(line.rhs, latex=True, by_factors=line.by_factors)
-            rows.append(rf"{lhs} &= {rhs}" + _row_label(environment, line.rule, line.depth))
+            rows.append(rf"{lhs} &= {rhs}" + _row_label(environment, line.rule, line.depth, mathjax))
             if reasons and line.reason:
-                rows.append(_reason_row(environment, line.reason))
+                rows.append(_reason_row(line.reason, mathjax))
             tail = numbers_tail(line, latex=True)
             if tail is not None:
                 rows.append(rf"&{tail}")
     for convention in document.conventions:
-        rows.append(_title_row(environment, f"Convention: {convention}") if environment == "align*"
-                    else rf"&\text{{{latex_text('Convention: ' + convention, unicode=True)}}}")
+        rows.append(_title_row(environment, f"Convention: {convention}", mathjax) if environment == "align*"
+                    else rf"&\text{{{latex_text('Convention: ' + convention, unicode=mathjax)}}}")
     if document.report is not None:
         text = f"Checked: {report_text(document.report)}."
         rows.append(rf"\intertext{{{latex_text(text)}}}" if environment == "align*"
-                    else rf"&\text{{{latex_text(text, unicode=True)}}}")
+                    else rf"&\text{{{latex_text(text, unicode=mathjax)}}}")
     # \intertext sits between rows: no row break after it
     body = ""
     for index, row in enumerate(rows):
@@ -107,11 +109,16 @@ def document_latex(document: Document, *, environment: str = "align*", reasons: 
 
 
 def render_latex(derivation, level: int = 0, *, verify: bool = False, standalone: bool = False,
-                 environment: str = "align*", definitions: bool = True, reasons: bool = True) -> str:
-    """The derivation in LaTeX down to *level*; a complete document with ``standalone=True``."""
+                 environment: str = "align*", definitions: bool = True, reasons: bool = True,
+                 mathjax: bool = False) -> str:
+    """The derivation in LaTeX down to *level*; a complete document with ``standalone=True``.
+
+    ``environment="aligned"`` goes inside display math; ``mathjax=True`` writes
+    prose for MathJax (Unicode) rather than for pdflatex.
+    """
     report = derivation.verify() if verify else None
     body = document_latex(build_document(derivation, level, report=report, definitions=definitions),
-                          environment=environment, reasons=reasons)
+                          environment=environment, reasons=reasons, mathjax=mathjax)
     if not standalone:
         return body
     return f"{STANDALONE_PREAMBLE}\\begin{{document}}\n{body}\n\\end{{document}}\n"
@@ -119,4 +126,4 @@ def render_latex(derivation, level: int = 0, *, verify: bool = False, standalone
 
 def repr_latex(derivation, level: int = 0) -> str:
     """For Jupyter's ``_repr_latex_``: display math MathJax renders (``$$\\begin{aligned}…$$``)."""
-    return "$$" + render_latex(derivation, level, environment="aligned") + "$$"
+    return "$$" + render_latex(derivation, level, environment="aligned", mathjax=True) + "$$"

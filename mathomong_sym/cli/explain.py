@@ -1,0 +1,236 @@
+"""``mathomong explain`` (a derivative, step by step) and ``mathomong derive`` (∂L/∂θ of a network).
+
+Both read everything the user types without evaluating it: the expression
+goes through :func:`mathomong_sym.parsing.parse_expression`, the numbers of
+``--at`` through :class:`fractions.Fraction`, names are looked up among the
+expression's (or the network's) own symbols.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from fractions import Fraction
+
+from ..errors import IncompatibleError, ParseError, UnknownNameError
+
+FORMATS = ("text", "latex", "markdown", "json")
+LEVELS = (0, 1, 2)
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    pass
+
+
+def register(subparsers) -> None:
+    _register_explain(subparsers)
+    _register_derive(subparsers)
+
+
+def _add_output_options(parser) -> None:
+    parser.add_argument("--at", action="append", default=[], metavar="NAME=VALUE,…",
+                        help="a point: each line is then shown again with its numbers (repeatable)")
+    parser.add_argument("--level", type=int, choices=LEVELS, default=1,
+                        help="detail: 0 the chain of named factors (or the outermost rule), "
+                             "1 each factor by its rule, 2 the algebra inside each rule (default: 1)")
+    parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    parser.add_argument("--standalone", action="store_true",
+                        help="with --format latex: a complete document pdflatex compiles")
+    parser.add_argument("--no-verify", dest="verify", action="store_false",
+                        help="skip checking every step against sympy.diff")
+
+
+def _register_explain(subparsers) -> None:
+    p = subparsers.add_parser(
+        "explain",
+        help="differentiate an expression step by step",
+        description="Differentiate an expression step by step, naming the rule of every step, "
+                    "optionally with numbers plugged in. The expression may be LaTeX or plain "
+                    "calculator syntax (x^2 + 3*y, sigmoid(w*x + b)).",
+        epilog="examples:\n"
+               "  mathomong explain 'x^2' --wrt x --at x=3\n"
+               "  mathomong explain 'sigmoid(w*x + b)' --wrt w --level 2\n"
+               "  mathomong explain '\\tanh(x^2)' --format latex --standalone",
+        formatter_class=_Formatter,
+    )
+    p.add_argument("expression", help="the expression, in LaTeX or plain syntax")
+    p.add_argument("--wrt", metavar="VARIABLE",
+                   help="the variable to differentiate by (default: the only variable of the expression)")
+    p.add_argument("--syntax", choices=("auto", "latex", "plain"), default="auto",
+                   help="how to read the expression (default: auto)")
+    _add_output_options(p)
+    p.set_defaults(func=run_explain)
+
+
+def _register_derive(subparsers) -> None:
+    p = subparsers.add_parser(
+        "derive",
+        help="derive ∂L/∂θ of a network parameter by the chain rule",
+        description="Derive the derivative of a network's loss with respect to one weight or bias, "
+                    "by the chain rule and backpropagation, every step named and checked.",
+        epilog="examples:\n"
+               "  mathomong derive --net neuron --wrt W --at x=2,W=0.5,b=-1,y=1\n"
+               "  mathomong derive --net 2-2-1 --activation sigmoid --loss mse --wrt w1_1_1 --level 0\n"
+               "  mathomong derive --net 2-2-2 --wrt w1_1_1 --at x_1=1,x_2=0.5,y_1=1,y_2=0,... --dot",
+        formatter_class=_Formatter,
+    )
+    p.add_argument("--net", required=True, metavar="SIZES",
+                   help="layer sizes such as 2-2-1, or 'neuron' / 'neuron:N' for the guide's neuron with N inputs")
+    p.add_argument("--activation", default="sigmoid", help="hidden activation (default: sigmoid)")
+    p.add_argument("--output-activation", default=None,
+                   help="output activation of an MLP (default: sigmoid)")
+    p.add_argument("--loss", default="mse", help="loss (default: mse)")
+    p.add_argument("--wrt", required=True, metavar="PARAMETER",
+                   help="the weight or bias, by its plain name (w1_1_1, b2_1; W, b for a neuron)")
+    p.add_argument("--dot", action="store_true",
+                   help="print the computation graph as Graphviz dot (values and gradients with --at)")
+    _add_output_options(p)
+    p.set_defaults(func=run_derive)
+
+
+# ---------------------------------------------------------------------------
+# reading the arguments
+# ---------------------------------------------------------------------------
+
+def parse_point(items) -> list[tuple[str, Fraction]]:
+    """``["x=2,W=0.5", "b=-1"]`` → [("x", 2), ("W", 1/2), ("b", −1)], read without evaluating anything."""
+    pairs = []
+    for item in items:
+        for part in str(item).split(","):
+            part = part.strip()
+            if not part:
+                continue
+            name, sep, value = part.partition("=")
+            name, value = name.strip(), value.strip()
+            if not sep or not name or not value:
+                raise ParseError(f"--at wants NAME=VALUE, got {part!r}")
+            try:
+                number = Fraction(value)
+            except (ValueError, ZeroDivisionError):
+                raise ParseError(f"--at {name}: {value!r} is not a number") from None
+            if not math.isfinite(float(number)):  # pragma: no cover - Fraction rejects inf/nan
+                raise ParseError(f"--at {name}: {value!r} is not a finite number")
+            pairs.append((name, number))
+    return pairs
+
+
+def _point(pairs, allowed: dict, what: str) -> dict:
+    import sympy
+
+    point = {}
+    for name, number in pairs:
+        if name not in allowed:
+            raise UnknownNameError(what, name, allowed)
+        point[allowed[name]] = sympy.Rational(number.numerator, number.denominator)
+    return point
+
+
+def _variable(expr, wrt: str | None):
+    symbols = {s.name: s for s in expr.free_symbols}
+    if wrt is None:
+        if len(symbols) == 1:
+            return next(iter(symbols.values()))
+        if not symbols:
+            raise ParseError("the expression has no variable to differentiate by")
+        raise ParseError(f"the expression has several variables ({', '.join(sorted(symbols))}); "
+                         "choose one with --wrt")
+    if wrt in symbols:
+        return symbols[wrt]
+    # the variable may be typed the way it prints (\hat{y}, ŷ, w^{(1)}_{11})
+    from ..parsing import parse_expression
+
+    try:
+        parsed = parse_expression(wrt)
+    except ParseError:
+        parsed = None
+    if parsed is not None and getattr(parsed, "is_Symbol", False) and parsed.name in symbols:
+        return symbols[parsed.name]
+    raise UnknownNameError("variable", wrt, symbols) if symbols else \
+        ParseError(f"--wrt {wrt!r}: the expression has no variable")
+
+
+def _render(derivation, args) -> str:
+    if args.format == "json":
+        return derivation.to_json(level=args.level, verify=args.verify) + "\n"
+    report = None
+    if args.verify:
+        report = derivation.verify().raise_if_failed()
+    from ..render.document import build_document
+
+    document = build_document(derivation, args.level, report=report)
+    if args.format == "text":
+        from ..render.text import document_text
+
+        return document_text(document)
+    if args.format == "markdown":
+        from ..render.markdown import document_markdown
+
+        return document_markdown(document)
+    from ..render.latex import STANDALONE_PREAMBLE, document_latex
+
+    body = document_latex(document)
+    if args.standalone:
+        return f"{STANDALONE_PREAMBLE}\\begin{{document}}\n{body}\n\\end{{document}}\n"
+    return body + "\n"
+
+
+def _emit(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+# ---------------------------------------------------------------------------
+# commands
+# ---------------------------------------------------------------------------
+
+def run_explain(args) -> int:
+    from ..calculus import diff_steps
+    from ..parsing import parse_expression
+
+    expr = parse_expression(args.expression, syntax=args.syntax)
+    if not getattr(expr, "is_Expr", False) or getattr(expr, "is_Tuple", False):
+        raise ParseError("explain needs a single scalar expression")
+    variable = _variable(expr, args.wrt)
+    pairs = parse_point(args.at)
+    derivation = diff_steps(expr, variable)
+    if pairs:
+        allowed = {s.name: s for s in expr.free_symbols}
+        derivation = derivation.at(_point(pairs, allowed, "variable"))
+    _emit(_render(derivation, args))
+    return 0
+
+
+def build_network(spec: str, activation: str, output_activation: str | None, loss: str):
+    """The network ``--net`` names: ``2-2-1`` (an MLP), ``neuron`` or ``neuron:N``."""
+    from ..network import MLP, Neuron
+
+    text = spec.strip().lower()
+    if text == "neuron" or text.startswith("neuron:"):
+        count = text.partition(":")[2] or "1"
+        if not count.isdigit():
+            raise ParseError(f"--net {spec!r}: write neuron or neuron:N with N a whole number")
+        if output_activation is not None and output_activation != activation:
+            raise IncompatibleError("a single neuron has one activation: give it with --activation")
+        return Neuron(int(count), activation=activation, loss=loss)
+    return MLP(spec, activation=activation, output_activation=output_activation or "sigmoid", loss=loss)
+
+
+def run_derive(args) -> int:
+    net = build_network(args.net, args.activation, args.output_activation, args.loss)
+    parameter = net.parameter(args.wrt)
+    derivation = net.derive(parameter)
+    pairs = parse_point(args.at)
+    if pairs:
+        allowed = {s.name: s for s in [*net.inputs, *net.targets, *net.parameters]}
+        derivation = derivation.at(_point(pairs, allowed, "input, target or parameter"))
+    if args.dot:
+        from ..render.dot import render_dot
+
+        _emit(render_dot(derivation))
+        return 0
+    _emit(_render(derivation, args))
+    return 0
+
+
+__all__ = ["register", "run_explain", "run_derive", "parse_point", "build_network"]
