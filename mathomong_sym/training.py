@@ -494,7 +494,7 @@ def train(
     network, compiled = _compiled(net, backend)
     sizes_source = network if network is not None else compiled
     sizes = [int(n) for n in sizes_source.layer_sizes]
-    names = tuple(str(p) for p in sizes_source.parameters)
+    names = tuple(getattr(p, "name", None) or str(p) for p in sizes_source.parameters)
     n_params = len(names)
     X, Y = _as_data(X, Y, sizes[0], sizes[-1])
     n_examples = X.shape[0]
