@@ -154,3 +154,14 @@ def test_missing_matplotlib_names_the_plot_extra(monkeypatch, tmp_path):
     assert written == {}
     assert "plots skipped: matplotlib is not installed" in stream.getvalue()
     assert not list(tmp_path.glob("*.png"))
+
+
+def test_descend_command_writes_the_plot(tmp_path, capsys):
+    from mathomong_sym.cli import main
+
+    png = tmp_path / "path.png"
+    assert main(["descend", "x^2 + 3y^2", "--start", "2,1.5", "--steps", "10", "--plot", str(png)]) == 0
+    assert png.read_bytes()[:8] == PNG
+    assert f"wrote the plot to {png}" in capsys.readouterr().out
+    assert main(["descend", "x^2", "--plot", str(tmp_path / "one.png")]) == 1
+    assert "2 variables" in capsys.readouterr().err

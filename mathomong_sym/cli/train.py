@@ -65,7 +65,7 @@ def _register_train(subparsers):
     p.add_argument("--n", type=int, help="number of examples to generate (built-in data sets)")
     p.add_argument("--noise", type=float, help="noise level of a generated data set")
     p.add_argument("--arms", type=int, help="spiral arms (spiral data set)")
-    p.add_argument("--data-seed", type=int, help="seed of the generated data (default: --seed)")
+    p.add_argument("--data-seed", type=int, help="seed of the generated data (default: 0)")
     p.add_argument("--optimizer", default="gd", choices=sorted(OPTIMIZERS),
                    help="gd (θ ← θ − η∇L), momentum or adam (default: gd)")
     p.add_argument("--lr", type=float,
@@ -110,7 +110,7 @@ def _load_data(args):
         return load_csv(name, args.features, args.targets, delimiter=delimiter)
     if args.features or args.targets:
         raise IncompatibleError("--features and --target apply to a CSV file, not a built-in data set")
-    seed = args.seed if args.data_seed is None else args.data_seed
+    seed = 0 if args.data_seed is None else args.data_seed
     return load_dataset(name, n=args.n, noise=args.noise, seed=seed, arms=args.arms)
 
 
