@@ -264,10 +264,13 @@ class _TextbookMixin:
     def _separator(self, left: str, right: str) -> str:
         raise NotImplementedError
 
-    def _join(self, factors) -> str:
+    def _join(self, factors, signed: bool = False) -> str:
         out = ""
-        for factor in factors:
-            text = self._parenthesize_factor(factor, PRECEDENCE["Mul"])
+        for index, factor in enumerate(factors):
+            if index == 0 and not signed and self._is_negative_number(factor):
+                text = self._print(factor)  # a leading sign is unambiguous: −0.24·0.5
+            else:
+                text = self._parenthesize_factor(factor, PRECEDENCE["Mul"])
             out = text if not out else out + self._separator(out, text) + text
         return out
 
@@ -299,18 +302,18 @@ class _TextbookMixin:
                 else:
                     numerator.append(f)
         if denominator:
-            top = self._fraction_part(numerator) if numerator else "1"
-            bottom = self._fraction_part(denominator)
+            top = self._fraction_part(numerator, negative) if numerator else "1"
+            bottom = self._fraction_part(denominator, signed=True)
             text = self._fraction(top, bottom, len(numerator) == 1 and numerator[0].is_Add,
                                   len(denominator) > 1 or denominator[0].is_Add or denominator[0].is_Mul)
         else:
-            text = self._join(factors) if factors else "1"
+            text = self._join(factors, negative) if factors else "1"
         return (self._minus if negative else "") + text
 
-    def _fraction_part(self, factors) -> str:
+    def _fraction_part(self, factors, signed: bool = False) -> str:
         if len(factors) == 1 and self._number_of(factors[0]) is None:
             return self._print(factors[0])  # the fraction bar groups it
-        return self._join(factors)
+        return self._join(factors, signed)
 
 
 # ---------------------------------------------------------------------------

@@ -185,11 +185,13 @@ def _emit(text: str) -> None:
 # ---------------------------------------------------------------------------
 
 def run_explain(args) -> int:
+    import sympy
+
     from ..calculus import diff_steps
     from ..parsing import parse_expression
 
     expr = parse_expression(args.expression, syntax=args.syntax)
-    if not getattr(expr, "is_Expr", False) or getattr(expr, "is_Tuple", False):
+    if not isinstance(expr, sympy.Expr):
         raise ParseError("explain needs a single scalar expression")
     variable = _variable(expr, args.wrt)
     pairs = parse_point(args.at)

@@ -169,7 +169,9 @@ class _Numbers:
 
     def value(self, expr):
         if expr in self.point:
-            return self.point[expr]
+            known = self.point[expr]
+            # a point may hold a value still in symbols (a ∂ of a local name it could not resolve)
+            return known if getattr(known, "is_number", False) else None
         if expr not in self._cache:
             if self._definitions is None:
                 # Derivation.value() would gather the definitions again for every number
@@ -296,13 +298,22 @@ def build_document(derivation: Derivation, level: int = 0, *, report=None,
     sections.append(Section(derivation, _title(derivation), tuple(_lines(derivation.steps, level, numbers)), False))
     shown: list[Definition] = []
     if definitions:
+        from ..printing import to_text
+
         cited_symbols = {item.lhs for item in cited if isinstance(item.lhs, Symbol)}
+        printed: dict = {}
         for symbol, expression in _used_definitions(derivation, cited, sections, cited_symbols):
             subs, value = {}, None
             if numbers is not None:
                 subs = numbers.substitutions(expression)
                 value = numbers.value(symbol)
-            shown.append(Definition(symbol, expression, subs, value))
+            # local names (the u of a chain rule) are made afresh per derivation: say each once,
+            # keeping the copy whose value is known
+            key = (to_text(symbol), to_text(expression))
+            if key in printed and (printed[key].value is not None or value is None):
+                continue
+            printed[key] = Definition(symbol, expression, subs, value)
+        shown = list(printed.values())
     given = ()
     if derivation.point:
         defined = _shown_definitions(derivation, cited, sections) if numbers is None else \
