@@ -24,7 +24,7 @@ import math
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Callable
 
 import numpy as np
 
@@ -514,7 +514,6 @@ def train(
         steps = epochs * batches_per_epoch
     else:
         steps = _positive_int(1000 if steps is None else steps, "steps")
-        epochs = -(-steps // batches_per_epoch)
 
     if theta0 is None:
         if network is None:
@@ -550,7 +549,7 @@ def train(
     update = opt.update
     loss_and_gradient = getattr(compiled, "raw_loss_and_gradient", compiled.loss_and_gradient)
 
-    def run(t, end, Xb, Yb, theta, spare):
+    def numpy_run(t, end, Xb, Yb, theta, spare):
         # the hot loop: nothing but the step itself; bookkeeping happens
         # between calls.  Returns (steps done, why it stopped, last loss, θ, previous θ).
         loss = math.nan
@@ -567,13 +566,14 @@ def train(
                 return i + 1, "callback", loss, theta, spare
         return end, "", loss, theta, spare
 
-    if getattr(compiled, "backend", "numpy") == "jax":
-        run = _jax_runner(compiled, opt, n_params, losses, path, callback, floor, limit)
+    on_jax = getattr(compiled, "backend", "numpy") == "jax"
+    run = (_jax_runner(compiled, opt, n_params, losses, path, callback, floor, limit)
+           if on_jax else numpy_run)
     theta = theta0.copy()
     spare = np.empty_like(theta)
     bar = _progress_bar(progress, steps, "training")
     chunk = max(1, steps // 100) if bar is not None else steps
-    if callback is not None and getattr(compiled, "backend", "numpy") == "jax":
+    if callback is not None and on_jax:
         chunk = 1  # the callback sees every step
     epoch_losses = None
     t = 0
