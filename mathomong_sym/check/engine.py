@@ -213,7 +213,8 @@ def check_entry(answer_text, prepared: PreparedKey, *, seed: int = 0) -> dict:
     if comparison.equal:
         feedback = f"{echo} Correct."
         reference = prepared.named if used & {s.name for s in prepared.definitions} else prepared.expanded
-        simplified = sympy.count_ops(answer) <= 1.5 * sympy.count_ops(reference) + 4
+        reference_ops = sympy.count_ops(reference)
+        simplified = sympy.count_ops(answer) <= max(2 * reference_ops, reference_ops + 2)
         details["simplified"] = bool(simplified)
         if not simplified:
             feedback += f" It can be written more simply, e.g. {to_text(prepared.named)}."

@@ -1,0 +1,227 @@
+"""check_answer, its feedback, partial credit, the worker pool and the `check` command."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import time
+
+import pytest
+
+from mathomong_sym import AnswerEntry, AnswerKey, CheckResult, Neuron, check_answer
+from mathomong_sym.check.checker import make_task, entry_for
+from mathomong_sym.check.key import Mistake
+from mathomong_sym.check.pool import CheckerPool
+from mathomong_sym.cli import main
+from mathomong_sym.errors import ConfigError
+
+
+def check(answer, key, **kw):
+    return check_answer(answer, key, timeout=None, **kw)
+
+
+# -- verdicts and feedback ----------------------------------------------------------
+
+def test_the_issue_example():
+    result = check(r"2(y-\hat{y})", r"2(\hat{y}-y)")
+    assert isinstance(result, CheckResult)
+    assert result.verdict == "incorrect"
+    assert "wrong sign" in result.feedback
+    assert check(r"2(\hat{y}-y)", r"2(\hat{y}-y)").verdict == "correct"
+
+
+def test_feedback_echoes_the_reading_in_latex_and_text():
+    result = check(r"\sigma(Wx+b)", r"\sigma(Wx+b)")
+    assert "We read your answer as σ(W·x + b)" in result.feedback
+    assert result.details["read_latex"] == r"\sigma\left(b + W x\right)" or "sigma" in result.details["read_latex"]
+    assert result.details["read_text"] == "σ(W·x + b)"
+
+
+@pytest.mark.parametrize("answer", ["", "   ", None, 42, "\x00\x01", "x" * 5000, "__import__('os').system('true')",
+                                    r"10^{10^{10}}", r"\frac{1}{", "\ufffd\ufffd"])
+def test_a_bad_answer_is_invalid_with_a_reason_never_an_exception(answer):
+    result = check(answer, "2x")
+    assert result.verdict == "invalid"
+    assert result.details["reason"]
+    assert result.exit_code == 3
+
+
+@pytest.mark.parametrize("key", ["", r"\frac{1}{", "__import__('os')", r"10^{10^{10}}"])
+def test_a_bad_key_raises_a_config_error(key):
+    with pytest.raises(ConfigError):
+        check("x", key)
+
+
+def test_a_bad_key_through_the_pool_raises_too():
+    with pytest.raises(ConfigError, match="bad key"):
+        check_answer("x", r"\frac{1}{", timeout=10)
+
+
+def test_definitions_may_be_named_in_latex_or_plain():
+    definitions = {"z": "Wx+b", r"\hat{y}": r"w_2 h + b_2", "h": r"\sigma(w_1 x + b_1)"}
+    key = r"w_2 h"
+    assert check(r"w_2\sigma(w_1x+b_1)", key, definitions=definitions).verdict == "correct"
+    assert check(r"\hat{y} - b_2", key, definitions=definitions).verdict == "correct"
+    assert check(r"\hat{y}", key, definitions=definitions).verdict == "incorrect"
+
+
+def test_an_undeclared_variable_is_invalid_with_a_hint():
+    result = check("2w", "2W", variables=["W"])
+    assert result.verdict == "invalid"
+    assert result.details["reason"] == "there is no w here; did you mean W?"
+    assert "There is no w here; did you mean W?" in result.feedback
+
+
+def test_an_unknown_name_without_declared_variables_gets_a_hint():
+    result = check("2w", "2W")
+    assert result.verdict == "incorrect"
+    assert "did you mean W?" in result.feedback
+
+
+def test_correct_but_unsimplified_is_flagged_separately():
+    result = check("x + x + x - x + 0*y", "2x")
+    assert result.verdict == "correct"
+    simple = check("2x", "2x")
+    assert simple.details["simplified"] is True
+    long = check(r"\frac{(x+1)^2 - x^2 - 1}{1}", "2x")
+    assert long.verdict == "correct" and long.details["simplified"] is False
+    assert "more simply" in long.feedback
+
+
+def test_log_base_convention():
+    assert check(r"\log(x)", r"\ln(x)").verdict == "correct"
+    assert check(r"\log(x)", r"\log_{10}(x)", conventions={"log_base": "10"}).verdict == "correct"
+    assert check(r"\log(x)", r"\log_{10}(x)").verdict == "incorrect"
+
+
+def test_numeric_tolerance():
+    assert check("0.7311", r"\sigma(1)").verdict == "correct"
+    assert check("0.7", r"\sigma(1)").verdict == "incorrect"
+    assert check("0.7", r"\sigma(1)", tolerance=0.05).verdict == "correct"
+    assert check(r"9\times10^{-7}", r"1.2\times10^{-6}").verdict == "incorrect"
+
+
+# -- from a derivation: mistakes and partial credit -----------------------------------
+
+@pytest.fixture(scope="module")
+def neuron_entry():
+    net = Neuron(1)
+    return AnswerEntry.from_derivation("q1", net.derive("W"), points=4, variables=["W", "b", "x", "y"])
+
+
+def test_a_missing_activation_derivative_is_named(neuron_entry):
+    result = check(r"2(\hat{y}-y)x", neuron_entry)
+    assert result.verdict == "incorrect"
+    assert result.mistake == "activation_derivative_missing"
+    assert "you left out σ′(z) = σ(z)(1 − σ(z))" in result.feedback
+
+
+def test_partial_credit_by_factor(neuron_entry):
+    factors = {f.id: f for f in neuron_entry.factors}
+    assert set(factors) == {"f1", "f2", "f3"}
+    answers = {"f1": r"2(\hat{y}-y)", "f2": r"\sigma(z)(1-\sigma(z))", "f3": "1"}
+    result = check(r"2(\hat{y}-y)\sigma'(z)", neuron_entry, factor_answers=answers)
+    assert result.verdict == "incorrect"
+    assert result.score == pytest.approx(factors["f1"].points + factors["f2"].points)
+    assert result.details["factors"]["f3"]["verdict"] == "incorrect"
+    full = check(r"2(\hat{y}-y)\sigma'(z)x", neuron_entry, factor_answers=answers)
+    assert full.score == 4
+
+
+def test_a_teachers_mistake_with_credit():
+    entry = AnswerEntry.from_expr("q", entry_for("2x").expression(), points=2)
+    entry.mistakes.append(Mistake(latex="x^2", message="that is the function, not its derivative", name="undifferentiated", credit=0.25))
+    result = check("x^2", entry)
+    assert result.mistake == "undifferentiated" and result.score == pytest.approx(0.5)
+    assert "that is the function" in result.feedback
+
+
+# -- the worker pool -----------------------------------------------------------------
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie is dead but still listed
+        with open(f"/proc/{pid}/status") as status:
+            return "zombie" not in status.read()
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.parametrize("method", ["spawn", "fork"])
+def test_a_timed_out_check_is_killed_and_the_next_checks_meet_their_budget(method):
+    if method not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"{method} is not available here")
+    entry = entry_for(r"\frac{e^{-z}}{(1+e^{-z})^2}")
+    with CheckerPool(workers=1, timeout=20.0, start_method=method) as pool:
+        assert pool.run_one(make_task(r"\sigma'(z)", entry))["verdict"] == "correct"  # warm
+        first_pids = pool.pids()
+        pool.timeout = 0.001  # no real check fits in a millisecond
+        timed_out = pool.run_one(make_task(r"\sigma(z)(1-\sigma(z)) + 0\cdot\tanh(z)", entry))
+        assert timed_out["verdict"] == "invalid" and timed_out["details"]["timeout"]
+        assert pool.killed == 1
+        killed = [pid for pid in first_pids if pid not in pool.pids()]
+        assert len(killed) == 1 and not _alive(killed[0])
+        children = {p.pid for p in multiprocessing.active_children()}
+        assert killed[0] not in children
+        pool.timeout = 20.0
+        start = time.monotonic()
+        results = pool.run([make_task(r"\sigma'(z)", entry), make_task(r"\sigma(z)", entry)])
+        assert [r["verdict"] for r in results] == ["correct", "incorrect"]
+        assert time.monotonic() - start < 20.0
+        pids = pool.pids()
+    for pid in pids:
+        assert not _alive(pid)
+
+
+def test_results_come_back_in_order_from_two_workers():
+    entry = entry_for("2x")
+    answers = ["2x", "x", "", "x+x", r"\frac{", "4x/2"] * 3
+    with CheckerPool(workers=2, timeout=20.0) as pool:
+        results = pool.run([make_task(a, entry) for a in answers])
+    expected = {"2x": "correct", "x": "incorrect", "": "invalid", "x+x": "correct", r"\frac{": "invalid", "4x/2": "correct"}
+    assert [r["verdict"] for r in results] == [expected[a] for a in answers]
+
+
+# -- the command line ----------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "answer, code",
+    [(r"2(\hat{y}-y)", 0), (r"2(y-\hat{y})", 1), (r"2(\hat{y}-", 3), ("__import__('os').system('true')", 3)],
+)
+def test_check_exit_codes(answer, code, capsys):
+    assert main(["check", "--key", r"2(\hat{y}-y)", "--answer", answer]) == code
+    out = capsys.readouterr().out
+    assert out.startswith(("correct", "incorrect", "invalid"))
+
+
+def test_check_usage_errors_and_bad_keys_exit_2(capsys):
+    assert main(["check", "--key", r"\frac{", "--answer", "x"]) == 2
+    assert "bad key" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as info:
+        main(["check", "--answer", "x"])
+    assert info.value.code == 2
+    assert main(["check", "--key", "x", "--answer", "x", "--define", "nonsense"]) == 2
+    assert main(["check", "--key", "x", "--answer", "x", "--timeout", "0"]) == 2
+
+
+def test_check_json_definitions_and_variables(capsys):
+    code = main(["check", "--key", r"2(\hat{y}-y)\sigma(z)(1-\sigma(z))x", "--answer", r"2(\sigma(Wx+b)-y)\sigma'(Wx+b)x",
+                 "--define", "z=Wx+b", "--define", r"\hat{y}=\sigma(z)", "--variables", "W,b,x,y", "--json"])
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["verdict"] == "correct" and data["details"]["read_text"]
+    assert main(["check", "--key", "2W", "--answer", "2w", "--variables", "W"]) == 3
+    assert "did you mean W?" in capsys.readouterr().out
+
+
+def test_check_with_a_key_file(tmp_path, neuron_entry, capsys):
+    path = AnswerKey(worksheet="w", version="A", entries=[neuron_entry]).save(tmp_path / "key.json")
+    assert main(["check", "--key-file", str(path), "--question", "q1", "--answer", r"2(\hat{y}-y)\sigma(z)x"]) == 1
+    assert "σ(z) where its derivative" in capsys.readouterr().out
+    assert main(["check", "--key-file", str(path), "--question", "q9", "--answer", "x"]) == 2
+    assert main(["check", "--key-file", str(path), "--answer", "x"]) == 2
+    assert main(["check", "--key-file", str(tmp_path / "missing.json"), "--question", "q1", "--answer", "x"]) == 2
