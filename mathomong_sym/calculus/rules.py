@@ -859,11 +859,20 @@ class BySympy(Rule):
     def apply(self, expr, variable, context):
         # a one-argument function of something that is not the variable: keep
         # the chain rule visible and ask sympy only for the outer function
-        if len(expr.args) == 1 and isinstance(expr, sympy.Function) and expr.args[0] != variable:
+        if len(expr.args) == 1 and isinstance(expr, sympy.Function) and expr.args[0] != variable \
+                and self._outer_is_closed(expr):
             return CHAIN.apply_with(_OUTER_BY_SYMPY, expr, variable, context)
         name = getattr(expr.func, "__name__", str(expr.func))
         return self.line(expr, variable, sympy.diff(expr, variable),
                          f"no elementary rule here covers {name}: the derivative is sympy's")
+
+
+    @staticmethod
+    def _outer_is_closed(expr) -> bool:
+        # |u| of a complex u differentiates to re/im derivatives of u itself:
+        # those cannot be written with u as a letter, so take the whole node
+        probe = sympy.Dummy("u", real=True) if expr.args[0].is_extended_real else sympy.Dummy("u")
+        return not sympy.diff(expr.func(probe), probe).has(sympy.Derivative)
 
 
 @dataclass(frozen=True)
