@@ -41,6 +41,12 @@ _EXPORTS = {
     "get_loss": "losses",
     "to_latex": "printing",
     "to_text": "printing",
+    "format_number": "printing",
+    "render_text": "render",
+    "render_latex": "render",
+    "render_markdown": "render",
+    "render_json": "render",
+    "render_dot": "render",
     # networks and their derivations
     "Neuron": "network",
     "MLP": "network",

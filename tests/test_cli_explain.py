@@ -1,0 +1,246 @@
+"""``mathomong explain`` and ``mathomong derive``: the guide's examples, every format, and bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mathomong_sym.cli import main
+from test_render_support import compile_latex
+
+GUIDE_POINT = "x=2,W=0.5,b=-1,y=1"
+POINT_221 = ("x_1=1,x_2=0.5,y_1=1,w1_1_1=0.1,w1_1_2=-0.2,w1_2_1=0.3,w1_2_2=0.4,b1_1=0,b1_2=0.1,"
+             "w2_1_1=0.5,w2_1_2=-0.6,b2_1=0.2")
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def assert_one_line_error(code, out, err, *fragments):
+    assert code != 0
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+# ---------------------------------------------------------------------------
+# explain
+# ---------------------------------------------------------------------------
+
+def test_x_squared_at_3_is_6(capsys):
+    code, out, err = run(capsys, "explain", "x^2", "--wrt", "x", "--at", "x=3")
+    assert code == 0, err
+    assert "At x = 3:" in out
+    lines = out.splitlines()
+    rule = next(i for i, l in enumerate(lines) if "[power rule]" in l)
+    assert "= 2x" in lines[rule]
+    assert lines[rule + 1].strip() == "= 2·3 = 6"
+    assert "Checked: every step checked against sympy.diff" in out
+
+
+def test_the_only_variable_is_used_without_wrt(capsys):
+    code, out, _ = run(capsys, "explain", "x^2", "--at", "x=3", "--level", "0")
+    assert code == 0
+    assert "= 2·3 = 6" in out
+
+
+def test_latex_input_and_named_activation_rules(capsys):
+    code, out, err = run(capsys, "explain", r"\sigma(z)", "--level", "1")
+    assert code == 0, err
+    assert "σ(z)(1 − σ(z))" in out and "cosh" not in out
+    code, out, err = run(capsys, "explain", r"\tanh(x)", "--at", "x=0")
+    assert code == 0, err
+    assert "1 − tanh(x)²" in out
+
+
+def test_levels_add_detail(capsys):
+    outputs = []
+    for level in ("0", "1", "2"):
+        code, out, _ = run(capsys, "explain", "sigmoid(w*x + b)", "--wrt", "w", "--level", level, "--no-verify")
+        assert code == 0
+        outputs.append(out)
+    assert len(outputs[0].splitlines()) < len(outputs[1].splitlines()) < len(outputs[2].splitlines())
+    assert "e^(−u)" not in outputs[1] and "e^(−u)" in outputs[2]
+
+
+def test_explain_json(capsys):
+    code, out, _ = run(capsys, "explain", "x^2", "--at", "x=3", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["format_version"] == 1
+    assert data["variable"] == "x"
+    assert data["expression"]["plain"] == "x**2"
+    assert data["verification"]["counts"]["failed"] == 0
+    assert data["steps"][-1]["numbers"]["value"] == 6.0
+
+
+def test_explain_markdown(capsys):
+    code, out, _ = run(capsys, "explain", "x^2", "--at", "x=3", "--format", "markdown", "--level", "0")
+    assert code == 0
+    assert out.startswith("**At** $x = 3$")
+    assert "*power rule*" in out and "$= 2 \\cdot 3 = 6$" in out
+
+
+def test_explain_latex_compiles(capsys):
+    code, out, _ = run(capsys, "explain", r"\frac{\sin(x)}{1 + x^2}", "--at", "x=1", "--level", "2",
+                       "--format", "latex", "--standalone")
+    assert code == 0
+    assert r"\begin{align*}" in out
+    compile_latex(out)
+
+
+@pytest.mark.parametrize("text", ["x^^2", "(x + ", "x +* 2", "", "2 x y )"])
+def test_an_unparsable_expression_is_one_line(capsys, text):
+    assert_one_line_error(*run(capsys, "explain", text, "--wrt", "x"), "mathomong explain: error:")
+
+
+def test_a_wrt_variable_that_does_not_occur(capsys):
+    assert_one_line_error(*run(capsys, "explain", "x^2 + 3*y", "--wrt", "q"), "unknown variable 'q'", "known: x, y")
+
+
+def test_a_wrt_that_is_not_a_variable_name(capsys):
+    assert_one_line_error(*run(capsys, "explain", "x^2", "--wrt", "2x"), "unknown variable '2x'")
+
+
+def test_several_variables_need_wrt(capsys):
+    assert_one_line_error(*run(capsys, "explain", "x*y"), "several variables (x, y)", "--wrt")
+
+
+def test_a_constant_has_no_variable(capsys):
+    assert_one_line_error(*run(capsys, "explain", "3 + 4"), "no variable")
+
+
+@pytest.mark.parametrize("template", [
+    "__import__('os').system('touch {marker}')",
+    "().__class__.__bases__[0].__subclasses__()",
+    "x.__class__",
+    "(lambda: __import__('os').system('touch {marker}'))()",
+    "exec('open(\"{marker}\", \"w\")')",
+    r"\text{{__import__('os').system('touch {marker}')}}",
+])
+def test_a_hostile_string_executes_nothing(capsys, tmp_path, template):
+    marker = tmp_path / "pwned"
+    code, out, err = run(capsys, "explain", template.format(marker=marker), "--wrt", "x")
+    assert_one_line_error(code, out, err, "mathomong explain: error:")
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("point, fragment", [
+    ("x=abc", "not a number"),
+    ("x", "NAME=VALUE"),
+    ("q=1", "unknown variable 'q'"),
+    ("x=1/0", "not a number"),
+])
+def test_a_bad_point_is_one_line(capsys, point, fragment):
+    assert_one_line_error(*run(capsys, "explain", "x^2", "--at", point), fragment)
+
+
+def test_a_bad_level_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["explain", "x^2", "--level", "7"])
+    assert exit_info.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------
+# derive
+# ---------------------------------------------------------------------------
+
+def test_the_guide_neuron_with_numbers(capsys):
+    code, out, err = run(capsys, "derive", "--net", "neuron", "--wrt", "W", "--at", GUIDE_POINT, "--level", "0")
+    assert code == 0, err
+    assert "z = W·x + b = 0.5·2 − 1 = 0" in out
+    assert "L = (ŷ − y)² = (0.5 − 1)² = 0.25" in out
+    lines = [l.strip() for l in out.splitlines()]
+    assert "= 2(0.5 − 1) · 0.5(1 − 0.5) · 2 = −0.5" in lines
+    assert "= −0.25 · 2 = −0.5" in lines  # δ · x
+    # δ is derived once, before the parameter that cites it
+    assert out.count("δ = ∂L/∂z (derived once") == 1
+    assert out.index("δ = ∂L/∂z (derived once") < out.index("∂L/∂W, the")
+    assert "Checked: every step checked" in out
+
+
+def test_the_guide_neuron_bias(capsys):
+    code, out, _ = run(capsys, "derive", "--net", "neuron", "--wrt", "b", "--at", GUIDE_POINT, "--level", "0")
+    assert code == 0
+    assert "= −0.25" in out
+
+
+def test_a_first_layer_weight_of_2_2_1_has_one_path(capsys):
+    code, out, err = run(capsys, "derive", "--net", "2-2-1", "--activation", "sigmoid", "--loss", "mse",
+                         "--wrt", "w1_1_1", "--level", "0", "--at", POINT_221)
+    assert code == 0, err
+    assert "∂L/∂w⁽¹⁾₁₁ = ∂L/∂ŷ₁ · ∂ŷ₁/∂z⁽²⁾₁ · ∂z⁽²⁾₁/∂a⁽¹⁾₁ · ∂a⁽¹⁾₁/∂z⁽¹⁾₁ · ∂z⁽¹⁾₁/∂w⁽¹⁾₁₁" in out
+    assert "≈ −0.03024" in out
+
+
+def test_a_first_layer_weight_of_2_2_2_sums_two_paths(capsys):
+    code, out, err = run(capsys, "derive", "--net", "2-2-2", "--wrt", "w1_1_1", "--level", "0", "--no-verify")
+    assert code == 0, err
+    assert "(δ⁽²⁾₁·w⁽²⁾₁₁ + δ⁽²⁾₂·w⁽²⁾₂₁) · σ(z⁽¹⁾₁)(1 − σ(z⁽¹⁾₁))" in out or \
+        "(w⁽²⁾₁₁·δ⁽²⁾₁ + w⁽²⁾₂₁·δ⁽²⁾₂) · σ(z⁽¹⁾₁)(1 − σ(z⁽¹⁾₁))" in out
+    for cited in ("δ⁽²⁾₁ = ∂L/∂z⁽²⁾₁ (derived once", "δ⁽²⁾₂ = ∂L/∂z⁽²⁾₂ (derived once",
+                  "δ⁽¹⁾₁ = ∂L/∂z⁽¹⁾₁ (derived once"):
+        assert out.count(cited) == 1
+
+
+def test_derive_level_1_expands_each_factor_by_its_rule(capsys):
+    code, out, _ = run(capsys, "derive", "--net", "neuron", "--wrt", "W", "--level", "1")
+    assert code == 0
+    assert "[sigmoid rule]" in out and "[chain rule]" in out
+
+
+def test_derive_json_and_latex(capsys):
+    code, out, _ = run(capsys, "derive", "--net", "neuron:2", "--wrt", "W_2", "--at",
+                       "x_1=1,x_2=2,W_1=0.5,W_2=-0.5,b=0,y=1", "--format", "json", "--level", "1")
+    assert code == 0
+    data = json.loads(out)
+    assert data["variable"] == "W_2" and data["network"].startswith("Neuron with 2 inputs")
+    assert data["verification"]["outcome"] in ("proved", "numeric")
+    assert data["cited"] and data["cites"]
+    code, out, _ = run(capsys, "derive", "--net", "2-2-2", "--wrt", "w1_2_1", "--level", "1",
+                       "--format", "latex", "--standalone")
+    assert code == 0
+    compile_latex(out)
+
+
+def test_derive_dot(capsys):
+    code, out, _ = run(capsys, "derive", "--net", "neuron", "--wrt", "W", "--at", GUIDE_POINT, "--dot")
+    assert code == 0
+    assert out.startswith('digraph "computation"')
+    assert '"z" -> "yhat";' in out and 'δ = −0.25' in out and '∂L/∂W = −0.5' in out
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["--net", "2-2-1", "--wrt", "w9_1_1"], "unknown parameter 'w9_1_1'"),
+    (["--net", "2-2-1", "--wrt", "x_1"], "unknown parameter 'x_1'"),
+    (["--net", "2-x-1", "--wrt", "w1_1_1"], "2-x-1"),
+    (["--net", "neuron:two", "--wrt", "W"], "neuron:N"),
+    (["--net", "2-2-1", "--activation", "swish", "--wrt", "w1_1_1"], "unknown activation 'swish'"),
+    (["--net", "neuron", "--output-activation", "relu", "--wrt", "W"], "one activation"),
+    (["--net", "2-2-1", "--wrt", "w1_1_1", "--at", "x_9=1"], "unknown input, target or parameter 'x_9'"),
+    (["--net", "2-2-1", "--wrt", "w1_1_1", "--at", "z1_1=1"], "unknown input, target or parameter 'z1_1'"),
+])
+def test_derive_bad_input_is_one_line(capsys, argv, fragment):
+    assert_one_line_error(*run(capsys, "derive", *argv), "mathomong derive: error:", fragment)
+
+
+def test_the_installed_command_refuses_a_hostile_string(tmp_path):
+    import subprocess
+    import sys
+
+    marker = tmp_path / "pwned"
+    result = subprocess.run(
+        [sys.executable, "-m", "mathomong_sym", "explain", f"__import__('os').system('touch {marker}')"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode != 0
+    assert result.stdout == "" and len(result.stderr.strip().splitlines()) == 1
+    assert not marker.exists()
