@@ -163,12 +163,13 @@ def bench_steps(repeats: int, quick: bool):
             assert abs(ours_lg[0] - hand_lg[0]) <= 1e-12 * max(1.0, abs(hand_lg[0]))
             np.testing.assert_allclose(ours_lg[1], hand_lg[1], rtol=1e-10, atol=1e-14)
             per_call = _estimate(lambda: reference(theta0, X, Y))
-            steps = max(20, int((0.02 if quick else 0.08) / per_call))
+            # short runs, many times, in turn: a busy machine slows both sides alike
+            steps = max(10, int((0.005 if quick else 0.01) / per_call))
             timing = interleaved({
                 "hand": lambda: hand_train(reference, theta0, X, Y, 0.1, steps),
                 "ours": lambda: train(compiled, X, Y, lr=0.1, steps=steps, theta0=theta0,
                                       check_gradient=False, progress=False),
-            }, repeats)
+            }, 3 * repeats)
             ratio = timing["ours"] / timing["hand"]
             rows.append(ratio)
             print(f"    {'-'.join(map(str, sizes)):<14} {batch:>5} {timing['hand'] / steps * 1e6:>9.1f} "
