@@ -285,7 +285,6 @@ class Backprop:
         z = layer.pre_activations[unit]
         delta = self.delta(layer.index, unit)
         local = layer.inputs[source] if source is not None else sympy.S.One
-        what = "weight" if source is not None else "bias"
         dz = self._factor_step(z, p, local, "linear",
                                f"only the term {_t(p * local)} of {_t(z)} contains {_t(p)}"
                                if source is not None else f"{_t(z)} = … + {_t(p)}: the bias enters alone")
@@ -321,7 +320,7 @@ class Backprop:
             definitions=self.definitions,
             factors=factors,
             cites=[delta],
-            title=f"∂L/∂{_t(p)}, the {what} {naming.describe(p.name)}",
+            title=f"∂L/∂{_t(p)}, for the {naming.describe(p.name)}",
             conventions=list(self.conventions),
             network=net,
         )

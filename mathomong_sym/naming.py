@@ -154,7 +154,8 @@ def describe(plain: str) -> str:
     if match:
         kind, layer, i, j = match.groups()
         if kind == "w":
-            return f"weight into unit {i} of layer {layer} from unit {j} of layer {int(layer) - 1}"
+            source = f"input x{j.translate(_SUB)}" if layer == "1" else f"unit {j} of layer {int(layer) - 1}"
+            return f"weight into unit {i} of layer {layer} from {source}"
         words = {"b": "bias", "z": "pre-activation", "a": "activation", "delta": "δ = ∂L/∂z"}[kind]
         return f"{words} of unit {i} in layer {layer}"
     match = _INDEXED.match(plain)

@@ -28,8 +28,8 @@ def test_guide_neuron_dL_dW_shows_the_three_factors_then_the_result():
     expected = [2 * (yhat - y), sigmoid(z) * (1 - sigmoid(z)), x]
     assert all(sympy.expand(v - e) == 0 for v, e in zip(values, expected))
     # kept as taught, not expanded: 2(ŷ − y) and σ(z)(1 − σ(z))
-    assert to_text(values[0]) == "2·(ŷ − y)"
-    assert to_text(values[1]) == "σ(z)·(1 − σ(z))"
+    assert to_text(values[0]) == "2(ŷ − y)"
+    assert to_text(values[1]) == "σ(z)(1 − σ(z))"
     assert [f.lhs for f in d.factors] == [Derivative(sym("L"), yhat), Derivative(yhat, z), Derivative(z, W)]
     # the first step is the chain, the last one the product of the factors
     assert d.steps[0].rule == "chain rule"
