@@ -477,8 +477,8 @@ def train(
     a compiled network.  Give *steps* (parameter updates) or *epochs*
     (passes over the data; with no *batch_size* each epoch is one full-batch
     step); neither means 1000 steps.  *optimizer* is ``"gd"``,
-    ``"momentum"``, ``"adam"`` or an :class:`Optimizer`; *lr* defaults to the
-    optimizer's own default.  *seed* draws the starting θ (unless *theta0*
+    ``"momentum"``, ``"adam"`` or an :class:`Optimizer`; *lr* (η) must be
+    given unless the optimizer object carries it.  *seed* draws the starting θ (unless *theta0*
     is given) and shuffles the mini-batches.
 
     *callback(step, theta, loss)* runs after every step (theta is the new θ,
@@ -498,6 +498,9 @@ def train(
     n_params = len(names)
     X, Y = _as_data(X, Y, sizes[0], sizes[-1])
     n_examples = X.shape[0]
+    if lr is None and not isinstance(optimizer, Optimizer):
+        # no silent default: the step size is the first thing a learner tunes
+        raise IncompatibleError("train() needs a learning rate, e.g. lr=0.5 (or an optimizer object)")
     opt = get_optimizer(optimizer, lr)
     if on_divergence not in ("raise", "stop"):
         raise IncompatibleError(f"on_divergence must be 'raise' or 'stop', got {on_divergence!r}")

@@ -307,6 +307,9 @@ def test_bad_inputs(xor, xor_net):
         train(xor_net, X, Y, lr=0.1, on_divergence="ignore")
     with pytest.raises(TypeError):
         train("a network", X, Y, lr=0.1)
+    with pytest.raises(IncompatibleError, match="needs a learning rate"):
+        train(xor_net, X, Y)
+    assert train(xor_net, X, Y, optimizer=Adam(lr=0.05), steps=3).lr == 0.05
 
 
 def test_progress_bar_only_when_asked(xor, xor_net, capsys):
