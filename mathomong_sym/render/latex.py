@@ -9,6 +9,10 @@ a ``&&\text{…}`` column instead of ``\tag*``.
 
 from __future__ import annotations
 
+import re
+
+import sympy
+
 from ..printing import to_latex
 from .common import expression, given_text, numbers_tail, report_text
 from .document import Document, build_document
@@ -30,18 +34,49 @@ _SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&":
              "^": r"\^{}", "_": r"\_", "%": r"\%", "~": r"\~{}"}
 
 
+_SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁻⁺ⁱⁿˡᵀ", "0123456789()-+inlT"))
+_SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉ᵢⱼₖ", "0123456789ijk"))
+_SCRIPT_RUN = re.compile(f"[{''.join(_SUPERSCRIPTS)}]+|[{''.join(_SUBSCRIPTS)}]+")
+
+
 def latex_text(text: str, *, unicode: bool = False) -> str:
     r"""Prose (a rule, a reason, a title) made safe for ``\text{…}``.
 
-    For pdflatex (the default) σ becomes ``\ensuremath{\sigma}`` and so on;
-    with ``unicode=True`` (MathJax, which reads Unicode in ``\text`` but knows
-    no ``\ensuremath``) only the special characters are escaped.
+    For pdflatex (the default) σ becomes ``\ensuremath{\sigma}``, the
+    indices of w⁽¹⁾₁₂ real super- and subscripts, and so on; with
+    ``unicode=True`` (MathJax, which reads Unicode in ``\text`` but knows no
+    ``\ensuremath``) only the special characters are escaped.
     """
     if unicode:
         return "".join(_SPECIALS.get(c, c) for c in text)
     from pylatexenc.latexencode import unicode_to_latex
 
-    return unicode_to_latex(text, non_ascii_only=False, replacement_latex_protection="braces-all")
+    def encode(piece: str) -> str:
+        return unicode_to_latex(piece, non_ascii_only=False, replacement_latex_protection="braces-all")
+
+    out, position = [], 0
+    for match in _SCRIPT_RUN.finditer(text):
+        out.append(encode(text[position:match.start()]))
+        run = match.group()
+        if run[0] in _SUPERSCRIPTS:
+            out.append(r"\ensuremath{^{" + "".join(_SUPERSCRIPTS[c] for c in run) + "}}")
+        else:
+            out.append(r"\ensuremath{_{" + "".join(_SUBSCRIPTS[c] for c in run) + "}}")
+        position = match.end()
+    out.append(encode(text[position:]))
+    return "".join(out)
+
+
+def section_title_latex(section) -> str:
+    """A section's heading with its math typeset: δ⁽¹⁾₁ = ∂L/∂z⁽¹⁾₁, or ∂L/∂W and the words after it."""
+    derivation = section.derivation
+    math = to_latex(derivation.lhs)
+    steps = derivation.steps
+    if isinstance(derivation.lhs, sympy.Symbol) and steps and steps[0].lhs != derivation.lhs:
+        math += " = " + to_latex(steps[0].lhs)
+    words = section.title.split(", ", 1)[1] if ", " in section.title else ""
+    heading = f"${math}$" + (", " + latex_text(words) if words else "")
+    return heading + (" (derived once, cited below)" if section.cited else "")
 
 
 def _row_label(environment: str, rule: str, depth: int = 0, mathjax: bool = False) -> str:
@@ -55,14 +90,18 @@ def _row_label(environment: str, rule: str, depth: int = 0, mathjax: bool = Fals
     return rf" && \text{{{text}}}"
 
 
-def _title_row(environment: str, title: str, mathjax: bool = False) -> str:
+def _title_row(environment: str, title: str, mathjax: bool = False, *, encoded: bool = False) -> str:
+    text = title if encoded else latex_text(title, unicode=mathjax)
     if environment == "align*":
-        return rf"\intertext{{\textbf{{{latex_text(title, unicode=mathjax)}}}}}"
-    return rf"&\textbf{{{latex_text(title, unicode=mathjax)}}}"
+        return rf"\intertext{{\textbf{{{text}}}}}"
+    return rf"&\textbf{{{text}}}"
 
 
 def _reason_row(reason: str, mathjax: bool = False) -> str:
-    return rf"& \qquad \text{{\footnotesize {latex_text(reason, unicode=mathjax)}}}"
+    if mathjax:
+        return rf"& \qquad \text{{{latex_text(reason, unicode=True)}}}"
+    # a reason can be long: a paragraph box wraps it instead of running off the page
+    return rf"& \qquad \parbox[t]{{0.62\linewidth}}{{\raggedright\footnotesize {latex_text(reason)}}}"
 
 
 def document_latex(document: Document, *, environment: str = "align*", reasons: bool = True,
@@ -81,8 +120,11 @@ def document_latex(document: Document, *, environment: str = "align*", reasons: 
             row = rf"{to_latex(definition.symbol)} &= {to_latex(definition.expression)}"
             rows.append(row + (f" {tail}" if tail else "") + _row_label(environment, "definition", 0, mathjax))
     for section in document.sections:
-        title = section.title + (" (derived once, cited below)" if section.cited else "")
-        rows.append(_title_row(environment, title, mathjax))
+        if mathjax:
+            title = section.title + (" (derived once, cited below)" if section.cited else "")
+            rows.append(_title_row(environment, title, mathjax))
+        else:
+            rows.append(_title_row(environment, section_title_latex(section), encoded=True))
         for line in section.lines:
             lhs = "" if line.continued else to_latex(line.lhs)
             rhs = expression(line.rhs, latex=True, by_factors=line.by_factors)
