@@ -163,7 +163,7 @@ def test_the_guide_neuron_with_numbers(capsys):
     assert "= −0.25 · 2 = −0.5" in lines  # δ · x
     # δ is derived once, before the parameter that cites it
     assert out.count("δ = ∂L/∂z (derived once") == 1
-    assert out.index("δ = ∂L/∂z (derived once") < out.index("∂L/∂W, the")
+    assert out.index("δ = ∂L/∂z (derived once") < out.index("\n∂L/∂W")
     assert "Checked: every step checked" in out
 
 
