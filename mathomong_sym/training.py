@@ -14,8 +14,11 @@ between steps (velocity, moment estimates) lives in arrays the training loop
 owns, so one optimizer can drive several runs.
 
 Divergence: a loss that becomes infinite or NaN, or grows past a million
-times its start, stops the run.  The error names the step and the learning
-rate, and keeps the last parameters whose loss was finite.
+times its start, stops the run; so does a loss that stays above 1.5 times
+its start for 50 steps in a row, which is how a too-large learning rate
+shows when the loss is bounded (a sigmoid output with mse saturates at a
+loss of 0.5 instead of overflowing).  The error names the step and the
+learning rate, and keeps the last parameters before the loss went bad.
 """
 
 from __future__ import annotations
@@ -45,6 +48,9 @@ __all__ = [
 
 #: a loss this many times its start (and above 1) counts as divergence
 DIVERGENCE_FACTOR = 1e6
+#: a loss above this many times its start for STUCK_STEPS steps in a row, too
+STUCK_FACTOR = 1.5
+STUCK_STEPS = 50
 
 
 # ---------------------------------------------------------------------------
@@ -552,6 +558,9 @@ def train(
     update = opt.update
     loss_and_gradient = getattr(compiled, "raw_loss_and_gradient", compiled.loss_and_gradient)
 
+    stuck_limit = STUCK_FACTOR * initial_loss
+    stuck = {"since": None, "theta": None}
+
     def numpy_run(t, end, Xb, Yb, theta, spare):
         # the hot loop: nothing but the step itself; bookkeeping happens
         # between calls.  Returns (steps done, why it stopped, last loss, θ, previous θ).
@@ -560,6 +569,15 @@ def train(
             loss, grad = loss_and_gradient(theta, Xb, Yb)
             if not floor < loss < limit:
                 return i, "bound", loss, theta, spare
+            if loss > stuck_limit:
+                if stuck["since"] is None:
+                    # remember the parameters before the loss went up
+                    stuck["since"] = i
+                    stuck["theta"] = (spare if i else theta).copy()
+                elif i - stuck["since"] >= STUCK_STEPS:
+                    return i, "stuck", loss, theta, spare
+            elif stuck["since"] is not None:
+                stuck["since"] = None
             losses[i] = loss
             update(theta, grad, spare, state, i + 1)
             theta, spare = spare, theta
@@ -619,10 +637,19 @@ def train(
         stopped = f"reached the target loss {floor:g} after {t} step(s)"
     elif status == "bound":
         diverged = True
-    final_loss = float(full_loss(theta, X, Y))
+    elif status == "stuck":
+        first = stuck["since"]
+        final_loss = float(full_loss(stuck["theta"], X, Y))
+        stopped = (f"training diverged at step {first + 1} with {opt.name} lr = {opt.lr:g}: the loss rose "
+                   f"from {initial_loss:.4g} to {loss:.4g} and stayed above {STUCK_FACTOR:g}× its start for "
+                   f"{STUCK_STEPS} steps; kept the parameters of step {first} (loss {final_loss:.4g}); "
+                   f"try a smaller learning rate, such as lr = {opt.lr / 10:g}")
+        diverged, theta, t = True, stuck["theta"], first
+    if status != "stuck":
+        final_loss = float(full_loss(theta, X, Y))
     if not diverged and not (math.isfinite(final_loss) and final_loss < limit):
         diverged, loss = True, final_loss
-    if diverged:
+    if diverged and status != "stuck":
         # the θ in hand is the bad one; the one before it is in `spare`
         stopped = _divergence_message(t, loss, limit, opt,
                                       losses[t - 1] if t else initial_loss)

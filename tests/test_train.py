@@ -343,3 +343,17 @@ def test_softmax_cross_entropy_on_a_three_arm_spiral():
     result = train(net, data.X, data.Y, lr=0.05, optimizer="adam", steps=600, seed=0)
     assert result.gradient_check.passed
     assert result.final_loss < 0.5 * result.initial_loss
+
+
+def test_a_bounded_loss_that_saturates_is_divergence_too():
+    # with a sigmoid output the mse cannot overflow; a huge learning rate
+    # saturates the units and leaves the loss stuck at twice its start
+    data = load_dataset("xor", seed=0)
+    net = MLP([2, 4, 1], activation="tanh")
+    with pytest.raises(TrainingError) as info:
+        train(net, data.X, data.Y, lr=500.0, steps=2000, seed=0, check_gradient=False)
+    message = str(info.value)
+    assert "diverged at step" in message and "lr = 500" in message and "smaller learning rate" in message
+    result = info.value.result
+    assert result.diverged and result.final_loss <= 1.5 * result.initial_loss
+    assert net.compile().loss(result.theta, data.X, data.Y) == pytest.approx(result.final_loss)

@@ -277,8 +277,9 @@ def _register_descend(subparsers):
         formatter_class=_Formatter,
     )
     p.add_argument("expression", help="the function, in plain syntax (x^2 + 3*y^2) or LaTeX")
-    p.add_argument("--start", default=None,
-                   help="starting point: 1,2 in the order of --vars, or x=1,y=2 (default: 1 for each)")
+    p.add_argument("--from", "--start", dest="start", default=None, metavar="POINT",
+                   help="starting point: 1,2 in the order of --vars, or x=1,y=2 (default: 1 for each); "
+                        "a negative first coordinate needs --from=-1,2")
     p.add_argument("--vars", dest="variables",
                    help="comma-separated variables in order (default: the expression's, sorted by name)")
     p.add_argument("--lr", type=float, default=0.1, help="learning rate η (default: 0.1)")
