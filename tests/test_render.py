@@ -343,3 +343,47 @@ def test_graphviz_reads_the_dot_text(neuron_at_point):
                             text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "<svg" in result.stdout
+
+
+# ---------------------------------------------------------------------------
+# numbers against an independent computation
+# ---------------------------------------------------------------------------
+
+def _every_definition(derivation) -> dict:
+    merged = dict(derivation.all_definitions())
+    for item in [derivation, *derivation._cited_closure()]:
+        merged.update(item.definitions)
+        for step, _ in item.walk():
+            merged.update(step.definitions)
+    return merged
+
+
+@pytest.mark.parametrize("make, parameter, point", [
+    (lambda: __import__("mathomong_sym").Neuron(1), "W", GUIDE_POINT),
+    (lambda: __import__("mathomong_sym").MLP([2, 2, 2]), "w1_1_2",
+     {"x_1": 1, "x_2": 0.5, "y_1": 1, "y_2": 0, "w1_1_1": 0.1, "w1_1_2": -0.2, "w1_2_1": 0.3, "w1_2_2": 0.4,
+      "b1_1": 0, "b1_2": 0.1, "w2_1_1": 0.5, "w2_1_2": -0.6, "b2_1": 0.2, "w2_2_1": 0.7, "w2_2_2": 0.1,
+      "b2_2": 0}),
+])
+def test_every_number_shown_is_the_value_of_what_it_replaces(make, parameter, point):
+    from mathomong_sym.derivation import meaning
+    from mathomong_sym.render.document import build_document
+
+    derivation = make().derive(parameter).at(point)
+    document = build_document(derivation, level=1)
+    definitions = _every_definition(derivation)
+    base = {sym(name): sympy.nsimplify(value) for name, value in point.items()}
+
+    def independent(expr):
+        return complex(meaning(expr, definitions).xreplace(base).evalf(30))
+
+    checked = 0
+    for section in document.sections:
+        for line in section.lines:
+            if line.value is not None:
+                assert abs(complex(line.value) - independent(line.lhs)) < 1e-9, to_text(line.lhs)
+                checked += 1
+            for replaced, value in line.numbers.items():
+                assert abs(complex(value) - independent(replaced)) < 1e-9, to_text(replaced)
+                checked += 1
+    assert checked > 20

@@ -159,25 +159,52 @@ def factors_of(expr) -> list:
 # ---------------------------------------------------------------------------
 
 class _Numbers:
-    """Values at the derivation's point, computed once per expression."""
+    """Values at the derivation's point, computed once per expression.
+
+    The point already holds the value of every named quantity and ∂ the
+    derivation knows of.  A ∂ of a local name (the u of a chain rule inside a
+    cited δ) may be missing from it, or valued as if that name were free; such
+    values are worked out again here from every definition, cited steps'
+    included.
+    """
 
     def __init__(self, derivation: Derivation):
         self.derivation = derivation
         self.point = derivation.point or {}
         self._cache: dict = {}
         self._definitions = None
+        self._complete = None
+        self._base = None
+
+    def _known_definitions(self) -> dict:
+        if self._definitions is None:
+            # Derivation.value() would gather these again for every number
+            self._definitions = self.derivation.all_definitions()
+            self._base = {s: v for s, v in self.point.items()
+                          if isinstance(s, Symbol) and s not in self._definitions}
+        return self._definitions
+
+    def _complete_definitions(self) -> dict:
+        if self._complete is None:
+            merged = dict(self._known_definitions())
+            for cited in self.derivation._cited_closure():
+                merged.update(cited.definitions)
+                for step, _ in cited.walk():
+                    merged.update(step.definitions)
+            self._complete = merged
+        return self._complete
 
     def value(self, expr):
-        if expr in self.point:
+        unknown = [s for s in expr.free_symbols if s not in self.point]
+        if expr in self.point and not unknown:
             known = self.point[expr]
-            # a point may hold a value still in symbols (a ∂ of a local name it could not resolve)
             return known if getattr(known, "is_number", False) else None
         if expr not in self._cache:
-            if self._definitions is None:
-                # Derivation.value() would gather the definitions again for every number
-                self._definitions = self.derivation.all_definitions()
+            self._known_definitions()
+            # only a local name the point lacks needs the cited steps' definitions
+            definitions = self._complete_definitions() if unknown else self._definitions
             try:
-                value = _evaluate(expr, self._definitions, self.point)
+                value = _evaluate(expr, definitions, self._base)
             except (TypeError, ValueError, ZeroDivisionError, MathomongError):
                 value = None
             if value is not None and not getattr(value, "is_number", False):
@@ -316,8 +343,7 @@ def build_document(derivation: Derivation, level: int = 0, *, report=None,
         shown = list(printed.values())
     given = ()
     if derivation.point:
-        defined = _shown_definitions(derivation, cited, sections) if numbers is None else \
-            (numbers._definitions if numbers._definitions is not None else derivation.all_definitions())
+        defined = numbers._known_definitions() if numbers is not None else {}
         given = tuple((s, v) for s, v in derivation.point.items()
                       if isinstance(s, Symbol) and s not in defined)
     conventions = []
