@@ -26,6 +26,11 @@ def register(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
+def _n(value: float) -> str:
+    """A number as the guide prints it, with a real minus sign."""
+    return f"{value:g}".replace("-", "−")
+
+
 def _section(stream, title: str) -> None:
     print(f"\n{'═' * 72}\n{title}\n{'═' * 72}", file=stream)
 
@@ -62,8 +67,8 @@ def run(args, stream=None) -> int:
     _section(stream, f"4. One step of gradient descent (Part 4), η = {LEARNING_RATE}")
     new_theta = theta - LEARNING_RATE * gradient
     new_loss = compiled.loss(new_theta, X, Y)
-    print(f"W ← {theta[0]:g} − {LEARNING_RATE}·({gradient[0]:g}) = {new_theta[0]:g}", file=stream)
-    print(f"b ← {theta[1]:g} − {LEARNING_RATE}·({gradient[1]:g}) = {new_theta[1]:g}", file=stream)
+    print(f"W ← {_n(theta[0])} − {LEARNING_RATE}·({_n(gradient[0])}) = {_n(new_theta[0])}", file=stream)
+    print(f"b ← {_n(theta[1])} − {LEARNING_RATE}·({_n(gradient[1])}) = {_n(new_theta[1])}", file=stream)
     print(f"the loss goes down: {loss:.4f} → {new_loss:.4f}", file=stream)
 
     _section(stream, "5. Backpropagation (Part 7): a first-layer weight of a 2-2-2 network")
@@ -78,9 +83,9 @@ def run(args, stream=None) -> int:
     demo_training(out, stream)
 
     _section(stream, "7. Checking a student's answer for ∂L/∂W")
-    from ..check import check_answer
+    from ..check import AnswerEntry, check_answer
 
-    key = net.derive("W")
+    key = AnswerEntry.from_derivation("dL/dW", net.derive("W"))
     for answer in (r"2(\hat{y}-y)\,\sigma(z)(1-\sigma(z))\,x", r"2(y-\hat{y})\sigma(z)(1-\sigma(z))x",
                    r"2(\hat{y}-y)x"):
         result = check_answer(answer, key)
