@@ -292,8 +292,7 @@ class _TextbookMixin:
         if not (expr.is_Mul and _built_unevaluated(expr)):
             numerator = []
             for f in factors:
-                if self._number_of(f) is None and f.is_Pow and f.exp.is_Rational and f.exp.is_negative \
-                        and not (self._latex and f.exp.q != 1):
+                if self._number_of(f) is None and f.is_Pow and f.exp.is_Rational and f.exp.is_negative:
                     denominator.append(f.base if f.exp == -1 else sympy.Pow(f.base, -f.exp, evaluate=False))
                 elif f.is_Rational and not f.is_Integer:
                     if f.p != 1:

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from mathomong_sym.cli import main
+from mathomong_sym.cli.explain import FORMATS
 from test_render_support import compile_latex
 
 GUIDE_POINT = "x=2,W=0.5,b=-1,y=1"
@@ -244,3 +245,15 @@ def test_the_installed_command_refuses_a_hostile_string(tmp_path):
     assert result.returncode != 0
     assert result.stdout == "" and len(result.stderr.strip().splitlines()) == 1
     assert not marker.exists()
+
+
+@pytest.mark.parametrize("expression", [
+    "x^(1/3)", "x^-3", "sin(cos(x^2))", "2^x", "ln(x)", "abs(x)", "relu(x)", "leaky_relu(x)", "softplus(x)",
+    "x*sin(x)*exp(x)", "(x+1)/(x-1)", "asin(x)", "Max(x, 0)", r"\frac{1}{1+e^{-x}}", r"\sqrt{x^2+1}",
+])
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_format_renders_every_kind_of_rule(capsys, expression, fmt):
+    code, out, err = run(capsys, "explain", expression, "--at", "x=0.5", "--level", "2", "--format", fmt,
+                         "--no-verify")
+    assert code == 0, err
+    assert out.strip()

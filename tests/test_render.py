@@ -103,6 +103,8 @@ def test_the_hand_built_derivation_is_itself_correct(neuron):
     (sympy.log(x), "ln(x)", r"\ln{\left(x \right)}"),
     (sympy.sqrt(x + 1), "√(x + 1)", r"\sqrt{x + 1}"),
     (abs(x), "|x|", r"\left|{x}\right|"),
+    (x ** sympy.Rational(-2, 3) / 3, "1/(3·x^(2/3))", r"\frac{1}{3 x^{\frac{2}{3}}}"),
+    (x ** -2, "x⁻²", r"\frac{1}{x^{2}}"),
     (_teaching(D(L, yhat), D(yhat, z)), "∂L/∂ŷ·∂ŷ/∂z",
      r"\frac{\partial L}{\partial \hat{y}} \cdot \frac{\partial \hat{y}}{\partial z}"),
 ])
