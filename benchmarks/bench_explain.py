@@ -1,0 +1,121 @@
+"""Explaining one parameter of a [4,8,8,1] network: time, as ratios measured in one run.
+
+What is timed, per parameter, with the network already built (a fresh one
+each round, so no derivation is cached from the round before):
+
+* ``explain``: ``net.derive(p)``, the level-1 text (each factor by its
+  rule, which reads the elementary steps of ``calculus.diff_steps``) and
+  ``verify()`` of every step, as ``mathomong derive --level 1`` does;
+* its parts: derive, render at level 1, verify;
+* ``diff_steps``: the elementary-rule steps of every local factor alone;
+* ``reference``: what a tool without derivations does to get the same
+  number: ``sympy.diff`` of the expanded loss, evaluated at one point.
+
+Target: explain ≤ 0.2 s for any single parameter.  Ratios are to the
+reference and to the target; times are medians of interleaved rounds.
+
+Run:  OPENBLAS_NUM_THREADS=1 python benchmarks/bench_explain.py [--quick] [--rounds N]
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+import sympy  # noqa: E402
+
+from mathomong_sym import MLP  # noqa: E402
+from mathomong_sym.calculus import diff_steps  # noqa: E402
+
+TARGET_SECONDS = 0.2
+SIZES = [4, 8, 8, 1]
+
+
+def _clock(function) -> float:
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
+
+
+def explain_parts(p_name: str) -> dict:
+    net = MLP(SIZES)
+    p = net.parameter(p_name)
+    parts = {}
+    start = time.perf_counter()
+    derivation = net.derive(p)
+    parts["derive"] = time.perf_counter() - start
+    mark = time.perf_counter()
+    derivation.to_text(level=1)
+    parts["render level 1"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    report = derivation.verify()
+    parts["verify"] = time.perf_counter() - mark
+    parts["explain"] = time.perf_counter() - start
+    if not report.ok:
+        raise SystemExit(f"verification failed for {p_name}: {report}")
+    parts["checks"] = len(report.checks)
+    return parts
+
+
+def local_factors(p_name: str) -> float:
+    """diff_steps on every local factor of the derivation (what its level 1 reads)."""
+    net = MLP(SIZES)
+    derivation = net.derive(net.parameter(p_name))
+    definitions = derivation.all_definitions()
+    pairs = []
+    for item in [*derivation._cited_closure(), derivation]:
+        for step in item.steps:
+            if step.kind.startswith("factor:"):
+                (variable, _), = step.lhs.variable_count
+                pairs.append((definitions.get(step.lhs.expr, step.lhs.expr), variable))
+    return _clock(lambda: [diff_steps(e, v) for e, v in pairs])
+
+
+def reference(p_name: str) -> float:
+    net = MLP(SIZES)
+    p = net.parameter(p_name)
+    loss = net.loss
+    point = {s: sympy.Rational(k % 7 - 3, 4) for k, s in enumerate(sorted(loss.free_symbols, key=lambda s: s.name))}
+    return _clock(lambda: sympy.diff(loss, p).xreplace(point).evalf(50))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one round, two parameters")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    rounds = 1 if args.quick else args.rounds
+    names = ["b3_1", "w1_1_1"] if args.quick else ["b3_1", "w3_1_1", "w2_1_1", "w1_1_1"]
+
+    print(f"Explaining one parameter of {SIZES} at level 1, with every step verified "
+          f"(median of {rounds} interleaved round(s))")
+    results: dict = {name: {"parts": [], "factors": [], "reference": []} for name in names}
+    for _ in range(rounds):
+        for name in names:
+            results[name]["reference"].append(reference(name))
+            results[name]["parts"].append(explain_parts(name))
+            results[name]["factors"].append(local_factors(name))
+    worst = 0.0
+    for name in names:
+        parts = results[name]["parts"]
+        med = {key: statistics.median(p[key] for p in parts) for key in parts[0]}
+        ref = statistics.median(results[name]["reference"])
+        factors = statistics.median(results[name]["factors"])
+        worst = max(worst, med["explain"])
+        print(f"  {name:>7}: explain {med['explain'] * 1000:8.1f} ms = {med['explain'] / TARGET_SECONDS:6.2f}× target, "
+              f"{med['explain'] / ref:6.2f}× reference ({ref * 1000:.1f} ms)   "
+              f"[derive {med['derive'] * 1000:.1f}, render {med['render level 1'] * 1000:.1f}, "
+              f"verify {med['verify'] * 1000:.1f} ms for {int(med['checks'])} checks; "
+              f"diff_steps of all factors {factors * 1000:.1f} ms]")
+    verdict = "meets" if worst <= TARGET_SECONDS else "misses"
+    print(f"  slowest parameter: {worst * 1000:.1f} ms, {verdict} the {TARGET_SECONDS * 1000:.0f} ms target")
+
+
+if __name__ == "__main__":
+    main()
