@@ -212,11 +212,18 @@ def test_derive_json_and_latex(capsys):
     compile_latex(out)
 
 
+def test_derive_dot_names_each_delta(capsys):
+    code, out, _ = run(capsys, "derive", "--net", "2-2-1", "--wrt", "w1_1_1", "--at", POINT_221, "--dot")
+    assert code == 0
+    assert 'label="z⁽¹⁾₁ = 0\\nδ⁽¹⁾₁ = −0.03024"' in out
+    assert '"a1_1" -> "z2_1" [penwidth=' in out and '"a1_2" -> "z2_1";' in out
+
+
 def test_derive_dot(capsys):
     code, out, _ = run(capsys, "derive", "--net", "neuron", "--wrt", "W", "--at", GUIDE_POINT, "--dot")
     assert code == 0
     assert out.startswith('digraph "computation"')
-    assert '"z" -> "yhat";' in out and 'δ = −0.25' in out and '∂L/∂W = −0.5' in out
+    assert '"z" -> "yhat"' in out and 'δ = −0.25' in out and '∂L/∂W = −0.5' in out
 
 
 @pytest.mark.parametrize("argv, fragment", [

@@ -326,17 +326,22 @@ def test_json_keys_are_the_documented_ones(neuron):
 def test_dot_labels_nodes_with_names_values_and_gradients(neuron_at_point):
     dot = render_dot(neuron_at_point)
     assert dot.startswith('digraph "computation" {')
-    assert '"W" -> "z";' in dot and '"z" -> "yhat";' in dot and '"yhat" -> "L";' in dot
+    for edge in ('"W" -> "z"', '"x" -> "z"', '"b" -> "z"', '"z" -> "yhat"', '"yhat" -> "L"', '"y" -> "L"'):
+        assert edge in dot
     assert 'label="W = 0.5\\n∂L/∂W = −0.5"' in dot
     assert 'label="z = 0\\nδ = −0.25"' in dot
     assert 'label="L = 0.25"' in dot
     assert "delta" not in dot  # δ is a gradient, not a node
+    # the chain from W to L is drawn bold; the input x is not on it
+    assert '"W" -> "z" [penwidth=' in dot and '"z" -> "yhat" [penwidth=' in dot
+    assert '"x" -> "z";' in dot
 
 
 def test_dot_without_a_point_has_names_only(neuron):
-    dot = render_dot(neuron)
-    assert 'label="ŷ"' in dot and "=" not in dot.split("node [", 1)[1].replace('fontname="Helvetica"', "").replace(
-        "label=", "").replace("shape=", "").replace("style=", "").replace("fillcolor=", "")
+    import re
+
+    labels = re.findall(r'label="([^"]*)"', render_dot(neuron))
+    assert sorted(labels) == sorted(["W", "x", "b", "y", "z", "ŷ", "L"])
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz is not installed")

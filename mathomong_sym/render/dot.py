@@ -88,19 +88,44 @@ def render_dot(derivation, *, values: bool = True, gradients: bool = True, name:
         if point is not None and gradients and loss is not None and node != loss:
             gradient = _gradient(derivation, loss, node)
             if gradient is not None:
-                head = "δ" if kinds.get(node) == "pre-activation" or node.name.startswith("z") else \
-                    f"∂{to_text(loss)}/∂{to_text(node)}"
+                head = _delta_name(node) if kinds.get(node) == "pre-activation" or node.name.startswith("z") \
+                    else f"∂{to_text(loss)}/∂{to_text(node)}"
                 label.append(f"{head} = {gradient}")
         kind = "loss" if node == loss else kinds.get(node, "")
         attributes = [f"label={_label(label)}", f"shape={_SHAPES.get(kind, 'ellipse')}"]
         if node == derivation.variable:
             attributes.append('style=filled fillcolor="#ffe9a8"')
         lines.append(f"  {_quote(node.name)} [{', '.join(attributes)}];")
+    on_path = _downstream(derivation.variable, sources)
     for node in nodes:
         for source in sources.get(node, ()):
-            lines.append(f"  {_quote(source.name)} -> {_quote(node.name)};")
+            # the way from the parameter to the loss is the chain the derivation follows
+            style = " [penwidth=2.5, color=\"#c07000\"]" if source in on_path and node in on_path else ""
+            lines.append(f"  {_quote(source.name)} -> {_quote(node.name)}{style};")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _delta_name(node) -> str:
+    """δ⁽ˡ⁾ᵢ for z⁽ˡ⁾ᵢ (δ for the neuron's z): the name the derivation gives ∂L/∂z."""
+    from ..naming import unicode_name
+
+    return unicode_name("delta" + node.name[1:]) if node.name.startswith("z") else "δ"
+
+
+def _downstream(variable, sources) -> set:
+    """*variable* and every node computed from it."""
+    if variable is None:
+        return set()
+    reached = {variable}
+    changed = True
+    while changed:
+        changed = False
+        for node, inputs in sources.items():
+            if node not in reached and any(i in reached for i in inputs):
+                reached.add(node)
+                changed = True
+    return reached
 
 
 def _gradient(derivation, loss, node) -> str | None:
