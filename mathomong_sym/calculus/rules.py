@@ -337,7 +337,10 @@ class FunctionRule(Rule):
         if self.argument(expr) != variable:
             return CHAIN.apply_with(self, expr, variable, context)
         result = self.derivative(expr, variable)
-        substeps = [self.algebra(expr, variable, rhs, why) for rhs, why in self.derivation(expr, variable)]
+        # the rule's own derivation is written for a generic {v}: say it in this variable
+        name = _t(variable)
+        substeps = [self.algebra(expr, variable, rhs, why.replace("{v}", name))
+                    for rhs, why in self.derivation(expr, variable)]
         return self.line(expr, variable, result, self.reason(expr, variable), substeps)
 
 
@@ -406,7 +409,7 @@ class PowerRule(FunctionRule):
     """d/dx xⁿ = n·xⁿ⁻¹ for any constant n (negative and fractional too)."""
 
     name = "power rule"
-    formula_text = "d/dx xⁿ = n·xⁿ⁻¹"
+    formula_text = "d/dx x^n = n·x^(n − 1)"
     formula_latex = r"\frac{d}{dx} x^{n} = n\, x^{n-1}"
 
     def fits(self, expr, variable):
@@ -438,7 +441,7 @@ class ExponentialBaseRule(FunctionRule):
     """d/dx aˣ = aˣ·ln a for a constant base a."""
 
     name = "exponential rule (base a)"
-    formula_text = "d/dx aˣ = aˣ·ln a"
+    formula_text = "d/dx a^x = a^x·ln a"
     formula_latex = r"\frac{d}{dx} a^{x} = a^{x} \ln a"
 
     def fits(self, expr, variable):
@@ -457,7 +460,7 @@ class ExponentialBaseRule(FunctionRule):
         a = expr.base
         e = sympy.exp(times(u, sympy.log(a)), evaluate=False)
         return [
-            (_d(e, u), f"{_t(a)}^x = e^(x·ln {_t(a)})"),
+            (_d(e, u), f"{_t(a)}^{{v}} = e^({{v}}·ln {_t(a)})"),
             (times(e, sympy.log(a)), "exponential rule and the constant ln a"),
         ]
 
@@ -489,7 +492,7 @@ class ExponentialRule(FunctionRule):
     """d/dx eˣ = eˣ."""
 
     name = "exponential rule"
-    formula_text = "d/dx eˣ = eˣ"
+    formula_text = "d/dx e^x = e^x"
     formula_latex = r"\frac{d}{dx} e^{x} = e^{x}"
 
     def rebuild(self, expr, u):
@@ -499,7 +502,7 @@ class ExponentialRule(FunctionRule):
         return sympy.exp(u)
 
     def reason(self, expr, u):
-        return "eˣ is its own derivative"
+        return "e^x is its own derivative"
 
 
 @register(sympy.log)
@@ -534,9 +537,9 @@ class AbsoluteValueRule(FunctionRule):
 
     def derivation(self, expr, u):
         return [
-            (_d(sympy.sqrt(u ** 2), u), "|x| = √(x²)"),
+            (_d(sympy.sqrt(u ** 2), u), "|{v}| = √({v}²)"),
             (times(1 / (2 * sympy.sqrt(u ** 2)), 2 * u), "square root rule and chain rule"),
-            (u / sympy.Abs(u), "√(x²) = |x|"),
+            (u / sympy.Abs(u), "√({v}²) = |{v}|"),
         ]
 
     def reason(self, expr, u):
@@ -663,7 +666,7 @@ class TangentRule(FunctionRule):
     def derivation(self, expr, u):
         s, c = sympy.sin(u), sympy.cos(u)
         return [
-            (_d(sympy.Mul(s, Pow(c, -1)), u), "tan x = sin x / cos x"),
+            (_d(sympy.Mul(s, Pow(c, -1)), u), "tan {v} = sin {v} / cos {v}"),
             (sympy.Mul(plus(times(c, c), times(s, s)), Pow(c, -2)), "quotient rule"),
             (Pow(c, -2), "sin²x + cos²x = 1"),
         ]
@@ -743,13 +746,13 @@ class SigmoidRule(ActivationRule):
         e = sympy.exp(-u)
         one_plus = sympy.Add(1, e, evaluate=False)
         return [
-            (_d(Pow(one_plus, -1, evaluate=False), u), "σ(z) = (1 + e^(−z))^(−1)"),
+            (_d(Pow(one_plus, -1, evaluate=False), u), "σ({v}) = (1 + e^(−{v}))^(−1)"),
             (times(times(-1, Pow(one_plus, -2, evaluate=False)), times(-1, e)),
-             "power rule, chain rule, d/dz e^(−z) = −e^(−z)"),
+             "power rule, chain rule, d/d{v} e^(−{v}) = −e^(−{v})"),
             (sympy.Mul(e, Pow(one_plus, -2, evaluate=False)), "the two minus signs cancel"),
             (times(Pow(one_plus, -1, evaluate=False), sympy.Mul(e, Pow(one_plus, -1, evaluate=False))),
              "split the fraction in two"),
-            (self.derivative(expr, u), "1/(1 + e^(−z)) = σ(z), and e^(−z)/(1 + e^(−z)) = 1 − σ(z)"),
+            (self.derivative(expr, u), "1/(1 + e^(−{v})) = σ({v}), and e^(−{v})/(1 + e^(−{v})) = 1 − σ({v})"),
         ]
 
 
@@ -765,7 +768,7 @@ class TanhRule(ActivationRule):
     def derivation(self, expr, u):
         s, c = sympy.sinh(u), sympy.cosh(u)
         return [
-            (_d(sympy.Mul(s, Pow(c, -1)), u), "tanh z = sinh z / cosh z"),
+            (_d(sympy.Mul(s, Pow(c, -1)), u), "tanh {v} = sinh {v} / cosh {v}"),
             (sympy.Mul(minus(times(c, c), times(s, s)), Pow(c, -2)), "quotient rule, sinh′ = cosh, cosh′ = sinh"),
             (minus(1, sympy.Mul(s ** 2, Pow(c, -2))), "split the fraction"),
             (self.derivative(expr, u), "sinh²/cosh² = tanh²"),
@@ -784,7 +787,7 @@ class ReluRule(ActivationRule):
     def derivation(self, expr, u):
         return [
             (sympy.Piecewise((1, u > 0), (0, True)),
-             "ReLU(z) = z for z > 0 (slope 1) and 0 for z < 0 (slope 0); at the kink z = 0 the convention is 0"),
+             "ReLU({v}) = {v} for {v} > 0 (slope 1) and 0 for {v} < 0 (slope 0); at the kink {v} = 0 the convention is 0"),
             (step(u), "that is the step function H, with H(0) = 0"),
         ]
 
@@ -801,8 +804,8 @@ class LeakyReluRule(ActivationRule):
     def derivation(self, expr, u):
         return [
             (sympy.Piecewise((1, u > 0), (LEAKY_SLOPE, True)),
-             "LReLU(z) = z for z > 0 (slope 1) and αz below (slope α); at 0 the convention is α"),
-            (self.derivative(expr, u), "α + (1 − α)·H(z) is 1 for z > 0 and α for z ≤ 0"),
+             "LReLU({v}) = {v} for {v} > 0 (slope 1) and α·{v} below (slope α); at 0 the convention is α"),
+            (self.derivative(expr, u), "α + (1 − α)·H({v}) is 1 for {v} > 0 and α for {v} ≤ 0"),
         ]
 
 
@@ -819,10 +822,10 @@ class SoftplusRule(ActivationRule):
         e = sympy.exp(u)
         one_plus = sympy.Add(1, e, evaluate=False)
         return [
-            (_d(sympy.log(one_plus), u), "softplus(z) = ln(1 + e^z)"),
-            (times(Pow(one_plus, -1, evaluate=False), e), "logarithm rule, chain rule, (e^z)′ = e^z"),
-            (Pow(sympy.Add(1, sympy.exp(-u), evaluate=False), -1, evaluate=False), "divide top and bottom by e^z"),
-            (sigmoid(u), "that is σ(z)"),
+            (_d(sympy.log(one_plus), u), "softplus({v}) = ln(1 + e^{v})"),
+            (times(Pow(one_plus, -1, evaluate=False), e), "logarithm rule, chain rule, (e^{v})′ = e^{v}"),
+            (Pow(sympy.Add(1, sympy.exp(-u), evaluate=False), -1, evaluate=False), "divide top and bottom by e^{v}"),
+            (sigmoid(u), "that is σ({v})"),
         ]
 
 
