@@ -363,3 +363,23 @@ def test_bad_names_are_refused():
         diff_steps(sympy.sin(x ** 2), x, names="uv")
     with pytest.raises(IncompatibleError):
         diff_steps(sympy.sin(x ** 2), x, names=[""])
+
+
+# ---------------------------------------------------------------------------
+# every rule's lines typeset
+# ---------------------------------------------------------------------------
+
+@pytest.mark.pdflatex
+def test_every_corpus_derivation_compiles_with_pdflatex(require_pdflatex, tmp_path):
+    import subprocess
+
+    from mathomong_sym.render.latex import STANDALONE_PREAMBLE
+
+    bodies = [diff_steps(expr, var).to_latex(level=2) for _, expr, var, _ in CORPUS]
+    source = STANDALONE_PREAMBLE + "\\begin{document}\n" + "\n\n".join(bodies) + "\n\\end{document}\n"
+    (tmp_path / "corpus.tex").write_text(source, encoding="utf-8")
+    run = subprocess.run([require_pdflatex, "-interaction=nonstopmode", "-halt-on-error", "corpus.tex"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    errors = [line for line in run.stdout.splitlines() if line.startswith("!")]
+    assert run.returncode == 0, errors[:5]
+    assert (tmp_path / "corpus.pdf").stat().st_size > 0
