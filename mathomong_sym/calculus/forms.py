@@ -52,7 +52,12 @@ def _negate(expr) -> sympy.Expr:
         if coefficient == 1:
             return rest[0] if len(rest) == 1 else Mul(*rest, evaluate=False)
         return Mul(coefficient, *rest, evaluate=False)
-    return Mul(S.NegativeOne, expr, evaluate=False)
+    if expr.is_Mul:
+        # −(a·b) is written (−a)·b: one minus sign in front, not a factor −1
+        return Mul(_negate(expr.args[0]), *expr.args[1:], evaluate=False)
+    if expr.is_Add:
+        return Mul(S.NegativeOne, expr, evaluate=False)
+    return -expr
 
 
 def scale(coefficient, expr) -> sympy.Expr:

@@ -229,7 +229,10 @@ class ConstantMultipleRule(Rule):
             reason = f"{c} is a constant factor and d/d{_t(variable)} {_t(variable)} = 1"
             return self.line(expr, variable, coefficient, reason)
         result = scale(coefficient, context.derive(inner, variable).rhs)
-        reason = f"{c} does not contain {_t(variable)}: keep it as a factor of the derivative of {f}"
+        if coefficient == -1:
+            reason = f"the minus sign stays in front of the derivative of {f}"
+        else:
+            reason = f"{c} does not contain {_t(variable)}: keep it as a factor of the derivative of {f}"
         substeps = [self.algebra(expr, variable, times(coefficient, _d(inner, variable)), reason)]
         return self.line(expr, variable, result, reason, substeps)
 
