@@ -394,3 +394,11 @@ def test_every_number_shown_is_the_value_of_what_it_replaces(make, parameter, po
                 assert abs(complex(value) - independent(replaced)) < 1e-9, to_text(replaced)
                 checked += 1
     assert checked > 20
+
+
+def test_an_at_argument_is_the_same_as_calling_at(neuron):
+    assert render_text(neuron, level=1, at=GUIDE_POINT) == render_text(neuron.at(GUIDE_POINT), level=1)
+    assert render_latex(neuron, at={x: 3, W: 1, b: 0, y: 0}) == render_latex(neuron.at({x: 3, W: 1, b: 0, y: 0}))
+    assert render_dot(neuron, at=GUIDE_POINT) == render_dot(neuron.at(GUIDE_POINT))
+    assert render_markdown(neuron, at=GUIDE_POINT) == render_markdown(neuron.at(GUIDE_POINT))
+    assert render_json(neuron, at=GUIDE_POINT, verify=False) == render_json(neuron.at(GUIDE_POINT), verify=False)

@@ -72,8 +72,10 @@ def _loss(nodes, sources, derivation):
 _SHAPES = {"parameter": "box", "input": "ellipse", "target": "ellipse", "loss": "doublecircle"}
 
 
-def render_dot(derivation, *, values: bool = True, gradients: bool = True, name: str = "computation") -> str:
-    """The computation graph as dot text; numbers shown when the derivation has a point."""
+def render_dot(derivation, *, values: bool = True, gradients: bool = True, name: str = "computation",
+               at=None) -> str:
+    """The computation graph as dot text; numbers shown when the derivation has a point (or ``at={…}``)."""
+    derivation = derivation.at(at) if at is not None else derivation
     nodes, kinds, sources = computation_graph(derivation)
     loss = _loss(nodes, sources, derivation)
     point = derivation.point

@@ -140,8 +140,9 @@ def json_document(document: Document) -> dict:
 
 
 def render_json(derivation, level: int = 2, *, verify: bool = True, indent: int | None = 2,
-                as_dict: bool = False):
+                as_dict: bool = False, at=None):
     """The derivation as JSON text (or the dict, with ``as_dict=True``), verified unless ``verify=False``."""
+    derivation = derivation.at(at) if at is not None else derivation
     report = derivation.verify() if verify else None
     data = json_document(build_document(derivation, level, report=report))
     if as_dict:

@@ -152,12 +152,13 @@ def document_latex(document: Document, *, environment: str = "align*", reasons: 
 
 def render_latex(derivation, level: int = 0, *, verify: bool = False, standalone: bool = False,
                  environment: str = "align*", definitions: bool = True, reasons: bool = True,
-                 mathjax: bool = False) -> str:
+                 mathjax: bool = False, at=None) -> str:
     """The derivation in LaTeX down to *level*; a complete document with ``standalone=True``.
 
     ``environment="aligned"`` goes inside display math; ``mathjax=True`` writes
     prose for MathJax (Unicode) rather than for pdflatex.
     """
+    derivation = derivation.at(at) if at is not None else derivation
     report = derivation.verify() if verify else None
     body = document_latex(build_document(derivation, level, report=report, definitions=definitions),
                           environment=environment, reasons=reasons, mathjax=mathjax)

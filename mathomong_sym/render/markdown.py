@@ -57,8 +57,9 @@ def document_markdown(document: Document, *, heading: str = "###") -> str:
 
 
 def render_markdown(derivation, level: int = 0, *, verify: bool = False, definitions: bool = True,
-                    heading: str = "###") -> str:
+                    heading: str = "###", at=None) -> str:
     """The derivation as Markdown down to *level*, with numbers after ``.at(...)``."""
+    derivation = derivation.at(at) if at is not None else derivation
     report = derivation.verify() if verify else None
     return document_markdown(build_document(derivation, level, report=report, definitions=definitions),
                              heading=heading)

@@ -85,7 +85,8 @@ def document_text(document: Document) -> str:
     return "\n".join(out) + "\n"
 
 
-def render_text(derivation, level: int = 0, *, verify: bool = False, definitions: bool = True) -> str:
-    """The derivation as Unicode text down to *level*, with numbers after ``.at(...)``."""
+def render_text(derivation, level: int = 0, *, verify: bool = False, definitions: bool = True, at=None) -> str:
+    """The derivation as Unicode text down to *level*, with numbers after ``.at(...)`` or with ``at={…}``."""
+    derivation = derivation.at(at) if at is not None else derivation
     report = derivation.verify() if verify else None
     return document_text(build_document(derivation, level, report=report, definitions=definitions))
