@@ -26,7 +26,7 @@ import sympy
 
 from ..errors import ConfigError, MathomongError, ParseError
 from ..naming import sym
-from ..parsing import as_conventions, parse_expression
+from ..parsing import as_conventions, parse_expression, parse_uncached
 from ..printing import to_latex, to_text
 from .equivalence import Comparison, Tolerance, compare, constant_ratio
 from .key import AnswerEntry
@@ -181,14 +181,17 @@ def _invalid(reason: str, **details) -> dict:
             "details": {"reason": reason, **details}, "score": 0.0}
 
 
-def check_entry(answer_text, prepared: PreparedKey, *, seed: int = 0) -> dict:
+def check_entry(answer_text, prepared: PreparedKey, *, seed: int = 0, cache: bool = True) -> dict:
     """The verdict on *answer_text* against a prepared key, as a plain dict."""
     if not isinstance(answer_text, str):
         return _invalid("the answer is not text")
     if not answer_text.strip():
         return _invalid("the answer is empty")
     try:
-        answer = parse_expression(answer_text, conventions=prepared.conventions)
+        if cache:
+            answer = parse_expression(answer_text, conventions=prepared.conventions)
+        else:
+            answer = parse_uncached(answer_text, "auto", prepared.conventions)
     except ParseError as exc:
         return _invalid(str(exc))
     except RecursionError:
@@ -254,7 +257,8 @@ def _ratio_message(ratio: float) -> str:
     return f"your answer is {ratio:.6g} times the right answer (a constant factor is off)"
 
 
-def check_with_factors(answer_text, prepared: PreparedKey, factor_answers: dict | None = None, *, seed: int = 0) -> dict:
+def check_with_factors(answer_text, prepared: PreparedKey, factor_answers: dict | None = None, *, seed: int = 0,
+                       cache: bool = True) -> dict:
     """The whole question: the final answer and, for partial credit, the chain's factors.
 
     ``score`` is in points: all of them when the final answer is right;
@@ -262,14 +266,14 @@ def check_with_factors(answer_text, prepared: PreparedKey, factor_answers: dict 
     credit), never more than the question's points.
     """
     points = prepared.entry.points
-    result = check_entry(answer_text, prepared, seed=seed)
+    result = check_entry(answer_text, prepared, seed=seed, cache=cache)
     earned = points * result["score"]
     factor_results = {}
     for factor in prepared.factors:
         text = (factor_answers or {}).get(factor.entry.id)
         if text is None or (isinstance(text, str) and not text.strip()):
             continue
-        sub = check_entry(text, factor, seed=seed)
+        sub = check_entry(text, factor, seed=seed, cache=cache)
         sub["points"] = factor.entry.points
         sub["score"] = factor.entry.points * sub["score"]
         factor_results[factor.entry.id] = sub
@@ -295,7 +299,8 @@ def run_task(task: dict) -> dict:
     except MathomongError as exc:
         return {"key_error": f"the key cannot be read: {exc}"}
     try:
-        return check_with_factors(task.get("answer"), prepared, task.get("factor_answers"), seed=task.get("seed", 0))
+        return check_with_factors(task.get("answer"), prepared, task.get("factor_answers"), seed=task.get("seed", 0),
+                                  cache=task.get("cache", True))
     except RecursionError:
         return _invalid("the answer is nested too deeply")
     except MemoryError:

@@ -79,8 +79,8 @@ def parse_expression(text, *, syntax: str = "auto", conventions=None):
     return _parse_cached(text, syntax, as_conventions(conventions))
 
 
-@lru_cache(maxsize=4096)
-def _parse_cached(text: str, syntax: str, conventions: Conventions):
+def parse_uncached(text: str, syntax: str, conventions: Conventions):
+    """:func:`parse_expression` without its cache (for benchmarks that must not reuse parses)."""
     check_text(text)
     body = split_equation(text).strip()
     if not body:
@@ -100,6 +100,9 @@ def _parse_cached(text: str, syntax: str, conventions: Conventions):
     if syntax == "plain":
         return _finish(_plain(body, conventions))
     return _finish(_latex(body, conventions))
+
+
+_parse_cached = lru_cache(maxsize=4096)(parse_uncached)
 
 
 def _plain(text, conventions):

@@ -146,6 +146,9 @@ class _Reader:
         else:
             key = rf"\mathit{{q{index}}}"
         self.table[key] = value
+        if len(key) == 1:
+            # bare letters: braces around every atom make latex2sympy2 2-3 times slower
+            return " " + key + " "
         # braces keep latex2sympy2 from reading \mathit{q}(…) as a function call
         return " {" + key + "} "
 
@@ -297,6 +300,9 @@ class _Reader:
         arg, after = self.group(tokens, index + 1)
         word = self.text_of(arg).replace(" ", "")
         if word == "e" and command != "mathit":
+            if after < len(tokens) and tokens[after].text == "^":
+                exponent, after = self.group(tokens, after + 1)
+                return self.atom(sympy.Pow(sympy.E, self.sub(exponent), evaluate=False)), after
             return self.atom(sympy.E), after
         if lookup_function(word) is not None and not self.conventions.declares(word):
             # \operatorname{ReLU}(z): the word names the function; read on as if it were a command
@@ -349,12 +355,12 @@ class _Reader:
             value = sympy.E
         else:
             value = sympy.Symbol(plain_name(base, accent=accent, layer=layer, subscript=subscript), real=True)
-        piece = self.atom(value)
         if index < len(tokens) and tokens[index].text == "'":
             raise ParseError(f"a prime (') on {base} cannot be read; write the derivative's value")
         if power is not None:
-            piece = "{" + piece + "}^{" + self.read(power) + "}"
-        return piece, index
+            # a power binds tightest: x^{…} is one atom, which spares latex2sympy2 its slowest grammar paths
+            value = sympy.Pow(value, self.sub(power), evaluate=False)
+        return self.atom(value), index
 
     def function(self, tokens, index, name, tokens_replaced=False):
         spec = lookup_function(name)
@@ -391,10 +397,9 @@ class _Reader:
         if power is not None and len(power) == 2 and power[0].text == "-" and power[1].text == "1":
             raise ParseError(f"\\{name}^{{-1}} is ambiguous; write 1/\\{name}(…) or the inverse function's name")
         value = apply_function(spec, args, self.conventions, primes)
-        piece = self.atom(value)
         if power is not None:
-            piece = "{" + piece + "}^{" + self.read(power) + "}"
-        return piece, index
+            value = sympy.Pow(value, self.sub(power), evaluate=False)
+        return self.atom(value), index
 
     def arguments(self, tokens, index, name):
         if index >= len(tokens):
@@ -538,7 +543,11 @@ def _parse_tokens(tokens: list[Tok], conventions: Conventions, depth: int = 0):
     canonical = reader.read(tokens)
     if not canonical.strip():
         raise ParseError("an empty expression")
-    raw = run_latex2sympy(canonical)
+    stripped = canonical.strip()
+    if stripped in reader.table or stripped.strip("{}") in reader.table:
+        raw = sympy.Symbol(stripped.strip("{}"))  # a lone atom (σ(z), x_1) needs no grammar
+    else:
+        raw = run_latex2sympy(canonical)
     if not isinstance(raw, sympy.Expr) or isinstance(raw, sympy.MatrixBase):
         raise ParseError("the answer is not a single expression")
     from .limits import check_tree
