@@ -77,7 +77,7 @@ def test_a_derivation_gives_the_typical_mistakes():
     assert {"sign_flipped", "factor_2_dropped", "activation_derivative_missing",
             "activation_instead_of_derivative", "w_b_confused", "chain_factor_forgotten"} <= names
     missing = next(m for m in entry.mistakes if m.name == "activation_derivative_missing")
-    assert "σ′(z) = σ(z)·(1 − σ(z))" in missing.message
+    assert "you left out σ′(z) = σ(z)" in missing.message and "(1 − σ(z))" in missing.message
 
 
 def test_a_two_layer_derivation_names_wrong_inputs_and_weights():
