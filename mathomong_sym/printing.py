@@ -267,8 +267,9 @@ class _TextbookMixin:
     def _join(self, factors, signed: bool = False) -> str:
         out = ""
         for index, factor in enumerate(factors):
-            if index == 0 and not signed and self._is_negative_number(factor):
-                text = self._print(factor)  # a leading sign is unambiguous: −0.24·0.5
+            if index == 0 and not signed and (self._is_negative_number(factor) or (
+                    factor.is_Mul and self._number_of(factor) is None and _is_negative_term(factor))):
+                text = self._print(factor)  # a leading sign is unambiguous: −0.24·0.5, −sinh(z)·sinh(z)
             else:
                 text = self._parenthesize_factor(factor, PRECEDENCE["Mul"])
             out = text if not out else out + self._separator(out, text) + text
@@ -431,6 +432,13 @@ class TextbookTextPrinter(_TextbookMixin, StrPrinter):
 
     def _print_Heaviside(self, expr):
         return f"H({self._print(expr.args[0])})"
+
+    def _print_Piecewise(self, expr):
+        pieces = []
+        for value, condition in expr.args:
+            when = "otherwise" if condition is sympy.true else f"if {self._print(condition)}"
+            pieces.append(f"{self._print(value)} {when}")
+        return "{" + "; ".join(pieces) + "}"
 
     def _print_exp(self, expr):
         argument = expr.args[0]

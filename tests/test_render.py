@@ -105,6 +105,10 @@ def test_the_hand_built_derivation_is_itself_correct(neuron):
     (abs(x), "|x|", r"\left|{x}\right|"),
     (x ** sympy.Rational(-2, 3) / 3, "1/(3·x^(2/3))", r"\frac{1}{3 x^{\frac{2}{3}}}"),
     (x ** -2, "x⁻²", r"\frac{1}{x^{2}}"),
+    (sympy.Piecewise((1, z > 0), (0, True)), "{1 if z > 0; 0 otherwise}",
+     r"\begin{cases} 1 & \text{for}\: z > 0 \\0 & \text{otherwise} \end{cases}"),
+    (sympy.Add(sympy.cosh(z) ** 2, _teaching(-sympy.sinh(z), sympy.sinh(z)), evaluate=False),
+     "cosh(z)² − sinh(z)·sinh(z)", r"\cosh^{2}{\left(z \right)} - \sinh{\left(z \right)} \sinh{\left(z \right)}"),
     (_teaching(D(L, yhat), D(yhat, z)), "∂L/∂ŷ·∂ŷ/∂z",
      r"\frac{\partial L}{\partial \hat{y}} \cdot \frac{\partial \hat{y}}{\partial z}"),
 ])
