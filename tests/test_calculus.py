@@ -13,7 +13,7 @@ import sympy
 from sympy import Rational, S
 
 from mathomong_sym import diff_steps
-from mathomong_sym.activations import leaky_relu, relu, sigmoid, softplus, step
+from mathomong_sym.activations import leaky_relu, logsumexp, relu, sigmoid, softmax, softplus, step
 from mathomong_sym.calculus import FALLBACK_FUNCTIONS, detail_steps, rule_names, uses_fallback
 from mathomong_sym.derivation import FAILED, check_equality
 from mathomong_sym.errors import IncompatibleError, MathomongError
@@ -117,6 +117,12 @@ CORPUS = [
     ("neuron: tanh of Wx + b by b", sympy.tanh(W * x + b), b, "chain rule"),
     ("neuron: loss by ŷ", (yhat - y) ** 2, yhat, "chain rule"),
     ("neuron: loss by W", (sigmoid(W * x + b) - y) ** 2, W, "chain rule"),
+    ("softmax by its own input", softmax(0, x1, x2), x1, "softmax rule"),
+    ("softmax by another input", softmax(0, x1, x2), x2, "softmax rule"),
+    ("softmax of functions", softmax(1, x ** 2, 3 * x), x, "softmax rule"),
+    ("log of a softmax", sympy.log(softmax(0, x1, x2)), x1, "chain rule"),
+    ("logsumexp", logsumexp(x, sympy.sin(x)), x, "log-sum-exp rule"),
+    ("piecewise", sympy.Piecewise((x ** 2, x > 0), (sympy.sin(x), True)), x, "piecewise rule"),
     ("partial: one weight", w1 * x1 + w2 * x2 + b, w1, "sum rule"),
     ("partial: the bias", w1 * x1 + w2 * x2 + b, b, "sum rule"),
     ("cross-entropy term", -y * sympy.log(sigmoid(z)) - (1 - y) * sympy.log(1 - sigmoid(z)), z, "sum rule"),

@@ -27,7 +27,7 @@ from typing import ClassVar
 import sympy
 from sympy import Pow, S
 
-from ..activations import LEAKY_SLOPE, get_activation, leaky_relu, relu, sigmoid, softplus, step
+from ..activations import LEAKY_SLOPE, get_activation, leaky_relu, logsumexp, relu, sigmoid, softmax, softplus, step
 from ..derivation import Step
 from ..printing import to_text
 from .forms import derivative, minus, plus, scale, substitute, times
@@ -53,7 +53,7 @@ GENERAL_RULES: list = []
 FALLBACK_FUNCTIONS = (
     sympy.erf, sympy.erfc, sympy.erfi, sympy.gamma, sympy.loggamma, sympy.polygamma, sympy.digamma,
     sympy.besselj, sympy.bessely, sympy.zeta, sympy.LambertW, sympy.Ei, sympy.Si, sympy.Ci,
-    sympy.fresnels, sympy.fresnelc, sympy.DiracDelta, sympy.Piecewise, sympy.floor, sympy.ceiling,
+    sympy.fresnels, sympy.fresnelc, sympy.DiracDelta, sympy.floor, sympy.ceiling,
 )
 
 
@@ -157,7 +157,7 @@ class IdentityRule(Rule):
         return expr == variable
 
     def apply(self, expr, variable, context):
-        return self.line(expr, variable, S.One, "the slope of x against itself is 1")
+        return self.line(expr, variable, S.One, f"the slope of {_t(variable)} against itself is 1")
 
 
 # ---------------------------------------------------------------------------
@@ -845,6 +845,85 @@ class StepRule(FunctionRule):
 
     def reason(self, expr, u):
         return "H is flat (1 for z > 0, 0 for z < 0); at the jump z = 0 the convention is 0"
+
+
+def _through_each_argument(expr, arguments, variable, context, partial):
+    """Σₖ ∂f/∂zₖ · dzₖ/dx over the arguments zₖ that contain x (the multivariable chain rule)."""
+    shape, terms = [], []
+    for k, argument in enumerate(arguments):
+        if not _depends(argument, variable):
+            continue
+        inner = S.One if argument == variable else context.derive(argument, variable).rhs
+        shape.append(times(partial(k), _d(argument, variable)) if argument != variable else partial(k))
+        terms.append(times(partial(k), inner))
+    return plus(*shape), plus(*terms)
+
+
+@register(softmax)
+class SoftmaxRule(Rule):
+    """∂softmaxᵢ/∂zⱼ = softmaxᵢ·(δᵢⱼ − softmaxⱼ), summed over the inputs that contain x."""
+
+    name = "softmax rule"
+    formula_text = "∂sᵢ/∂zⱼ = sᵢ(1 − sᵢ) if i = j, −sᵢsⱼ otherwise"
+    formula_latex = r"\frac{\partial s_i}{\partial z_j} = s_i\left(\delta_{ij} - s_j\right)"
+
+    def applies(self, expr, variable):
+        return not _depends(expr.args[0], variable)
+
+    def apply(self, expr, variable, context):
+        index, zs = int(expr.args[0]), expr.args[1:]
+
+        def partial(k):
+            own = softmax(index, *zs)
+            if k == index:
+                return times(own, minus(1, own))
+            return times(-own, softmax(k, *zs))
+
+        shape, result = _through_each_argument(expr, zs, variable, context, partial)
+        reason = (f"softmax moves with every input; only those containing {_t(variable)} count, "
+                  f"each through ∂sᵢ/∂zⱼ = sᵢ(δᵢⱼ − sⱼ)")
+        return self.line(expr, variable, result, reason, _unless_same(self.algebra(expr, variable, shape, reason)))
+
+
+def _unless_same(step: Step) -> list:
+    """[step], or nothing when the formula with the pieces put in is already the result."""
+    return [] if not step.rhs.has(sympy.Derivative) else [step]
+
+
+@register(logsumexp)
+class LogSumExpRule(Rule):
+    """∂/∂zⱼ ln Σₖ e^(zₖ) = softmaxⱼ, summed over the inputs that contain x."""
+
+    name = "log-sum-exp rule"
+    formula_text = "∂/∂zⱼ ln Σₖ e^(zₖ) = softmaxⱼ(z)"
+    formula_latex = r"\frac{\partial}{\partial z_j} \ln \sum_k e^{z_k} = \operatorname{softmax}_j(z)"
+
+    def applies(self, expr, variable):
+        return True
+
+    def apply(self, expr, variable, context):
+        zs = expr.args
+        shape, result = _through_each_argument(expr, zs, variable, context, lambda k: softmax(k, *zs))
+        reason = f"each input zⱼ that contains {_t(variable)} contributes softmaxⱼ · dzⱼ/d{_t(variable)}"
+        return self.line(expr, variable, result, reason, _unless_same(self.algebra(expr, variable, shape, reason)))
+
+
+@register(sympy.Piecewise)
+class PiecewiseRule(Rule):
+    """Differentiate each piece on its own interval (the boundaries themselves are left out)."""
+
+    name = "piecewise rule"
+    formula_text = "f = fₖ where cₖ holds ⇒ f′ = fₖ′ there"
+    formula_latex = r"\left(\begin{cases} f_k & c_k \end{cases}\right)' = \begin{cases} f_k' & c_k \end{cases}"
+
+    def applies(self, expr, variable):
+        return True
+
+    def apply(self, expr, variable, context):
+        pieces = [(context.derive(piece, variable).rhs, condition) for piece, condition in expr.args]
+        result = sympy.Piecewise(*pieces)
+        reason = "each piece by its own rule, inside its own interval"
+        return self.line(expr, variable, result, reason)
 
 
 # ---------------------------------------------------------------------------
