@@ -387,8 +387,9 @@ class Backprop:
             r"\frac{\partial L}{\partial W^{(l)}} = \delta^{(l)} \left(a^{(l-1)}\right)^{\!\top}",
             r"\text{batch of } N:\ \frac{\partial \bar L}{\partial W^{(l)}} = \tfrac{1}{N}\, \Delta^{(l)\top} A^{(l-1)}",
         ]
+        top = str(L).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
         text = [
-            f"δ⁽{L}⁾ = " + ("ŷ − y" if self.fused else "∇ŷL ⊙ f′(z⁽" + str(L) + "⁾)"),
+            f"δ⁽{top}⁾ = " + ("ŷ − y" if self.fused else f"∇ŷL ⊙ f′(z⁽{top}⁾)"),
             "δ⁽ˡ⁾ = (W⁽ˡ⁺¹⁾)ᵀ δ⁽ˡ⁺¹⁾ ⊙ f′(z⁽ˡ⁾)",
             "∂L/∂b⁽ˡ⁾ = δ⁽ˡ⁾",
             "∂L/∂W⁽ˡ⁾ = δ⁽ˡ⁾ (a⁽ˡ⁻¹⁾)ᵀ",
