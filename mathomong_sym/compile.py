@@ -195,7 +195,9 @@ def _layer_source(net) -> str:
         names[symbol] = symbol.name
         loss_lines.append(f"    {symbol.name} = {_code(value, names)}")
     loss_lines.append(f"    loss = ({_code(term_reduced, names)}).sum() / N")
-    backward = [f"    D{depth} = ({_code(delta_reduced, names)}) * (1.0 / N)"]
+    # fold the constant factor into 1/N: one array operation fewer
+    coefficient, rest = delta_reduced.as_coeff_Mul()
+    backward = [f"    D{depth} = ({_code(rest, names)}) * ({float(coefficient)!r} / N)"]
     if not output.activation.elementwise and not equations.fused:  # pragma: no cover - refused at build time
         raise ShapeError("a non-elementwise output activation needs its fused loss")
     grads = {}
