@@ -155,8 +155,8 @@ def test_each_expression(name, expr, var, rule):
     assert report.ok, [(to_text(c.step.lhs), to_text(c.step.rhs), c.step.rule, c.detail) for c in report.failures]
     # the rule is named on the first step and on every line
     assert derivation.steps[0].rule == rule
-    for step, _ in derivation.walk():
-        assert step.rule
+    for line, _ in derivation.walk():
+        assert line.rule
     # level 0 starts from d/dvar of the expression and ends at the result
     assert derivation.steps[0].lhs == sympy.Derivative(expr, var, evaluate=False) or expr.is_number
     # sympy only where no elementary rule exists
@@ -169,14 +169,14 @@ def test_each_expression(name, expr, var, rule):
 def test_fallback_only_for_listed_functions():
     for name, expr, var, _ in CORPUS:
         derivation = diff_steps(expr, var)
-        for step, _ in derivation.walk():
-            if step.rule == "by sympy":
-                heads = {f.func for f in step.lhs.atoms(sympy.Function)}
+        for line, _ in derivation.walk():
+            if line.rule == "by sympy":
+                heads = {f.func for f in line.lhs.atoms(sympy.Function)}
                 assert heads & set(FALLBACK_FUNCTIONS), name
 
 
 def test_every_rule_is_used_by_the_corpus():
-    used = {step.rule for _, expr, var, _ in CORPUS for step, _ in diff_steps(expr, var).walk()}
+    used = {line.rule for _, expr, var, _ in CORPUS for line, _ in diff_steps(expr, var).walk()}
     unused = set(rule_names()) - used
     assert not unused
 
@@ -285,8 +285,8 @@ def test_sparse_partial_derivative_names_the_one_term():
 
 def test_no_step_is_simplified_into_cosh():
     derivation = diff_steps(sigmoid(W * x + b), W)
-    for step, _ in derivation.walk():
-        assert not step.rhs.has(sympy.cosh)
+    for line, _ in derivation.walk():
+        assert not line.rhs.has(sympy.cosh)
 
 
 @pytest.mark.parametrize("expr", [sympy.tanh(x), sympy.Max(0, x), sympy.Abs(x), sympy.Heaviside(x),

@@ -8,6 +8,7 @@ result in the form it is taught, and verify against ``sympy.diff``.
 """
 
 from .rules import FALLBACK_FUNCTIONS, REGISTRY, FunctionRule, Rule, choose_rule, register, rule_names
+from . import functions, neural  # noqa: F401  (their rules register themselves on import)
 from .steps import detail_steps, diff_steps, uses_fallback
 
 __all__ = [
