@@ -369,6 +369,8 @@ def test_bad_names_are_refused():
         diff_steps(sympy.sin(x ** 2), x, names="uv")
     with pytest.raises(IncompatibleError):
         diff_steps(sympy.sin(x ** 2), x, names=[""])
+    with pytest.raises(IncompatibleError, match="already a variable"):
+        diff_steps(sympy.sin(x ** 2), x, names=["x"])
 
 
 # ---------------------------------------------------------------------------

@@ -57,6 +57,10 @@ class DerivationContext:
                 raise IncompatibleError("names must be a list of names or a mapping {inner expression: name}")
             self._queue = [_as_symbol(n) for n in self.names]
         given = list(self._mapping.values()) + self._queue
+        clash = sorted({s.name for s in given} & self._taken)
+        if clash:
+            raise IncompatibleError(
+                f"the name {clash[0]} is already a variable of the expression; choose another for the inner function")
         self._taken |= {s.name for s in given}
 
     # -- the lines -------------------------------------------------------------
