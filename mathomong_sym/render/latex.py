@@ -34,36 +34,75 @@ _SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&":
              "^": r"\^{}", "_": r"\_", "%": r"\%", "~": r"\~{}"}
 
 
-_SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁻⁺ⁱⁿˡᵀ", "0123456789()-+inlT"))
-_SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉ᵢⱼₖ", "0123456789ijk"))
+_SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁻⁺ⁱⁿˡᵀˣ", "0123456789()-+inlTx"))
+_SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉ᵢⱼₖₙ", "0123456789ijkn"))
 _SCRIPT_RUN = re.compile(f"[{''.join(_SUPERSCRIPTS)}]+|[{''.join(_SUBSCRIPTS)}]+")
+_GREEK = {
+    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "zeta", "η": "eta",
+    "θ": "theta", "ι": "iota", "κ": "kappa", "λ": "lambda", "μ": "mu", "ν": "nu", "ξ": "xi", "π": "pi",
+    "ρ": "rho", "σ": "sigma", "τ": "tau", "υ": "upsilon", "φ": "phi", "χ": "chi", "ψ": "psi", "ω": "omega",
+    "Γ": "Gamma", "Δ": "Delta", "Θ": "Theta", "Λ": "Lambda", "Ξ": "Xi", "Π": "Pi", "Σ": "Sigma",
+    "Φ": "Phi", "Ψ": "Psi", "Ω": "Omega",
+}
+# the non-ASCII characters the package's own prose uses, as pdflatex text
+_TEXT_CHARACTERS = {
+    **{c: rf"\ensuremath{{\{name}}}" for c, name in _GREEK.items()},
+    "−": r"\ensuremath{-}", "·": r"\ensuremath{\cdot}", "′": r"\ensuremath{'}", "∂": r"\ensuremath{\partial}",
+    "√": r"\ensuremath{\surd}", "…": r"\ldots{}", "≠": r"\ensuremath{\neq}", "≤": r"\ensuremath{\leq}",
+    "≥": r"\ensuremath{\geq}", "≈": r"\ensuremath{\approx}", "ℓ": r"\ensuremath{\ell}",
+    "⊙": r"\ensuremath{\odot}", "±": r"\ensuremath{\pm}", "∇": r"\ensuremath{\nabla}",
+    "⇒": r"\ensuremath{\Rightarrow}", "→": r"\ensuremath{\to}", "×": r"\ensuremath{\times}",
+    "½": r"\ensuremath{\tfrac12}", "∞": r"\ensuremath{\infty}", "∑": r"\ensuremath{\sum}",
+    "–": "--", "—": "---", "‘": "`", "’": "'", "“": "``", "”": "''", "ŷ": r"\ensuremath{\hat{y}}",
+    "\u00a0": "~",
+}
+_COMBINING = {"\u0302": "hat", "\u0304": "bar", "\u0303": "tilde", "\u0307": "dot"}
+
+
+def _encode_character(c: str) -> str:
+    if c in _SPECIALS:
+        return _SPECIALS[c]
+    if c in _TEXT_CHARACTERS:
+        return _TEXT_CHARACTERS[c]
+    if ord(c) < 128:
+        return c
+    try:  # anything else: pylatexenc when it is installed
+        from pylatexenc.latexencode import unicode_to_latex
+    except ImportError:  # pragma: no cover - pylatexenc is a test dependency
+        return "?"
+    return unicode_to_latex(c, replacement_latex_protection="braces-all")
 
 
 def latex_text(text: str, *, unicode: bool = False) -> str:
     r"""Prose (a rule, a reason, a title) made safe for ``\text{…}``.
 
     For pdflatex (the default) σ becomes ``\ensuremath{\sigma}``, the
-    indices of w⁽¹⁾₁₂ real super- and subscripts, and so on; with
+    indices of w⁽¹⁾₁₂ real super- and subscripts, x̂ a hat, and so on; with
     ``unicode=True`` (MathJax, which reads Unicode in ``\text`` but knows no
     ``\ensuremath``) only the special characters are escaped.
     """
     if unicode:
         return "".join(_SPECIALS.get(c, c) for c in text)
-    from pylatexenc.latexencode import unicode_to_latex
-
-    def encode(piece: str) -> str:
-        return unicode_to_latex(piece, non_ascii_only=False, replacement_latex_protection="braces-all")
-
-    out, position = [], 0
-    for match in _SCRIPT_RUN.finditer(text):
-        out.append(encode(text[position:match.start()]))
-        run = match.group()
-        if run[0] in _SUPERSCRIPTS:
-            out.append(r"\ensuremath{^{" + "".join(_SUPERSCRIPTS[c] for c in run) + "}}")
-        else:
-            out.append(r"\ensuremath{_{" + "".join(_SUBSCRIPTS[c] for c in run) + "}}")
-        position = match.end()
-    out.append(encode(text[position:]))
+    out: list[str] = []
+    index = 0
+    while index < len(text):
+        c = text[index]
+        run = _SCRIPT_RUN.match(text, index)
+        if run:
+            letters = run.group()
+            if letters[0] in _SUPERSCRIPTS:
+                out.append(r"\ensuremath{^{" + "".join(_SUPERSCRIPTS[ch] for ch in letters) + "}}")
+            else:
+                out.append(r"\ensuremath{_{" + "".join(_SUBSCRIPTS[ch] for ch in letters) + "}}")
+            index = run.end()
+            continue
+        accent = _COMBINING.get(text[index + 1]) if index + 1 < len(text) else None
+        if accent and ord(c) < 128 and c.isalpha():
+            out.append(rf"\ensuremath{{\{accent}{{{c}}}}}")
+            index += 2
+            continue
+        out.append(_encode_character(c))
+        index += 1
     return "".join(out)
 
 
