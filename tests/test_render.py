@@ -406,3 +406,14 @@ def test_an_at_argument_is_the_same_as_calling_at(neuron):
     assert render_dot(neuron, at=GUIDE_POINT) == render_dot(neuron.at(GUIDE_POINT))
     assert render_markdown(neuron, at=GUIDE_POINT) == render_markdown(neuron.at(GUIDE_POINT))
     assert render_json(neuron, at=GUIDE_POINT, verify=False) == render_json(neuron.at(GUIDE_POINT), verify=False)
+
+
+def test_prose_in_latex_is_ascii_and_compiles():
+    from mathomong_sym.render.latex import latex_text
+
+    prose = ("only the term w⁽¹⁾₁₂·x₂ of z⁽¹⁾₁ contains ŷ₁ − x̂; 50% & $5 #1 a_b {c} ~ ^ \\ "
+             "σ′ = σ(1 − σ) … δᵢⱼ ≤ ≥ ≈ ≠ ∂ √ ℓ ⊙ ± ∇ ⇒ → × ½ Σₖ αΔθ")
+    encoded = latex_text(prose)
+    assert encoded.isascii()
+    assert latex_text("ŷ − y", unicode=True) == "ŷ − y"  # MathJax reads Unicode
+    compile_latex(f"\\noindent {encoded}\n\n$\\text{{{encoded}}}$", wrap=True)
