@@ -391,3 +391,36 @@ def test_every_corpus_derivation_compiles_with_pdflatex(require_pdflatex, tmp_pa
     errors = [line for line in run.stdout.splitlines() if line.startswith("!")]
     assert run.returncode == 0, errors[:5]
     assert (tmp_path / "corpus.pdf").stat().st_size > 0
+
+
+# ---------------------------------------------------------------------------
+# networks: each factor of the chain expands into these rules
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("activation, rule", [
+    ("sigmoid", "sigmoid rule"), ("tanh", "tanh rule"), ("relu", "ReLU rule"),
+    ("leaky_relu", "leaky ReLU rule"), ("softplus", "softplus rule"), ("identity", "identity rule"),
+])
+def test_a_neurons_factors_expand_into_elementary_rules(activation, rule):
+    from mathomong_sym import Neuron
+
+    net = Neuron(2, activation=activation)
+    derivation = net.derive(net.parameters[0])
+    factors = {s.kind: s for s in derivation.steps if s.kind.startswith("factor:")}
+    assert factors["factor:activation"].substeps[0].rule == rule
+    assert factors["factor:loss"].substeps[0].rule == "chain rule"
+    linear = factors["factor:linear"].substeps
+    assert linear[0].rule == "sum rule" and "only the term" in linear[0].reason
+    assert derivation.verify().ok
+
+
+def test_a_two_path_networks_factors_verify():
+    from mathomong_sym import MLP
+
+    net = MLP([2, 2, 2])
+    derivation = net.derive(net.parameters[0])
+    known = set(rule_names()) | {"put the derivatives in", "substitute back"}
+    elementary = [s for item in [derivation, *derivation._cited_closure()]
+                  for s, depth in item.walk() if s.kind in ("rule", "algebra", "result")]
+    assert elementary and {s.rule for s in elementary} <= known
+    assert derivation.verify().ok
