@@ -25,7 +25,7 @@ def register(subparsers) -> None:
     )
     parser.add_argument("definitions", nargs="*", metavar="DEFINITION.toml", help="worksheet definition(s)")
     parser.add_argument("--versions", metavar="A,B", help="versions to build (default: all the definition declares)")
-    parser.add_argument("--out", metavar="DIR", default="worksheet-build", help="output folder (default: %(default)s)")
+    parser.add_argument("--out", metavar="DIR", default="worksheets/build", help="output folder (default: %(default)s)")
     parser.add_argument("--all", nargs="?", const=DEFAULT_FOLDER, metavar="FOLDER",
                         help=f"build every *.toml in FOLDER (default: {DEFAULT_FOLDER}/), each into DIR/<id>/")
     parser.add_argument("--no-pdf", action="store_true", help="write .tex and JSON only, skip pdflatex")

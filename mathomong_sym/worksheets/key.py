@@ -68,7 +68,8 @@ def _factors(part: Part, eid: str, points: float) -> list[AnswerEntry]:
 
 def part_entry(part: Part, eid: str, points: float) -> AnswerEntry:
     """The key entry of one part: answer, definitions, factors and mistakes."""
-    mistakes = [KeyMistake.from_expr(m.answer, m.message, name=f"{eid}-mistake-{i}")
+    # the checker writes "Not quite: <message>." itself
+    mistakes = [KeyMistake.from_expr(m.answer, m.message.rstrip("."), name=f"{eid}-mistake-{i}")
                 for i, m in enumerate(part.mistakes, start=1)]
     return AnswerEntry.from_expr(
         eid, part.answer, points=points, label=_label(part),

@@ -68,8 +68,16 @@ def _wrap(block: str) -> str:
 
 
 def solution_blocks(part: Part, level: int = LEVEL) -> list[str]:
-    """The LaTeX a key prints for *part*: the derivation, then the numbers."""
-    blocks = [_wrap(part.derivation.to_latex(level=level))]
+    """The LaTeX a key prints for *part*: the engine's derivation, as the engine renders it.
+
+    A symbolic part shows each factor by its rule (and why); a numeric part
+    shows the same derivation with its numbers side by side, without the
+    prose, since the symbolic reasons were given where the formula was asked.
+    """
+    if part.numeric and part.point:
+        blocks = [_wrap(part.derivation.at(part.point).to_latex(level=0, reasons=False))]
+    else:
+        blocks = [_wrap(part.derivation.to_latex(level=level))]
     blocks.extend(part.extra)
     return blocks
 

@@ -47,6 +47,8 @@ class Part:
     conventions: tuple[str, ...] = ()
     extra: tuple[str, ...] = ()  # LaTeX lines printed after the derivation (numbers substituted)
     quantity: str = ""  # LaTeX of what is asked when it is not the derivation's lhs (W_new)
+    #: (p, η) when the answer is p − η·(the derivative): a gradient-descent step
+    update: tuple | None = None
 
     @property
     def numeric(self) -> bool:
@@ -69,9 +71,16 @@ class Part:
 
     def answer_latex(self) -> str:
         """The key as the answers page prints it (≈ a rounded decimal when inexact)."""
-        exact = display_latex(self.answer)
-        if not self.numeric or self.exact_decimals:
-            return exact
+        if not self.numeric:
+            written = to_latex(self.answer)
+            if not self.answer.atoms(sympy.Function):
+                # a polynomial's key also shows its tidy form; σ-forms stay as taught
+                tidy = sympy.expand(self.answer)
+                if tidy != self.answer and len(str(tidy)) < len(str(self.answer)):
+                    written += " = " + to_latex(tidy)
+            return written
+        if self.exact_decimals:
+            return display_latex(self.answer)
         rounded = f"{float(sympy.N(self.answer, 30)):.{self.decimals}f}"
         if rounded.startswith("-") and float(rounded) == 0:
             rounded = rounded[1:]
@@ -81,12 +90,12 @@ class Part:
         """Raise :class:`Degenerate` when a typical mistake would look right."""
         if not self.numeric:
             return
-        value = sympy.N(self.answer, 30)
+        value = sympy.N(self.answer, 15)
         if not value.is_real or not value.is_finite:
             raise Degenerate(f"part {self.label}: the answer {value} is not a finite number")
         gap = 2 * max(self.tolerance, 1e-9)
         for mistake in self.mistakes:
-            wrong = sympy.N(mistake.answer, 30)
+            wrong = sympy.N(mistake.answer, 15)
             if wrong.is_number and abs(float(wrong - value)) <= gap:
                 raise Degenerate(f"part {self.label}: the mistake '{mistake.message}' gives the key's value")
 

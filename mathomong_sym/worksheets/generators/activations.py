@@ -36,6 +36,9 @@ def _smooth_activation(rng, difficulty, name, function, confusions):
     if z0 == 0:
         # σ(0) = 1 − σ(0) and tanh(0) = 0: a confused formula would look right
         raise Degenerate("the activation is evaluated at 0")
+    if abs(z0) > 2:
+        # far out the curve is flat and every answer rounds to almost 0
+        raise Degenerate(f"the activation saturates at z = {z0}")
     derivation = diff_steps(f, x)
     own = function(inner)
     mistakes = [Mistake(m(own) * a, message) for m, message in confusions]

@@ -98,9 +98,11 @@ def backprop_weight(rng, difficulty):
         Mistake(d_w.named_result.xreplace({naming.input_symbol(j): x_other}),
                 f"The weight ${naming.latex_name(w.name)}$ multiplies $x_{j}$: that input is the local factor."),
     ]
+    # the derivation's "δ times the local factor" line: the form backprop computes
+    delta_form = next(step.rhs for step in d_w.steps if step.kind == "delta")
     parts = (
         symbolic_part("a", say("Write {d} in terms of a δ and an input.", d=sympy.Derivative(L, w)),
-                      d_w, answer=d_w.named_result, mistakes=mistakes),
+                      d_w, answer=delta_form, mistakes=mistakes),
         numeric_part("b", say("Evaluate {d}.", d=sympy.Derivative(L, w)), d_w, point, decimals=DECIMALS,
                      mistakes=mistakes),
     )

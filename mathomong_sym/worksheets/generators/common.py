@@ -61,7 +61,7 @@ def exact_decimal(value, max_places: int = 4) -> bool:
 
 def nonzero(value, what: str = "the answer"):
     """Reject a draw whose *value* is 0 (a zero gradient teaches nothing)."""
-    if abs(float(sympy.N(value, 30))) < 1e-9:
+    if abs(float(sympy.N(value, 15))) < 1e-9:
         raise Degenerate(f"{what} is 0")
     return value
 
@@ -82,44 +82,71 @@ def dropped_factor_mistakes(derivation: Derivation, named_value=None) -> list[Mi
     return mistakes
 
 
-def symbolic_part(label: str, prompt: str, derivation: Derivation, *, answer=None, mistakes=(),
-                  definitions=None, variables=None) -> Part:
-    """A part whose answer is an expression (in base variables or named ones)."""
+def symbolic_part(label: str, prompt: str, derivation: Derivation, *, answer=None, mistakes=()) -> Part:
+    """A part whose answer is an expression (in base variables or named ones).
+
+    The student may use every symbol of the problem: the variables of the
+    function differentiated, or for a network its inputs, parameters,
+    targets and named intermediates (z, ŷ, a, δ), each with its definition.
+    """
     answer = derivation.result if answer is None else answer
-    definitions = dict(derivation.all_definitions() if definitions is None else definitions)
-    used = _used_definitions(answer, definitions)
-    if variables is None:
-        variables = tuple(sorted(expand_definitions(answer, used).free_symbols | set(used), key=lambda s: s.name))
+    definitions = dict(derivation.all_definitions())
+    allowed = set(sympy.sympify(answer).free_symbols)
+    expression = getattr(derivation, "expression", None)
+    if expression is not None:
+        allowed |= sympy.sympify(expression).free_symbols
+    network = getattr(derivation, "network", None)
+    if network is not None:
+        allowed |= set(network.inputs) | set(network.parameters) | set(network.targets)
+        allowed |= {s for s in network.definitions if s != network.loss_symbol}
+    used = _used_definitions(sympy.Tuple(*allowed), definitions)
+    base = {s for s in allowed if s not in definitions}
+    for definition in used.values():
+        base |= {s for s in sympy.sympify(definition).free_symbols if s not in definitions}
+    variables = tuple(sorted(base | set(used), key=lambda s: s.name))
     return Part(
         label=label, prompt=prompt, answer=answer, derivation=derivation,
-        definitions=used, variables=tuple(variables), mistakes=tuple(mistakes),
+        definitions=used, variables=variables, mistakes=tuple(mistakes),
         conventions=tuple(getattr(derivation, "conventions", ()) or ()),
     )
 
 
 def numeric_part(label: str, prompt: str, derivation: Derivation, point: dict, *, expr=None,
                  mistakes=(), decimals: int = DEFAULT_DECIMALS, extra=(), shown_derivation=None,
-                 allow_zero: bool = False, quantity: str = "") -> Part:
+                 allow_zero: bool = False, quantity: str = "", update=None) -> Part:
     """A part whose answer is a number: *expr* (default: the result) at *point*.
+
+    With ``update=(p, eta)`` the answer is the step p − η·(the derivative).
 
     Mistakes are given as expressions in the same symbols and are valued at
     the point too; a draw where one of them lands on the key is rejected.
     """
     definitions = derivation.all_definitions()
+    if update is not None:
+        p, rate = update
+        expr = p - rate * derivation.result
     expr = derivation.result if expr is None else expr
     value = at_point(expr, definitions, point)
     if value.free_symbols:
         raise ValueError(f"part {label}: the point leaves {sorted(map(str, value.free_symbols))} unknown")
     if not allow_zero:
         nonzero(value, f"part {label}")
-    numeric_mistakes = tuple(
-        Mistake(at_point(m.answer, definitions, point), m.message) for m in mistakes
-    )
     exact = isinstance(value, sympy.Rational) and exact_decimal(value)
+    closeness = 1e-9 if exact else 2 * 10.0 ** -decimals
+    # two mistakes the tolerance cannot tell apart would share one feedback: keep the first
+    numeric_mistakes, seen = [], []
+    for mistake in mistakes:
+        wrong = at_point(mistake.answer, definitions, point)
+        number = complex(sympy.N(wrong, 15))
+        if any(abs(number - other) <= closeness for other in seen):
+            continue
+        seen.append(number)
+        numeric_mistakes.append(Mistake(wrong, mistake.message))
+    numeric_mistakes = tuple(numeric_mistakes)
     return Part(
         label=label, prompt=prompt, answer=value, derivation=shown_derivation or derivation,
         decimals=None if exact else decimals, exact_decimals=exact, mistakes=numeric_mistakes,
-        point=dict(point), extra=tuple(extra), quantity=quantity,
+        point=dict(point), extra=tuple(extra), quantity=quantity, update=update,
         conventions=tuple(getattr(derivation, "conventions", ()) or ()),
     )
 
@@ -143,10 +170,10 @@ def numbers_latex(point: dict, order) -> str:
 
 
 def equations_latex(network) -> str:
-    """A network's named form as a display: one equation a line, in pairs."""
+    """A network's named form as a display, two equations a line."""
     lines = [e.to_latex() for e in network.equations]
-    rows = [" && ".join(lines[i:i + 2]) for i in range(0, len(lines), 2)]
-    return "\\[\\begin{aligned}" + r" \\ ".join(rows) + "\\end{aligned}\\]"
+    rows = [r" \qquad ".join(lines[i:i + 2]) for i in range(0, len(lines), 2)]
+    return "\\[\\begin{gathered}" + r" \\ ".join(rows) + "\\end{gathered}\\]"
 
 
 def activation_mistakes(derivation, activation) -> list[Mistake]:

@@ -57,7 +57,7 @@ def gradient_step(rng, difficulty):
             Mistake(eta * d.result, "The step changes the old value: start from $" + to_latex(p) + "$."),
         ]
         parts.append(numeric_part(
-            label, say("Find the new value of {p} after one step.", p=p), d, point, expr=new,
+            label, say("Find the new value of {p} after one step.", p=p), d, point, update=(p, eta),
             mistakes=mistakes, decimals=decimals, extra=(_update_line(p, gradient_value, point, new_value, decimals),),
             quantity=to_latex(p) + r"_{\text{new}}",
         ))

@@ -53,7 +53,7 @@ def landscape(rng, difficulty):
                   + display_latex(point[coordinate]) + " - " + display_latex(point[eta]) + r" \cdot \left("
                   + display_latex(gradient_value) + r"\right) = " + display_latex(new_value) + r"\]")
         parts.append(numeric_part(
-            label, say("Find the {c}-coordinate of the next point.", c=coordinate), d, point, expr=new,
+            label, say("Find the {c}-coordinate of the next point.", c=coordinate), d, point, update=(coordinate, eta),
             allow_zero=True, extra=(update,), quantity=name + r"_{\text{new}}", mistakes=[
                 Mistake(coordinate + eta * d.result, "Descent goes downhill: subtract the gradient, do not add it."),
                 Mistake(coordinate - d.result, "Scale the gradient by the learning rate first."),

@@ -38,7 +38,9 @@ def _data_set(rng, difficulty):
     n = 2 if difficulty == "medium" else 3
     xs = rng.sample([-2, -1, 1, 2, 3], n)
     ys = [rng.integer(-3, 4, nonzero=False) for _ in xs]
-    loss = sympy.Rational(1, n) * sympy.Add(*[(w * xi - yi) ** 2 for xi, yi in zip(xs, ys)], evaluate=False)
+    # unevaluated, so the mean stays a factor of the sum, as the guide writes it
+    loss = sympy.Mul(sympy.Rational(1, n), sympy.Add(*[(w * xi - yi) ** 2 for xi, yi in zip(xs, ys)],
+                                                    evaluate=False), evaluate=False)
     derivation = diff_steps(loss, w)
     w0 = rng.decimal(-1, 2, places=1)
     mistakes = [
