@@ -209,7 +209,7 @@ def check_entry(answer_text, prepared: PreparedKey, *, seed: int = 0, cache: boo
             result["feedback"] = f"{echo} {reason[0].upper()}{reason[1:].rstrip('.?')}{'?' if reason.endswith('?') else '.'}"
             return result
     expanded = _expand(answer, prepared.definitions)
-    comparison = compare(expanded, prepared.expanded, prepared.tolerance, seed)
+    comparison = compare(expanded, prepared.expanded, prepared.tolerance, seed, cache_answer=cache)
     details["method"] = comparison.method
     if comparison.detail:
         details["comparison"] = comparison.detail
@@ -225,7 +225,7 @@ def check_entry(answer_text, prepared: PreparedKey, *, seed: int = 0, cache: boo
     feedback = f"{echo} This is not right."
     score = 0.0
     for mistake in prepared.mistakes:
-        if compare(expanded, mistake.expanded, prepared.tolerance, seed, symbolic=False).equal:
+        if compare(expanded, mistake.expanded, prepared.tolerance, seed, symbolic=False, cache_answer=cache).equal:
             details["mistake"] = mistake.name
             feedback = f"{echo} Not quite: {mistake.message}."
             score = mistake.credit

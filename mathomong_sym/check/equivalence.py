@@ -87,12 +87,16 @@ def _compiled(expr, symbols: tuple):
     return sympy.lambdify(symbols, expr, modules=_MODULES)
 
 
-def values_at(expr, symbols: tuple, seed: int = 0, positive: bool = False) -> np.ndarray:
-    """*expr* evaluated at the point set of *symbols* (NaN where undefined)."""
+def values_at(expr, symbols: tuple, seed: int = 0, positive: bool = False, cached: bool = True) -> np.ndarray:
+    """*expr* evaluated at the point set of *symbols* (NaN where undefined).
+
+    The compiled function is cached per expression unless ``cached`` is false
+    (a benchmark of fresh answers must not reuse their compilation).
+    """
     points = point_set(symbols, seed, positive)
     n = len(next(iter(points.values()))) if points else _PER_RANGE * len(_RANGES)
     try:
-        function = _compiled(expr, symbols)
+        function = _compiled(expr, symbols) if cached else _compiled.__wrapped__(expr, symbols)
         with np.errstate(all="ignore"):
             raw = function(*[points[s] for s in symbols])
             out = np.asarray(raw, dtype=complex) * np.ones(n)
@@ -175,7 +179,8 @@ def _close(a, k, tolerance: Tolerance, scale: float):
     return np.abs(a - k) <= tolerance.relative * np.maximum(np.abs(k), np.abs(a)) + tolerance.absolute * max(1.0, scale)
 
 
-def compare_scalars(answer, key, tolerance: Tolerance, seed: int = 0, symbolic: bool = True) -> Comparison:
+def compare_scalars(answer, key, tolerance: Tolerance, seed: int = 0, symbolic: bool = True,
+                    cache_answer: bool = True) -> Comparison:
     if answer == key:
         return Comparison(True, "identical")
     symbols = tuple(sorted(answer.free_symbols | key.free_symbols, key=lambda s: s.name))
@@ -195,7 +200,7 @@ def compare_scalars(answer, key, tolerance: Tolerance, seed: int = 0, symbolic: 
         usable = np.isfinite(key_values) & _away_from_kinks(kinks, symbols, seed, positive)
         if usable.sum() < 3:
             return Comparison(False, "undecided", "the key cannot be evaluated at enough points")
-    answer_values = values_at(answer, symbols, seed, positive)
+    answer_values = values_at(answer, symbols, seed, positive, cached=cache_answer)
     scale = float(np.median(np.abs(key_values[usable]))) if usable.any() else 1.0
     answer_defined = np.isfinite(answer_values)
     close = answer_defined & _close(answer_values, key_values, tolerance, scale)
@@ -227,17 +232,18 @@ def _components(expr):
     return None
 
 
-def compare(answer, key, tolerance: Tolerance, seed: int = 0, symbolic: bool = True) -> Comparison:
+def compare(answer, key, tolerance: Tolerance, seed: int = 0, symbolic: bool = True,
+            cache_answer: bool = True) -> Comparison:
     """Whether *answer* equals *key* (both in base variables)."""
     a_parts, k_parts = _components(answer), _components(key)
     if a_parts is None and k_parts is None:
-        return compare_scalars(answer, key, tolerance, seed, symbolic)
+        return compare_scalars(answer, key, tolerance, seed, symbolic, cache_answer)
     if a_parts is None or k_parts is None or len(a_parts) != len(k_parts):
         expected = "a single expression" if k_parts is None else f"{len(k_parts)} components"
         return Comparison(False, "shape", f"the answer should be {expected}")
     methods = []
     for i, (a, k) in enumerate(zip(a_parts, k_parts), start=1):
-        result = compare_scalars(a, k, tolerance, seed, symbolic)
+        result = compare_scalars(a, k, tolerance, seed, symbolic, cache_answer)
         if not result.equal:
             return Comparison(False, result.method, f"component {i}: {result.detail}")
         methods.append(result.method)
