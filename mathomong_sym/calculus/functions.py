@@ -186,8 +186,10 @@ class AbsoluteValueRule(FunctionRule):
 
     def derivation(self, expr, u):
         return [
-            (_d(sympy.sqrt(u ** 2), u), "|{v}| = √({v}²)"),
-            (times(1 / (2 * sympy.sqrt(u ** 2)), 2 * u), "square root rule and chain rule"),
+            # built unevaluated: for a real u sympy would turn √(u²) straight back into |u|
+            (_d(Pow(u ** 2, S.Half, evaluate=False), u), "|{v}| = √({v}²)"),
+            (times(Pow(times(2, Pow(u ** 2, S.Half, evaluate=False)), -1, evaluate=False), 2 * u),
+             "square root rule and chain rule"),
             (u / sympy.Abs(u), "√({v}²) = |{v}|"),
         ]
 
