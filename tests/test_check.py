@@ -225,3 +225,10 @@ def test_check_with_a_key_file(tmp_path, neuron_entry, capsys):
     assert main(["check", "--key-file", str(path), "--question", "q9", "--answer", "x"]) == 2
     assert main(["check", "--key-file", str(path), "--answer", "x"]) == 2
     assert main(["check", "--key-file", str(tmp_path / "missing.json"), "--question", "q1", "--answer", "x"]) == 2
+
+
+def test_a_derivation_is_a_key():
+    net = Neuron(1)
+    result = check(r"2(\hat{y}-y)\sigma(z)x", net.derive("W"))
+    assert result.mistake == "activation_instead_of_derivative"
+    assert check(r"2(\sigma(Wx+b)-y)\sigma'(Wx+b)x", net.derive("W")).verdict == "correct"

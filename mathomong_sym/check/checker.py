@@ -3,7 +3,8 @@ r"""``check_answer``: a student's answer against a key, safely.
     >>> check_answer(r"2(y-\hat{y})", r"2(\hat{y}-y)").verdict
     'incorrect'
 
-The key may be LaTeX or plain text, a sympy expression, or an
+The key may be LaTeX or plain text, a sympy expression, a ``Derivation``
+(``net.derive(p)``: its chain, definitions and typical mistakes) or an
 :class:`~mathomong_sym.check.key.AnswerEntry` (with its definitions,
 variables, factors and mistakes).  The check runs in a worker process with a
 time limit (:mod:`.pool`), so no answer can hang the caller; pass
@@ -78,11 +79,14 @@ def entry_for(key, *, definitions=None, tolerance=None, conventions=None, variab
         if not key.strip():
             raise ConfigError("the key is empty")
         entry = AnswerEntry(id=question_id, latex=key)
+    elif hasattr(key, "factors") and hasattr(key, "result") and hasattr(key, "definitions"):
+        # a Derivation (net.derive(p)): its chain, definitions and typical mistakes
+        entry = AnswerEntry.from_derivation(question_id, key)
     elif isinstance(key, (sympy.Basic, int, float)):
         value = sympy.sympify(key) if not isinstance(key, sympy.Basic) else key
         entry = AnswerEntry(id=question_id, latex=str(value), tree=expr_to_tree(value))
     else:
-        raise ConfigError(f"a key must be text, a sympy expression or an AnswerEntry, not {type(key).__name__}")
+        raise ConfigError(f"a key must be text, a sympy expression, an AnswerEntry or a Derivation, not {type(key).__name__}")
     if definitions is not None:
         entry.definitions = {**entry.definitions, **_definitions_as_text(definitions)}
     if tolerance is not None:
@@ -148,7 +152,8 @@ def check_answer(answer, key, *, definitions=None, tolerance=None, conventions=N
     if timeout is None:
         result = run_task(task)
     else:
-        result = shared_pool(timeout).run_one(task)
+        # one check at a time needs one worker (and its warm spare)
+        result = shared_pool(timeout, workers=1).run_one(task)
     _raise_key_error(result)
     return CheckResult.from_result(result)
 
