@@ -82,6 +82,10 @@ def test_the_state_is_reset_even_after_a_failed_parse():
         (r"\pi", sympy.pi),
         (r"\log_{2} 8", sympy.log(8) / sympy.log(2)),
         (r"x^23", x ** 2 * 3),  # TeX takes one digit as a script argument
+        (r"\ln|x| + 1", sympy.log(sympy.Abs(x)) + 1),
+        (r"\sin x \cos x", sympy.sin(x) * sympy.cos(x)),
+        (r"y\ln\frac{1}{x}", y * sympy.log(1 / x)),
+        (r"w^{2}_{13}", sym("w_13") ** 2),
     ],
 )
 def test_latex_forms(text, expected):
@@ -220,6 +224,8 @@ def test_declared_symbols_override_constants_and_functions():
         (r"\sigma", "argument"),
         (r"\sigma(1-\sigma)", "argument"),
         (r"\frac{\partial L}{\partial w}", "derivative"),
+        (r"\frac{d}{dz}\sigma(z)", "derivative"),
+        (r"\frac{\mathrm{d}y}{\mathrm{d}x}", "derivative"),
         ("1/0", "zero"),
         (r"\frac{1}{0}", "zero"),
         (r"10^{10^{10}}", "exponent"),

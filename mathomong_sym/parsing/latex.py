@@ -405,6 +405,12 @@ class _Reader:
         if index >= len(tokens):
             raise ParseError(f"\\{name} needs an argument")
         tok = tokens[index]
+        if tok.text == "|":
+            # \ln|x|: the bars delimit the argument
+            close = next((i for i in range(index + 1, len(tokens)) if tokens[i].text == "|"), None)
+            if close is None:
+                raise ParseError("a | is never closed")
+            return [self.sub(tokens[index:close + 1])], close + 1
         if tok.text in ("(", "[", "{"):
             end = self.closing(tokens, index)
             inner = tokens[index + 1:end]
@@ -660,8 +666,14 @@ def _parse_matrix(body, conventions):
     return sympy.ImmutableMatrix(rows)
 
 
+# d/dx written as a fraction of differentials reads as (d)/(d·x) to a parser
+_OPERATOR_D = re.compile(r"\\[dt]?frac\s*\{\s*(?:d|\\mathrm\s*\{\s*d\s*\}|\\partial)[^{}]*\}\s*\{\s*(?:d|\\mathrm\s*\{\s*d\s*\}|\\partial)")
+
+
 def parse_latex(text: str, conventions: Conventions):
     text = normalise_unicode(text)
+    if _OPERATOR_D.search(text):
+        raise ParseError("derivative notation (d/dx) cannot be an answer; write the derivative's value")
     text = _DROP.sub(lambda m: m.group("rowsep") or " ", text)
     tokens = tokenize(text)
     if not tokens:
