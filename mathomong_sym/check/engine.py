@@ -269,6 +269,13 @@ def check_with_factors(answer_text, prepared: PreparedKey, factor_answers: dict 
     result = check_entry(answer_text, prepared, seed=seed, cache=cache)
     earned = points * result["score"]
     factor_results = {}
+    known = {factor.entry.id for factor in prepared.factors}
+    unknown = sorted(fid for fid, text in (factor_answers or {}).items() if fid not in known and str(text).strip())
+    if unknown:
+        result = dict(result)
+        result["details"] = {**result["details"], "unknown_factors": unknown}
+        listed = ", ".join(sorted(known)) or "none"
+        result["feedback"] += f" (This question has no factor {', '.join(unknown)}; its factors: {listed}.)"
     for factor in prepared.factors:
         text = (factor_answers or {}).get(factor.entry.id)
         if text is None or (isinstance(text, str) and not text.strip()):

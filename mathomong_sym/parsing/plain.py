@@ -167,7 +167,10 @@ def parse_plain(text: str, conventions: Conventions):
         try:
             source = _implicit_multiplication(source)
         except (tokenize.TokenError, IndentationError, SyntaxError) as exc:
-            raise _syntax_error(f"cannot read the expression: {exc.args[0] if exc.args else exc}") from None
+            message = str(exc.args[0] if exc.args else exc)
+            if "EOF in multi-line" in message:
+                message = "a bracket is never closed"
+            raise _syntax_error(f"cannot read the expression: {message}") from None
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
