@@ -43,13 +43,26 @@ def small(tmp_path):
     return path
 
 
+def pdflatex_verdict(pdflatex, environ) -> str:
+    """"run" with pdflatex; without it "skip", or "fail" in CI (CI=true)."""
+    if pdflatex is not None:
+        return "run"
+    return "fail" if environ.get("CI", "").lower() == "true" else "skip"
+
+
 @pytest.fixture
 def needs_pdflatex():
-    """Skip without pdflatex, except in CI (CI=true), where its absence fails the run."""
-    if pdf_module.pdflatex_path() is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("pdflatex is not installed, and CI=true requires real PDFs")
+    verdict = pdflatex_verdict(pdf_module.pdflatex_path(), os.environ)
+    if verdict == "fail":
+        pytest.fail("pdflatex is not installed, and CI=true requires real PDFs")
+    if verdict == "skip":
         pytest.skip("pdflatex is not installed")
+
+
+def test_ci_turns_a_missing_pdflatex_into_a_failure():
+    assert pdflatex_verdict(None, {"CI": "true"}) == "fail"
+    assert pdflatex_verdict(None, {}) == "skip"
+    assert pdflatex_verdict("/usr/bin/pdflatex", {"CI": "true"}) == "run"
 
 
 def well_formed(latex: str):
@@ -199,3 +212,11 @@ def test_a_sample_of_every_topic_compiles(tmp_path, needs_pdflatex):
     version = assemble(parse_worksheet(text, source="every.toml"), "A")
     # compile_pdf raises on any "!" error in the log
     assert compile_pdf(render_key(version), tmp_path / "every-key.pdf") >= 1
+
+
+@pytest.mark.slow
+def test_the_clubs_sheets_all_build(tmp_path, capsys):
+    repo = Path(__file__).resolve().parent.parent
+    assert main(["worksheet", "--all", str(repo / "worksheets"), "--out", str(tmp_path), "--no-pdf"]) == 0
+    built = sorted(p.name for p in tmp_path.glob("*/*-key.json"))
+    assert len(built) >= 2 * 10

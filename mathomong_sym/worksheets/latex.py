@@ -113,6 +113,9 @@ def _context(version: WorksheetVersion, key: bool, with_solutions: bool) -> dict
         "questions": questions,
         "total_points": version.total_points,
         "key": key,
+        # long sheets set the grade table smaller so that it stays one row of columns wide
+        "table_size": r"\footnotesize\setlength{\tabcolsep}{4pt}" if len(questions) > 12 else "",
+        "table_height": "2.0cm" if len(questions) > 12 else "2.4cm",
     }
 
 
