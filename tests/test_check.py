@@ -160,7 +160,9 @@ def test_a_timed_out_check_is_killed_and_the_next_checks_meet_their_budget(metho
         assert pool.run_one(make_task(r"\sigma'(z)", entry))["verdict"] == "correct"  # warm
         first_pids = pool.pids()
         pool.timeout = 0.001  # no real check fits in a millisecond
-        timed_out = pool.run_one(make_task(r"\sigma(z)(1-\sigma(z)) + 0\cdot\tanh(z)", entry))
+        # a long answer takes latex2sympy2 a few hundred milliseconds: far beyond the limit
+        slow = " + ".join(rf"\frac{{{k} e^{{-z}}}}{{(1+e^{{-z}})^{{2}}}}" for k in range(1, 30))
+        timed_out = pool.run_one(make_task(slow, entry))
         assert timed_out["verdict"] == "invalid" and timed_out["details"]["timeout"]
         assert pool.killed == 1
         killed = [pid for pid in first_pids if pid not in pool.pids()]
