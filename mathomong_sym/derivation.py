@@ -253,12 +253,30 @@ class _GraphEvaluator:
             cached = self._compiled[symbol]
         return cached[1], cached[2]
 
+    def base_symbols(self) -> set:
+        """The symbols the definitions use without defining them (inputs, parameters …)."""
+        if getattr(self, "_base_size", None) != len(self.definitions):
+            used: set = set()
+            for expr in self.definitions.values():
+                used |= expr.free_symbols
+            self._base, self._base_size = used - set(self.definitions), len(self.definitions)
+        return self._base
+
     def _compile_pending(self) -> None:
         """Compile every definition not compiled yet, in one go (lambdify per symbol is slow)."""
         from sympy.printing.pycode import MpmathPrinter
 
-        pending = [(s, e) for s, e in self.definitions.items()
-                   if s not in self._compiled or self._compiled[s][0] is not e]
+        pending = []
+        for symbol, expr in self.definitions.items():
+            if symbol in self._compiled and self._compiled[symbol][0] is expr:
+                continue
+            known = _COMPILED.get((symbol, expr))
+            if known is not None:
+                self._compiled[symbol] = (expr, *known)
+            else:
+                pending.append((symbol, expr))
+        if not pending:
+            return
         printer = MpmathPrinter({"fully_qualified_modules": False, "allow_unknown_functions": True})
         lines, arguments_of = [], {}
         for index, (symbol, expr) in enumerate(pending):
@@ -271,6 +289,9 @@ class _GraphEvaluator:
         exec(compile("\n".join(lines), "<definitions>", "exec"), namespace)  # printed by sympy, not user text
         for index, (symbol, expr) in enumerate(pending):
             self._compiled[symbol] = (expr, arguments_of[index], namespace[f"_f{index}"])
+            if len(_COMPILED) > 100_000:
+                _COMPILED.clear()
+            _COMPILED[(symbol, expr)] = (arguments_of[index], namespace[f"_f{index}"])
 
     def value(self, symbol, point: Mapping, memo: dict, override: Mapping = {}):
         if symbol in override:
@@ -293,6 +314,7 @@ class _GraphEvaluator:
         if not isinstance(inner, Symbol):
             symbol = sympy.Dummy("inner")
             evaluator = _GraphEvaluator({**self.definitions, symbol: inner})
+            evaluator._compiled = dict(self._compiled)  # the network's definitions are compiled already
             return evaluator.derivative(Derivative(symbol, (variable, order)), point, {})
         at = self.value(variable, point, memo)
         downstream = self._downstream(variable)
@@ -334,7 +356,10 @@ class _GraphEvaluator:
         with mpmath.workdps(_DIGITS + 10):
             replacements = {}
             for d in expr.atoms(Derivative):
-                replacements[d] = sympy.Float(self.derivative(d, point, memo), _DIGITS)
+                # the same ∂L/∂z recurs in many steps: value it once per point
+                if d not in memo:
+                    memo[d] = sympy.Float(self.derivative(d, point, memo), _DIGITS)
+                replacements[d] = memo[d]
             for symbol in expr.free_symbols:
                 if symbol not in replacements:
                     value = self.value(symbol, point, memo)
@@ -344,6 +369,8 @@ class _GraphEvaluator:
 
 
 _MPMATH: dict = {}
+#: (symbol, definition) → (arguments, mpmath function), shared by every evaluator
+_COMPILED: dict = {}
 
 
 def _mpmath_functions() -> dict:
@@ -464,12 +491,65 @@ def _base_symbols(expr, definitions) -> set:
     return {s for s in full.free_symbols}
 
 
+def _expand_towards(expr, definitions: Mapping, variables, budget: int = 2) -> sympy.Expr | None:
+    """*expr* with the intermediates that depend on *variables* expanded, the rest kept.
+
+    None when that would pull in more than a few definitions.
+    """
+    evaluator = _evaluator(definitions)
+    moving: set = set()
+    for variable in variables:
+        moving |= evaluator._downstream(variable)
+    budget = [budget]
+
+    def expand(e):
+        targets = [s for s in e.free_symbols if s in moving]
+        if not targets:
+            return e
+        budget[0] -= len(targets)
+        if budget[0] < 0:
+            raise OverflowError
+        return e.xreplace({t: expand(definitions[t]) for t in targets})
+
+    try:
+        return expand(expr)
+    except OverflowError:
+        return None
+
+
+def _shallow_meaning(expr, definitions: Mapping) -> sympy.Expr | None:
+    """Derivatives taken with only what depends on their variable expanded."""
+    replacements = {}
+    for d in expr.atoms(Derivative):
+        variables = [v for v, _ in d.variable_count]
+        inner = _expand_towards(d.expr, definitions, variables)
+        if inner is None or inner.has(Derivative):
+            return None
+        replacements[d] = sympy.diff(inner, *d.variable_count)
+    expr = expr.xreplace(replacements)
+    # the names a rule made up on the way (u = ŷ − y) are not letters of the network
+    local = {k: v for k, v in definitions.items() if isinstance(k, sympy.Dummy)}
+    return expand_definitions(expr, local) if local else expr
+
+
 def check_equality(lhs, rhs, definitions: Mapping, *, points: int = 3, seed: int = 0,
                    shared: _SharedPoints | None = None) -> tuple[str, str]:
     """Is ``lhs = rhs`` under *definitions*?  Returns (outcome, detail)."""
     lhs, rhs = sympy.sympify(lhs), sympy.sympify(rhs)
     if lhs == rhs:
         return PROVED, "identical"
+    # equal with the other intermediates as independent letters → equal, full stop
+    shallow_lhs, shallow_rhs = _shallow_meaning(lhs, definitions), _shallow_meaning(rhs, definitions)
+    if shallow_lhs is not None and shallow_rhs is not None:
+        if shallow_lhs == shallow_rhs:
+            return PROVED, "equal with the named intermediates as letters"
+        size = sympy.count_ops(shallow_lhs) + sympy.count_ops(shallow_rhs)
+        if size < _SYMBOLIC_OPS_LIMIT:
+            difference = sympy.expand(shallow_lhs - shallow_rhs)
+            if difference == 0:
+                return PROVED, "difference expands to 0, with the named intermediates as letters"
+            if size < 80 and sympy.cancel(sympy.together(difference.rewrite(sympy.exp))) == 0:
+                return PROVED, "difference is 0 once σ, tanh … are written with e^z"
     symbolic_lhs = symbolic_rhs = None
     if not (_symbolic_is_cheap(lhs, definitions) and _symbolic_is_cheap(rhs, definitions)):
         return _check_on_graph(lhs, rhs, definitions, points=points, seed=seed, shared=shared)
@@ -499,12 +579,15 @@ def check_equality(lhs, rhs, definitions: Mapping, *, points: int = 3, seed: int
     while checked < points and attempts < points * 4:
         attempts += 1
         point = _random_point(symbols, rng)
-        if symbolic_lhs is not None and expanded_size < _SYMBOLIC_OPS_LIMIT:
-            a = symbolic_lhs.xreplace(point).evalf(_DIGITS)
-            b = symbolic_rhs.xreplace(point).evalf(_DIGITS)
-        else:
-            a = _numeric_meaning(lhs, definitions, point)
-            b = _numeric_meaning(rhs, definitions, point)
+        try:
+            if symbolic_lhs is not None and expanded_size < _SYMBOLIC_OPS_LIMIT:
+                a = symbolic_lhs.xreplace(point).evalf(_DIGITS)
+                b = symbolic_rhs.xreplace(point).evalf(_DIGITS)
+            else:
+                a = _numeric_meaning(lhs, definitions, point)
+                b = _numeric_meaning(rhs, definitions, point)
+        except (TypeError, ValueError, ZeroDivisionError):
+            continue  # e.g. relu(√x) at a negative x: outside the domain, try another point
         if a.has(sympy.nan, sympy.zoo) or not a.is_number or not b.is_number:
             continue  # outside the domain (a log of a negative, a kink): try another point
         if not _close(a, b):
@@ -520,7 +603,8 @@ def _check_on_graph(lhs, rhs, definitions: Mapping, *, points: int, seed: int,
                     shared: "_SharedPoints | None" = None) -> tuple[str, str]:
     """Compare both sides numerically by walking the definitions (large expressions)."""
     evaluator = _evaluator(definitions)
-    base = _graph_base_symbols(lhs, definitions) | _graph_base_symbols(rhs, definitions)
+    base = evaluator.base_symbols() | {
+        s for side in (lhs, rhs) for s in side.free_symbols if s not in definitions}
     shared = shared or _SharedPoints(seed, points)
     shared.extend_to(base)
     checked = 0
@@ -530,8 +614,8 @@ def _check_on_graph(lhs, rhs, definitions: Mapping, *, points: int, seed: int,
         try:
             a = evaluator.evaluate(lhs, point, memo)
             b = evaluator.evaluate(rhs, point, memo)
-        except (ZeroDivisionError, ValueError, OverflowError):
-            continue
+        except (ZeroDivisionError, ValueError, OverflowError, TypeError):
+            continue  # outside the domain at this point
         if not (a.is_number and b.is_number) or a.has(sympy.nan, sympy.zoo) or b.has(sympy.nan, sympy.zoo):
             continue
         if not _close(a, b):
@@ -540,24 +624,6 @@ def _check_on_graph(lhs, rhs, definitions: Mapping, *, points: int, seed: int,
     if checked == 0:
         return FAILED, "no point in the domain to compare the sides at"
     return NUMERIC, f"equal at {checked} random points to {_DIGITS} digits"
-
-
-def _graph_base_symbols(expr, definitions: Mapping) -> set:
-    base: set = set()
-    seen: set = set()
-    pending = list(expr.free_symbols)
-    for d in expr.atoms(Derivative):
-        pending.extend(d.free_symbols)
-    while pending:
-        symbol = pending.pop()
-        if symbol in seen:
-            continue
-        seen.add(symbol)
-        if symbol in definitions:
-            pending.extend(definitions[symbol].free_symbols)
-        else:
-            base.add(symbol)
-    return base
 
 
 # ---------------------------------------------------------------------------
@@ -608,7 +674,16 @@ class Derivation:
         for cited in self.cites:
             if cited.definitions is not self.definitions:
                 merged.update(cited.all_definitions())
+            else:  # the shared table is merged below; the cited steps' own names still count
+                merged.update(cited._step_definitions())
         merged.update(self.definitions)
+        merged.update(self._step_definitions())
+        return merged
+
+    def _step_definitions(self) -> dict:
+        merged: dict = {}
+        for cited in self.cites:
+            merged.update(cited._step_definitions())
         for step in self.steps:
             for sub, _ in step.walk():
                 merged.update(sub.definitions)
@@ -621,9 +696,13 @@ class Derivation:
 
     # -- verification --------------------------------------------------------
 
-    def verify(self, *, points: int = 3, seed: int = 0, include_cited: bool = True,
+    def verify(self, *, points: int = 3, seed: int = 0, include_cited: bool = True, level: int | None = None,
                _shared=None) -> VerificationReport:
-        """Check every step (and sub-step), and the result against the last step."""
+        """Check every step (and sub-step), and the result against the last step.
+
+        ``level`` limits the check to the steps an explanation at that level
+        of detail shows (0: the top lines; None: every sub-step).
+        """
         definitions = self.all_definitions()
         checks: list[StepCheck] = []
         shared = _shared if _shared is not None else _SharedPoints(seed, points)
@@ -632,11 +711,11 @@ class Derivation:
             for cited in self._cited_closure():
                 if id(cited) not in seen:
                     seen.add(id(cited))
-                    checks.extend(cited.verify(points=points, seed=seed, include_cited=False,
+                    checks.extend(cited.verify(points=points, seed=seed, include_cited=False, level=level,
                                                _shared=shared).checks)
-        for index, (step, _) in enumerate(self.walk()):
-            outcome, detail = check_equality(step.lhs, step.rhs, definitions, points=points, seed=seed + index,
-                                             shared=shared)
+        for index, (step, scope) in enumerate(_scoped_walk(self.steps, definitions, level)):
+            outcome, detail = check_equality(step.lhs, step.rhs, scope, points=points, seed=seed + index,
+                                             shared=shared if scope is definitions else None)
             checks.append(StepCheck(step, outcome, detail))
         if self.steps:
             final = Step(self.steps[-1].rhs, self.result, rule="result", kind="result")
@@ -710,13 +789,39 @@ class Derivation:
         return render_dot(self, **options)
 
     def _repr_latex_(self) -> str:
-        return "$$" + self.to_latex() + "$$"
+        from .render import repr_latex
+
+        return repr_latex(self)
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
 
     def __str__(self) -> str:
         return self.to_text()
+
+
+def _scoped_walk(steps, definitions: Mapping, level: int | None = None, depth: int = 0):
+    """(step, definitions to check it with) for every step and sub-step.
+
+    The detail under a *local factor* (``kind`` "factor:…", e.g. ∂z/∂W of
+    z = W·x + b) differentiates the factor's own formula: its own names
+    (u, v …) join the table for its lines.
+    """
+    for step in steps:
+        yield step, definitions
+        if level is not None and depth >= level:
+            continue
+        if step.kind.startswith("factor"):
+            local: dict = dict(definitions)
+            for sub in step.substeps:
+                for inner, _ in sub.walk():
+                    local.update(inner.definitions)
+            for sub in step.substeps:
+                for inner, inner_depth in sub.walk(depth + 1):
+                    if level is None or inner_depth <= level:
+                        yield inner, local
+        else:
+            yield from _scoped_walk(step.substeps, definitions, level, depth + 1)
 
 
 def _symbols_of(derivation: Derivation, definitions: Mapping) -> set:
@@ -750,7 +855,8 @@ def evaluate_at(derivation: Derivation, point: Mapping, definitions: Mapping) ->
             values[symbol] = expand_definitions(definitions[symbol], definitions).xreplace(base).evalf(_DIGITS)
     pending = [derivation, *derivation._cited_closure()]
     for item in pending:
-        for step, _ in item.walk():
+        # the top-level lines; finer detail is valued on demand by value()
+        for step in item.steps:
             for side in (step.lhs, step.rhs):
                 for d in side.atoms(Derivative):
                     if d not in values:
