@@ -40,7 +40,7 @@ def _register_check(subparsers):
         epilog="examples:\n"
                "  mathomong check --key '2(\\hat{y}-y)' --answer '2(y-\\hat{y})'\n"
                "  mathomong check --key '2(\\hat{y}-y)\\sigma(z)(1-\\sigma(z))x' \\\n"
-               "      --answer '2(\\sigma(Wx+b)-y)\\sigma\\'(Wx+b) x' \\\n"
+               "      --answer \"2(\\sigma(Wx+b)-y)\\sigma'(Wx+b) x\" \\\n"
                "      --define 'z=Wx+b' --define '\\hat{y}=\\sigma(z)' --variables W,b,x,y\n"
                "  mathomong check --key-file key.json --question q1 --answer '...' --json",
         formatter_class=_Formatter,
