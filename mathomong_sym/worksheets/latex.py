@@ -12,9 +12,11 @@ from functools import lru_cache
 from importlib import resources
 
 import jinja2
+import sympy
 
+from ..printing import to_latex
 from .assemble import WorksheetVersion
-from .problem import Part, escape_text
+from .problem import Part, display_latex, escape_text
 
 __all__ = ["render_sheet", "render_key", "render_answers", "solution_blocks", "LEVEL"]
 
@@ -82,6 +84,32 @@ def solution_blocks(part: Part, level: int = LEVEL) -> list[str]:
     return blocks
 
 
+def _reference_block(part: Part, earlier: str) -> str:
+    """One line instead of a derivation already worked, with the same numbers, in an earlier part."""
+    value = part.derivation.result.xreplace(part.point)
+    if value.is_Rational:
+        relation, shown = "=", display_latex(value)
+    else:
+        relation, shown = r"\approx", f"{float(sympy.N(value, 20)):.{part.decimals or 4}f}"
+    return (rf"\[{to_latex(part.derivation.lhs)} {relation} {shown}"
+            rf"\qquad\text{{(worked in part ({earlier}))}}\]")
+
+
+def _solutions(problem) -> list[list[str]]:
+    """Each part's solution blocks; a derivation is worked once per problem and point."""
+    worked: dict = {}
+    out = []
+    for part in problem.parts:
+        identity = (id(part.derivation), tuple(sorted((str(k), v) for k, v in part.point.items())))
+        if part.numeric and part.point and identity in worked:
+            out.append([_reference_block(part, worked[identity]), *part.extra])
+        else:
+            out.append(solution_blocks(part))
+            if part.numeric and part.point:
+                worked[identity] = part.label
+    return out
+
+
 def _space(part: Part) -> str:
     steps = sum(1 for _ in part.derivation.walk()) if hasattr(part.derivation, "walk") else 3
     return f"{min(7.0, 2.5 + 0.6 * steps + (1.0 if part.numeric else 0.0)):.1f}cm"
@@ -92,14 +120,15 @@ def _context(version: WorksheetVersion, key: bool, with_solutions: bool) -> dict
     questions = []
     for number, problem in enumerate(version.problems, start=1):
         parts = []
-        for part, points in zip(problem.parts, problem.part_points()):
+        solutions = _solutions(problem) if with_solutions else [[] for _ in problem.parts]
+        for part, points, solution in zip(problem.parts, problem.part_points(), solutions):
             parts.append({
                 "label": part.label,
                 "prompt": part.prompt,
                 "points": points,
                 "rounding": _rounding(part),
                 "answer": part.answer_latex(),
-                "solution": solution_blocks(part) if with_solutions else [],
+                "solution": solution,
                 "space": _space(part),
             })
         questions.append({"number": number, "statement": problem.statement, "points": problem.points, "parts": parts})
