@@ -73,6 +73,11 @@ def test_an_undeclared_variable_is_invalid_with_a_hint():
     assert "There is no w here; did you mean W?" in result.feedback
 
 
+def test_a_name_in_a_numeric_answer_is_invalid():
+    result = check("x", "0.25", variables=[])
+    assert result.verdict == "invalid" and "it is a number" in result.feedback
+
+
 def test_an_unknown_name_without_declared_variables_gets_a_hint():
     result = check("2w", "2W")
     assert result.verdict == "incorrect"

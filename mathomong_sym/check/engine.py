@@ -163,6 +163,8 @@ def _read_as(expr) -> tuple[str, str]:
 
 def _hint_for(name: str, allowed) -> str:
     candidates = sorted(allowed)
+    if not candidates:
+        return "this answer uses no names (it is a number)"
     lowered = {c.lower(): c for c in candidates}
     if name.lower() in lowered:
         return f"did you mean {lowered[name.lower()]}?"
