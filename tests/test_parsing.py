@@ -270,3 +270,11 @@ def test_bad_conventions_are_a_config_error():
         parse_expression("x", conventions={"log_base": "2"})
     with pytest.raises(ConfigError):
         parse_expression("x", conventions={"colour": "red"})
+
+
+def test_many_distinct_symbols_and_repeated_ones():
+    # beyond the one-letter placeholders, and each symbol used twice next to a bracket
+    names = [f"x_{{{k}}}" for k in range(60)]
+    value = parse_expression("+".join(f"{n}({n}+1)" for n in names))
+    expected = sympy.Add(*[sym(f"x_{k}") * (sym(f"x_{k}") + 1) for k in range(60)])
+    assert sympy.expand(value - expected) == 0

@@ -123,7 +123,7 @@ _REJECTED = {
     r"\infty": "∞ is not an allowed value",
 }
 
-_L2S_BAD_NAMES = {"d", "e", "E", "I"}  # latex2sympy2 reads these letters specially
+_L2S_BAD_NAMES = {"d", "e", "E", "I", "i", "j"}  # latex2sympy2 reads these letters specially
 _PLACEHOLDER_LETTERS = [c for c in "abcfghjklmnopqrstuvwxyzABCDFGHJKLMNOPQRSTUVWXYZ" if c not in _L2S_BAD_NAMES]
 
 
@@ -137,15 +137,11 @@ class _Reader:
 
     # -- placeholders -------------------------------------------------------
     def atom(self, value) -> str:
-        for key, existing in self.table.items():
-            if existing == value and type(existing) is type(value):
-                return key
-        index = len(self.table)
-        if index < len(_PLACEHOLDER_LETTERS):
-            key = _PLACEHOLDER_LETTERS[index]
-        else:
-            key = rf"\mathit{{q{index}}}"
-        self.table[key] = value
+        key = next((k for k, v in self.table.items() if v == value and type(v) is type(value)), None)
+        if key is None:
+            index = len(self.table)
+            key = _PLACEHOLDER_LETTERS[index] if index < len(_PLACEHOLDER_LETTERS) else rf"\mathit{{q{index}}}"
+            self.table[key] = value
         if len(key) == 1:
             # bare letters: braces around every atom make latex2sympy2 2-3 times slower
             return " " + key + " "
