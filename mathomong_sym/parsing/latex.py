@@ -27,6 +27,7 @@ from ..errors import ParseError
 from ..naming import _GREEK_UNICODE
 from .conventions import Conventions
 from .functions import apply_function, lookup_function
+from .limits import check_tree
 from .names import plain_name
 
 __all__ = ["parse_latex", "normalise_unicode"]
@@ -358,7 +359,7 @@ class _Reader:
             value = sympy.Pow(value, self.sub(power), evaluate=False)
         return self.atom(value), index
 
-    def function(self, tokens, index, name, tokens_replaced=False):
+    def function(self, tokens, index, name):
         spec = lookup_function(name)
         if spec is None:
             raise ParseError(f"unknown function \\{name}")
@@ -552,12 +553,8 @@ def _parse_tokens(tokens: list[Tok], conventions: Conventions, depth: int = 0):
         raw = run_latex2sympy(canonical)
     if not isinstance(raw, sympy.Expr) or isinstance(raw, sympy.MatrixBase):
         raise ParseError("the answer is not a single expression")
-    from .limits import check_tree
-
-    check_tree(raw)
-    check_tree_values = list(reader.table.values())
-    for value in check_tree_values:
-        check_tree(value)
+    for tree in (raw, *reader.table.values()):
+        check_tree(tree)
     return _substitute(raw, reader.table)
 
 
@@ -603,29 +600,39 @@ def _strip_environment(tokens):
     return name, tokens[close + 1:len(tokens) - len(ending)]
 
 
+_TEXT_COMMANDS = (r"\text", r"\mathrm", r"\textrm")
+_OTHERWISE = ("otherwise", "else", "elsewhere")
+
+
 def _parse_condition(tokens, conventions):
-    words = "".join(t.text for t in tokens if t.kind in ("letter",))
-    if not tokens or words in ("otherwise", "else", "sonst") or (tokens and tokens[0].text in (r"\text", r"\mathrm") and "otherwise" in "".join(t.text for t in tokens)):
+    r"""The condition of a ``cases`` line: ``z > 0``, ``\text{if } z \le 0``, ``\text{otherwise}``."""
+    kept, words = [], []
+    index = 0
+    while index < len(tokens):
+        tok = tokens[index]
+        if tok.text in _TEXT_COMMANDS and index + 1 < len(tokens) and tokens[index + 1].text == "{":
+            end = _Reader.closing(tokens, index + 1)
+            words.append("".join(t.text for t in tokens[index + 2:end]))
+            index = end + 1
+            continue
+        kept.append(tok)
+        index += 1
+    # "if z > 0" typed without \text: the letters i, f are a word, not a product
+    if len(kept) >= 2 and kept[0].text == "i" and kept[1].text == "f":
+        kept = kept[2:]
+    if not kept or "".join(t.text for t in kept) in _OTHERWISE:
+        if not kept and not any(w.strip().rstrip(",.").strip() in _OTHERWISE + ("",) for w in words or [""]):
+            raise ParseError(f"cannot read the condition {' '.join(words)!r} of a cases line")
         return sympy.true
-    tokens = [t for t in tokens if not (t.kind == "cmd" and t.text in (r"\text", r"\mathrm", r"\textrm"))]
-    # drop a leading "if"
-    while tokens and tokens[0].text in ("{", "}"):
-        tokens = tokens[1:]
-    if len(tokens) >= 2 and tokens[0].text == "i" and tokens[1].text == "f":
-        tokens = tokens[2:]
-    while tokens and tokens[0].text in ("}",):
-        tokens = tokens[1:]
-    for position, tok in enumerate(tokens):
-        if tok.text in _RELATIONS or (tok.text in ("<", ">")):
-            op = _RELATIONS.get(tok.text, tok.text)
-            if position + 1 < len(tokens) and tokens[position + 1].text == "=":
-                op += "="
-                right = tokens[position + 2:]
-            else:
-                right = tokens[position + 1:]
-            left = _parse_tokens(tokens[:position], conventions)
+    for position, tok in enumerate(kept):
+        if tok.text in _RELATIONS:
+            op = _RELATIONS[tok.text]
+            right = kept[position + 1:]
+            if op in ("<", ">") and right and right[0].text == "=":
+                op, right = op + "=", right[1:]
+            left_value = _parse_tokens(kept[:position], conventions)
             right_value = _parse_tokens(right, conventions)
-            return sympy.core.relational.Relational(left, right_value, op)
+            return sympy.core.relational.Relational(left_value, right_value, op)
     raise ParseError("cannot read a condition of the cases block")
 
 
