@@ -540,6 +540,12 @@ def check_equality(lhs, rhs, definitions: Mapping, *, points: int = 3, seed: int
         return PROVED, "identical"
     # equal with the other intermediates as independent letters → equal, full stop
     shallow_lhs, shallow_rhs = _shallow_meaning(lhs, definitions), _shallow_meaning(rhs, definitions)
+    variables = {v for side in (lhs, rhs) for d in side.atoms(Derivative) for v, _ in d.variable_count}
+    if shallow_lhs is not None and shallow_rhs is not None and variables:
+        # what moves with the variables must be spelled out on both sides alike
+        shallow_lhs = _expand_towards(shallow_lhs, definitions, variables, budget=4)
+        shallow_rhs = _expand_towards(shallow_rhs, definitions, variables, budget=4) \
+            if shallow_lhs is not None else None
     if shallow_lhs is not None and shallow_rhs is not None:
         if shallow_lhs == shallow_rhs:
             return PROVED, "equal with the named intermediates as letters"
@@ -548,7 +554,7 @@ def check_equality(lhs, rhs, definitions: Mapping, *, points: int = 3, seed: int
             difference = sympy.expand(shallow_lhs - shallow_rhs)
             if difference == 0:
                 return PROVED, "difference expands to 0, with the named intermediates as letters"
-            if size < 80 and sympy.cancel(sympy.together(difference.rewrite(sympy.exp))) == 0:
+            if size < 40 and sympy.cancel(sympy.together(difference.rewrite(sympy.exp))) == 0:
                 return PROVED, "difference is 0 once σ, tanh … are written with e^z"
     symbolic_lhs = symbolic_rhs = None
     if not (_symbolic_is_cheap(lhs, definitions) and _symbolic_is_cheap(rhs, definitions)):
