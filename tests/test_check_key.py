@@ -128,3 +128,29 @@ def test_load_reports_missing_and_broken_files(tmp_path):
 def test_mistakes_round_trip():
     mistake = Mistake.from_expr(-2 * x, "sign", name="sign_flipped", credit=0.5)
     assert Mistake.from_dict(mistake.to_dict()) == mistake
+
+
+def test_definitions_travel_as_trees_too():
+    net = MLP([2, 3, 2], activation="relu", output_activation="softmax", loss="cross_entropy")
+    entry = AnswerEntry.from_derivation("q", net.derive("w1_1_1"))
+    assert set(entry.definition_trees) <= set(entry.definitions) and entry.definition_trees
+    again = AnswerEntry.from_dict(json.loads(json.dumps(entry.to_dict())))
+    assert again.definition_trees == entry.definition_trees
+    with pytest.raises(ConfigError, match="without a definition"):
+        AnswerEntry.from_dict({"id": "q", "latex": "x", "definition_trees": {"z": {"sym": "x"}}})
+
+
+@pytest.mark.parametrize(
+    "net",
+    [Neuron(1, activation="tanh"), Neuron(1, loss="bce"),
+     MLP([2, 3, 2], activation="relu", output_activation="softmax", loss="cross_entropy")],
+    ids=["tanh", "bce", "softmax"],
+)
+def test_keys_of_other_networks_accept_themselves_and_name_their_mistakes(net):
+    from mathomong_sym.check.checker import check_answer
+
+    entry = AnswerEntry.from_derivation("q", net.derive(net.parameters[0]))
+    assert check_answer(entry.latex, entry, timeout=None).verdict == "correct"
+    for mistake in entry.mistakes:
+        result = check_answer(mistake.latex, entry, timeout=None)
+        assert result.verdict == "incorrect" and result.mistake, (mistake.name, result.feedback)

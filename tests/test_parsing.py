@@ -278,3 +278,22 @@ def test_many_distinct_symbols_and_repeated_ones():
     value = parse_expression("+".join(f"{n}({n}+1)" for n in names))
     expected = sympy.Add(*[sym(f"x_{k}") * (sym(f"x_{k}") + 1) for k in range(60)])
     assert sympy.expand(value - expected) == 0
+
+
+def test_softmax_and_logsumexp_read_as_printed():
+    from mathomong_sym.activations import logsumexp, softmax
+
+    a, b = sym("z2_1"), sym("z2_2")
+    assert parse_expression(r"\operatorname{softmax}_{1}\left(z^{(2)}_{1}, z^{(2)}_{2}\right)") == softmax(0, a, b)
+    assert parse_expression("softmax_2(z2_1, z2_2)") == softmax(1, a, b)
+    assert parse_expression(r"\operatorname{logsumexp}(z^{(2)}_{1}, z^{(2)}_{2})") == logsumexp(a, b)
+    with pytest.raises(ParseError, match="component"):
+        parse_expression(r"\operatorname{softmax}(a, b)")
+    with pytest.raises(ParseError, match="component"):
+        parse_expression("softmax(a, b)")
+
+
+@pytest.mark.parametrize("text", ["(x, y) * x", "-(x, y)", "sin((x, y))", "((x, y), z)"])
+def test_a_tuple_only_as_a_whole_answer(text):
+    with pytest.raises(ParseError, match="tuple"):
+        parse_expression(text)

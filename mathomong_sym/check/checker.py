@@ -20,7 +20,7 @@ import sympy
 
 from ..errors import ConfigError
 from .engine import CORRECT, INCORRECT, INVALID, run_task
-from .key import AnswerEntry
+from .key import AnswerEntry, definitions_as_json
 from .pool import DEFAULT_TIMEOUT, shared_pool
 from .tree import expr_to_tree
 
@@ -88,7 +88,9 @@ def entry_for(key, *, definitions=None, tolerance=None, conventions=None, variab
     else:
         raise ConfigError(f"a key must be text, a sympy expression, an AnswerEntry or a Derivation, not {type(key).__name__}")
     if definitions is not None:
-        entry.definitions = {**entry.definitions, **_definitions_as_text(definitions)}
+        latex, trees = definitions_as_json(definitions)
+        entry.definitions = {**entry.definitions, **latex}
+        entry.definition_trees = {**{k: v for k, v in entry.definition_trees.items() if k not in latex}, **trees}
     if tolerance is not None:
         entry.tolerance = _tolerance(tolerance)
     if conventions is not None:
@@ -96,16 +98,6 @@ def entry_for(key, *, definitions=None, tolerance=None, conventions=None, variab
     if variables is not None:
         entry.variables = [v.name if isinstance(v, sympy.Symbol) else str(v) for v in variables]
     return entry
-
-
-def _definitions_as_text(definitions) -> dict:
-    from ..printing import to_latex
-
-    out = {}
-    for name, value in dict(definitions).items():
-        key = name.name if isinstance(name, sympy.Symbol) else str(name)
-        out[key] = value if isinstance(value, str) else to_latex(value)
-    return out
 
 
 def _tolerance(tolerance) -> dict:

@@ -30,6 +30,7 @@ from ..parsing import as_conventions, parse_expression, parse_uncached
 from ..printing import to_latex, to_text
 from .equivalence import Comparison, Tolerance, compare, constant_ratio
 from .key import AnswerEntry
+from .tree import tree_to_expr
 
 __all__ = ["run_task", "check_entry", "prepare", "PreparedKey", "CORRECT", "INCORRECT", "INVALID"]
 
@@ -91,12 +92,14 @@ def _expand(expr, definitions: dict):
     raise ConfigError("the definitions refer to each other in a circle")
 
 
-def _parse_definitions(raw: dict, conventions) -> dict:
+def _parse_definitions(raw: dict, conventions, trees: dict | None = None) -> dict:
     parsed = {}
     for name, latex in raw.items():
         try:
             symbol = _definition_symbol(name, conventions)
-            parsed[symbol] = parse_expression(latex, conventions=conventions)
+            # the tree is authoritative when the key has one; LaTeX is for people
+            tree = (trees or {}).get(name)
+            parsed[symbol] = tree_to_expr(tree) if tree is not None else parse_expression(latex, conventions=conventions)
         except ParseError as exc:
             raise ConfigError(f"the definition of {name!r} cannot be read: {exc}") from None
     # each definition in base variables
@@ -117,7 +120,7 @@ def _prepare(entry: AnswerEntry, inherited_definitions: dict | None = None, inhe
     except MathomongError as exc:
         raise ConfigError(f"question {entry.id!r}: {exc}") from None
     definitions = dict(inherited_definitions or {})
-    definitions.update(_parse_definitions(entry.definitions, conventions))
+    definitions.update(_parse_definitions(entry.definitions, conventions, entry.definition_trees))
     try:
         named = entry.expression()
     except ConfigError as exc:

@@ -25,7 +25,7 @@ from ..errors import ConfigError, MathomongError
 from ..printing import to_latex
 from .tree import expr_to_tree, tree_to_expr
 
-__all__ = ["AnswerKey", "AnswerEntry", "Mistake", "FORMAT_VERSION", "write_atomically"]
+__all__ = ["AnswerKey", "AnswerEntry", "Mistake", "FORMAT_VERSION", "write_atomically", "definitions_as_json"]
 
 #: the current version of the key format; readers accept this one and older
 FORMAT_VERSION = 1
@@ -54,13 +54,17 @@ def _expect(data, name: str, kind, where: str, default=None, required=False):
     return value
 
 
-def _definitions_to_latex(definitions) -> dict[str, str]:
-    """``{Symbol z: expr}`` or ``{"z": "Wx+b"}`` as ``{plain name or LaTeX: LaTeX}``."""
-    out = {}
+def definitions_as_json(definitions) -> tuple[dict[str, str], dict[str, dict]]:
+    """``{Symbol z: expr}`` or ``{"z": "Wx+b"}`` as ``{name: LaTeX}``, plus trees of the expressions."""
+    latex, trees = {}, {}
     for name, value in (definitions or {}).items():
         key = name.name if isinstance(name, sympy.Symbol) else str(name)
-        out[key] = value if isinstance(value, str) else to_latex(value)
-    return out
+        if isinstance(value, str):
+            latex[key] = value
+        else:
+            latex[key] = to_latex(value)
+            trees[key] = expr_to_tree(value)
+    return latex, trees
 
 
 @dataclass
@@ -132,12 +136,14 @@ class AnswerEntry:
     tolerance: dict | None = None
     factors: list["AnswerEntry"] = field(default_factory=list)
     mistakes: list[Mistake] = field(default_factory=list)
+    definition_trees: dict[str, dict] = field(default_factory=dict)
 
     # -- building ----------------------------------------------------------
     @classmethod
     def from_expr(cls, id, expr, *, points: float = 1.0, label="", variables=None, definitions=None,
                   conventions=None, tolerance=None, factors=(), mistakes=()) -> "AnswerEntry":
         """An entry for a sympy expression (LaTeX and tree are both filled in)."""
+        definition_latex, definition_trees = definitions_as_json(definitions)
         return cls(
             id=str(id),
             latex=to_latex(expr),
@@ -145,7 +151,8 @@ class AnswerEntry:
             tree=expr_to_tree(expr),
             label=label if isinstance(label, str) else to_latex(label),
             variables=None if variables is None else [v.name if isinstance(v, sympy.Symbol) else str(v) for v in variables],
-            definitions=_definitions_to_latex(definitions),
+            definitions=definition_latex,
+            definition_trees=definition_trees,
             conventions=dict(conventions or {}),
             tolerance=dict(tolerance) if tolerance else None,
             factors=list(factors),
@@ -196,6 +203,8 @@ class AnswerEntry:
             data["variables"] = list(self.variables)
         if self.definitions:
             data["definitions"] = dict(self.definitions)
+        if self.definition_trees:
+            data["definition_trees"] = dict(self.definition_trees)
         if self.conventions:
             data["conventions"] = dict(self.conventions)
         if self.tolerance:
@@ -218,6 +227,12 @@ class AnswerEntry:
         definitions = _expect(data, "definitions", dict, where, default={})
         if not all(isinstance(k, str) and isinstance(v, str) for k, v in definitions.items()):
             raise ConfigError(f"{where}: definitions map names to LaTeX strings")
+        definition_trees = _expect(data, "definition_trees", dict, where, default={})
+        if not all(isinstance(k, str) and isinstance(v, dict) for k, v in definition_trees.items()):
+            raise ConfigError(f"{where}: definition_trees map names to expression trees")
+        unmatched = sorted(set(definition_trees) - set(definitions))
+        if unmatched:
+            raise ConfigError(f"{where}: definition_trees without a definition: {', '.join(unmatched)}")
         tolerance = _expect(data, "tolerance", dict, where)
         if tolerance is not None:
             unknown = set(tolerance) - {"relative", "absolute"}
@@ -233,6 +248,7 @@ class AnswerEntry:
             label=_expect(data, "label", str, where, default=""),
             variables=variables,
             definitions=dict(definitions),
+            definition_trees=dict(definition_trees),
             conventions=dict(_expect(data, "conventions", dict, where, default={})),
             tolerance=dict(tolerance) if tolerance else None,
             factors=[cls.from_dict(f, f"{where} factor {i + 1}") for i, f in enumerate(_expect(data, "factors", list, where, default=[]))],

@@ -105,22 +105,28 @@ def parse_uncached(text: str, syntax: str, conventions: Conventions):
 _parse_cached = lru_cache(maxsize=4096)(parse_uncached)
 
 
+def _guarded(reader, text, conventions):
+    """Run a reader; whatever sympy raises while building becomes a ParseError."""
+    try:
+        return reader(text, conventions)
+    except ParseError:
+        raise
+    except RecursionError:
+        raise ParseError("the expression is nested too deeply") from None
+    except (TypeError, ValueError, AttributeError, ArithmeticError, IndexError, KeyError) as exc:
+        raise ParseError(f"cannot build the expression ({type(exc).__name__}: {str(exc)[:80]})") from None
+
+
 def _plain(text, conventions):
     from .plain import parse_plain
 
-    try:
-        return parse_plain(text, conventions)
-    except RecursionError:
-        raise ParseError("the expression is nested too deeply") from None
+    return _guarded(parse_plain, text, conventions)
 
 
 def _latex(text, conventions):
     from .latex import parse_latex
 
-    try:
-        return parse_latex(text, conventions)
-    except RecursionError:
-        raise ParseError("the expression is nested too deeply") from None
+    return _guarded(parse_latex, text, conventions)
 
 
 def _finish(expr):

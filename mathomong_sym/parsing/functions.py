@@ -14,11 +14,14 @@ from typing import Callable
 
 import sympy
 
-from ..activations import leaky_relu, relu, sigmoid, softplus, step
+from ..activations import leaky_relu, logsumexp, relu, sigmoid, softmax, softplus, step
 from ..errors import ParseError
 from .conventions import Conventions
 
-__all__ = ["FunctionSpec", "lookup_function", "apply_function", "FUNCTION_NAMES"]
+__all__ = ["FunctionSpec", "lookup_function", "apply_function", "FUNCTION_NAMES", "INDEXED_FUNCTIONS"]
+
+#: functions written with a component index: softmax_1(z_1, z_2), \operatorname{softmax}_{1}(…)
+INDEXED_FUNCTIONS = frozenset({"softmax"})
 
 
 @dataclass(frozen=True)
@@ -50,20 +53,35 @@ def _minmax(fn):
     return lambda args, conv: fn(*args)
 
 
+def _softmax(args, conv):
+    # args[0] is the 1-based component, as printed: softmax_1(z_1, z_2)
+    index = args[0]
+    if not index.is_Integer:
+        raise ParseError("softmax needs its component (1-based) first: softmax_1(z_1, z_2)")
+    if not 1 <= int(index) <= len(args) - 1:
+        raise ParseError(f"softmax_{index} needs a component between 1 and {len(args) - 1}")
+    return softmax(int(index) - 1, *args[1:])
+
+
+_MANY = tuple(range(1, 65))
+
+
 _SPECS = [
     (FunctionSpec("sigmoid", _one(sigmoid)), ("sigmoid", "sigma", "σ", "logistic", "sig")),
     (FunctionSpec("ReLU", _one(relu)), ("relu", "ReLU", "Relu", "RELU")),
     (FunctionSpec("H", _one(step)), ("step", "H", "heaviside", "Heaviside", "theta", "θ")),
     (FunctionSpec("softplus", _one(softplus)), ("softplus", "SoftPlus", "Softplus")),
     (FunctionSpec("LReLU", _one(leaky_relu)), ("leaky_relu", "LReLU", "lrelu", "LeakyReLU", "leakyrelu")),
+    (FunctionSpec("softmax", _softmax, tuple(range(2, 66))), ("softmax",)),
+    (FunctionSpec("logsumexp", _minmax(logsumexp), _MANY), ("logsumexp",)),
     (FunctionSpec("exp", _one(sympy.exp)), ("exp",)),
     (FunctionSpec("log", _log, (1, 2)), ("log",)),
     (FunctionSpec("ln", _one(sympy.log)), ("ln",)),
     (FunctionSpec("sqrt", _one(sympy.sqrt)), ("sqrt",)),
     (FunctionSpec("abs", _one(sympy.Abs)), ("abs", "Abs")),
     (FunctionSpec("sgn", _one(sympy.sign)), ("sgn", "sign")),
-    (FunctionSpec("max", _minmax(sympy.Max), (1, 2, 3, 4, 5, 6, 7, 8)), ("max", "Max")),
-    (FunctionSpec("min", _minmax(sympy.Min), (1, 2, 3, 4, 5, 6, 7, 8)), ("min", "Min")),
+    (FunctionSpec("max", _minmax(sympy.Max), _MANY), ("max", "Max")),
+    (FunctionSpec("min", _minmax(sympy.Min), _MANY), ("min", "Min")),
     (FunctionSpec("sin", _one(sympy.sin)), ("sin",)),
     (FunctionSpec("cos", _one(sympy.cos)), ("cos",)),
     (FunctionSpec("tan", _one(sympy.tan)), ("tan",)),

@@ -26,7 +26,7 @@ import sympy
 from ..errors import ParseError
 from ..naming import _GREEK_UNICODE
 from .conventions import Conventions
-from .functions import apply_function, lookup_function
+from .functions import INDEXED_FUNCTIONS, apply_function, lookup_function
 from .limits import check_tree
 from .names import plain_name
 
@@ -366,7 +366,7 @@ class _Reader:
         index += 1
         primes = 0
         power = None
-        base_arg = None
+        subscript = None
         while index < len(tokens):
             text = tokens[index].text
             if text == "'":
@@ -383,14 +383,18 @@ class _Reader:
                 else:
                     raise ParseError(f"two powers on \\{name}")
                 index = after
-            elif text == "_" and name == "log":
+            elif text == "_" and (name == "log" or name in INDEXED_FUNCTIONS) and subscript is None:
                 arg, index = self.group(tokens, index + 1)
-                base_arg = self.sub(arg)
+                subscript = self.sub(arg)
             else:
                 break
         args, index = self.arguments(tokens, index, name)
-        if base_arg is not None:
-            args = args + [base_arg]
+        if name in INDEXED_FUNCTIONS:
+            if subscript is None:
+                raise ParseError(f"\\{name} needs its component as a subscript, as in \\{name}_{{1}}(…)")
+            args = [subscript] + args
+        elif subscript is not None:
+            args = args + [subscript]  # \log_{b}(x)
         if power is not None and len(power) == 2 and power[0].text == "-" and power[1].text == "1":
             raise ParseError(f"\\{name}^{{-1}} is ambiguous; write 1/\\{name}(…) or the inverse function's name")
         value = apply_function(spec, args, self.conventions, primes)

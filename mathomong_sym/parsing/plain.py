@@ -19,10 +19,11 @@ import sympy
 from ..errors import ParseError
 from ..naming import _GREEK_UNICODE, sym
 from .conventions import Conventions
-from .functions import apply_function, lookup_function
+from .functions import INDEXED_FUNCTIONS, apply_function, lookup_function
 
 __all__ = ["parse_plain"]
 
+_INDEXED_CALL = re.compile(r"^([A-Za-z]+)_(\d+)$")
 _PRIME = "ʹ"  # a letter Python accepts in names, standing for an apostrophe
 _NAME = re.compile(r"^[^\W\d]\w*$")
 _CONSTANTS = {"pi": sympy.pi, "π": sympy.pi, "e": sympy.E, "E": sympy.E}
@@ -31,6 +32,8 @@ _WORD_NAMES = frozenset(_GREEK_UNICODE) | {"yhat", "xhat", "ybar", "xbar"}
 
 
 def _binary(op, left, right):
+    if isinstance(left, sympy.Tuple) or isinstance(right, sympy.Tuple):
+        raise ParseError("a tuple can only be a whole answer, as in (a, b)")
     if isinstance(op, ast.Add):
         return left + right
     if isinstance(op, ast.Sub):
@@ -106,6 +109,8 @@ class _Builder:
 
     def visit_UnaryOp(self, node):
         operand = self.build(node.operand)
+        if isinstance(operand, sympy.Tuple):
+            raise ParseError("a tuple can only be a whole answer, as in (a, b)")
         if isinstance(node.op, ast.USub):
             return -operand
         if isinstance(node.op, ast.UAdd):
@@ -116,7 +121,10 @@ class _Builder:
         return _binary(node.op, self.build(node.left), self.build(node.right))
 
     def visit_Tuple(self, node):
-        return sympy.Tuple(*(self.build(e) for e in node.elts))
+        elements = [self.build(e) for e in node.elts]
+        if any(isinstance(e, sympy.Tuple) for e in elements):
+            raise ParseError("a tuple cannot contain a tuple")
+        return sympy.Tuple(*elements)
 
     visit_List = visit_Tuple
 
@@ -128,14 +136,21 @@ class _Builder:
         raw = node.func.id
         primes = raw.count(_PRIME)
         name = raw.replace(_PRIME, "")
+        indexed = _INDEXED_CALL.match(name)
+        prefix = []
+        if indexed and indexed.group(1) in INDEXED_FUNCTIONS:
+            # softmax_1(z1, z2): the component, 1-based, as printed
+            name, prefix = indexed.group(1), [sympy.Integer(int(indexed.group(2)))]
         if name.startswith("_"):
             raise ParseError(f"the name {name!r} is not allowed (names may not start with an underscore)")
         spec = lookup_function(name)
         if spec is None or self.conventions.declares(name):
             raise ParseError(f"unknown function {name!r}")
-        args = [self.build(a) for a in node.args]
         if any(isinstance(a, ast.Starred) for a in node.args):
             raise ParseError("starred arguments are not allowed")
+        args = prefix + [self.build(a) for a in node.args]
+        if any(isinstance(a, sympy.Tuple) for a in args):
+            raise ParseError(f"a tuple cannot be the argument of {name}")
         return apply_function(spec, args, self.conventions, primes)
 
 
