@@ -117,3 +117,26 @@ def test_the_key_file_round_trips_and_the_checker_cli_reads_it(tmp_path, capsys)
     out = capsys.readouterr().out
     assert code == 0, out
     assert "orrect" in out
+
+
+@pytest.mark.parametrize("generator_id", list(GENERATORS))
+def test_keys_of_many_draws_read_back_and_check_against_themselves(generator_id):
+    from mathomong_sym.worksheets import draw_problem, problem_seed
+    from mathomong_sym.worksheets.key import part_entry
+    from mathomong_sym.worksheets.randomness import Degenerate
+
+    checked = 0
+    for index in range(12):
+        try:
+            problem = draw_problem(generator_id, problem_seed("keys", 0, "A", index),
+                                   ("easy", "medium", "hard")[index % 3], verify=False)
+        except Degenerate:
+            continue
+        for part in problem.parts:
+            entry = AnswerKey.from_dict(AnswerKey("k", entries=[part_entry(part, "1" + part.label, 2)]).to_dict()).entries[0]
+            for item in entries(AnswerKey("k", entries=[entry])):
+                parsed = parse_expression(item.latex, syntax="latex", conventions=item.conventions or None)
+                assert same(parsed, tree_to_expr(item.tree)), (generator_id, item.id, item.latex)
+                assert check_answer(item.latex, item, timeout=None).correct, (generator_id, item.id, item.latex)
+                checked += 1
+    assert checked >= 8
