@@ -82,3 +82,23 @@ def test_the_pool_decides_like_the_in_process_checker():
     tasks = [make_task(answer, _entry(group)) for group, answer, _, _ in sample]
     results = check_many(tasks, timeout=20.0)
     assert [r["verdict"] for r in results] == [expected for _, _, expected, _ in sample]
+
+
+@pytest.mark.parametrize("spec", ["neuron:1:W", "neuron:1:b", "neuron:2:W_1", "mlp:2-2-1:w1_1_1", "mlp:2-2-1:w2_1_1"])
+def test_the_expanded_result_as_printed_is_correct(spec):
+    import sympy
+
+    from mathomong_sym.printing import to_latex
+
+    kind, shape, parameter = spec.split(":")
+    net = Neuron(int(shape)) if kind == "neuron" else MLP([int(n) for n in shape.split("-")])
+    derivation = net.derive(parameter)
+    entry = _derivation_entry(spec)
+    printed = [to_latex(derivation.result)]
+    if kind == "neuron":  # plain one-letter names print the same through sympy itself
+        printed.append(sympy.latex(derivation.result))
+    for latex in printed:
+        result = check_answer(latex, entry, timeout=None)
+        assert result.verdict == "correct", (latex, result.feedback)
+        wrong = check_answer(latex.replace("- 2 y", "- 3 y", 1) if "- 2 y" in latex else f"2 \\left({latex}\\right)", entry, timeout=None)
+        assert wrong.verdict == "incorrect"
