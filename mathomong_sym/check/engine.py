@@ -242,6 +242,9 @@ def check_entry(answer_text, prepared: PreparedKey, *, seed: int = 0, cache: boo
             feedback = f"{echo} Not quite: {_ratio_message(ratio)}."
         if comparison.method == "shape":
             feedback += f" {comparison.detail[0].upper()}{comparison.detail[1:]}."
+        elif comparison.method == "undecided":
+            # no false accepts: what cannot be confirmed equal is not accepted
+            feedback += f" We could not confirm it equals the key ({comparison.detail})."
         if prepared.allowed is None:
             strangers = sorted(used - prepared.known_names)
             if strangers:
