@@ -138,3 +138,20 @@ def test_grade_with_a_bad_key_or_header_exits_2(tmp_path, keys, capsys):
     assert main(["grade", "--key", str(bad_key), "--answers", str(answers), "--out", str(tmp_path / "r.csv")]) == 2
     assert "bad key" in capsys.readouterr().err
     assert not (tmp_path / "r.csv").exists()
+
+
+def test_student_names_cannot_collide_or_become_formulas(tmp_path, keys):
+    answers = tmp_path / "answers.csv"
+    answers.write_text(
+        "student,version,question,answer\n"
+        "Ada Lovelace,A,q2,\"\\sigma'(z)\"\n"
+        "Ada_Lovelace,A,q2,x\n"
+        "=HYPERLINK(\"http://x\"),A,q2,x\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "r.csv"
+    assert main(["grade", "--key", str(keys[0]), "--answers", str(answers), "--out", str(out), "--quiet"]) == 0
+    files = sorted(p.name for p in (tmp_path / "r-feedback").glob("*.md"))
+    assert len(files) == 3 and "Ada_Lovelace.md" in files
+    rows = list(csv.DictReader(open(out, newline="", encoding="utf-8")))
+    assert rows[2]["student"].startswith("'=")

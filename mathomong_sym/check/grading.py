@@ -11,6 +11,7 @@ check); every output file is written atomically.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 from collections import Counter, defaultdict
@@ -170,7 +171,7 @@ class GradeReport:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["line", "student", "version", "question", "verdict", "score", "points", "mistake", "reason", "feedback"])
         for r in self.rows:
-            writer.writerow([r.row.line, r.row.student, r.version, r.row.question, r.verdict,
+            writer.writerow([r.row.line, _cell(r.row.student), _cell(r.version), _cell(r.row.question), r.verdict,
                              f"{r.score:g}", f"{r.points:g}", r.mistake, r.reason, r.feedback])
         return out.getvalue()
 
@@ -185,7 +186,7 @@ class GradeReport:
         writer.writerow(["student", "total", "out_of"] + questions)
         for student, (total, scores) in sorted(self.totals().items()):
             out_of = self._points_available(student)
-            writer.writerow([student, f"{total:g}", f"{out_of:g}"] + [f"{scores[q]:g}" if q in scores else "" for q in questions])
+            writer.writerow([_cell(student), f"{total:g}", f"{out_of:g}"] + [f"{scores[q]:g}" if q in scores else "" for q in questions])
         return out.getvalue()
 
     def _points_available(self, student) -> float:
@@ -254,7 +255,15 @@ class GradeReport:
 
 def _safe_name(student: str) -> str:
     name = re.sub(r"[^A-Za-z0-9._-]+", "_", student).strip("._") or "student"
+    if name != student:
+        # "Ada Lovelace" and "Ada_Lovelace" must not share a feedback file
+        name = f"{name[:70]}-{hashlib.sha1(student.encode('utf-8')).hexdigest()[:8]}"
     return name[:80]
+
+
+def _cell(text: str) -> str:
+    """A cell a spreadsheet shows as text: a leading =, +, - or @ would make it a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def _keys_by_version(keys) -> dict:
