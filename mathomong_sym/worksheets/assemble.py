@@ -44,7 +44,7 @@ def draw_problem(generator_id: str, seed: int, difficulty: str = "medium", *, ve
     problem.check_degenerate()
     if verify:
         verify_problem(problem)
-    return replace(problem, seed=seed)
+    return replace(problem, seed=seed, points=generator.points)
 
 
 def verify_problem(problem: Problem) -> None:

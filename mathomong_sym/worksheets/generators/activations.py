@@ -31,7 +31,7 @@ def _smooth_activation(rng, difficulty, name, function, confusions):
     a, c = _inner(rng, difficulty)
     inner = a * x + c
     f = function(inner)
-    x0 = rng.decimal(-2, 2, places=1 if difficulty == "easy" else 1)
+    x0 = rng.decimal(-2, 2, places=1)
     z0 = inner.xreplace({x: x0})
     if z0 == 0:
         # σ(0) = 1 − σ(0) and tanh(0) = 0: a confused formula would look right
