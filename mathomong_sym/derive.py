@@ -80,6 +80,8 @@ class NetworkDerivation(Derivation):
         self._result = None
         self._result_factory = result_factory
         super().__init__(*args, **kwargs)
+        # the factory substitutes the definitions into the last line, nothing else
+        self.result_is_last_line = result_factory is not None
 
     @property
     def result(self):
