@@ -220,3 +220,10 @@ def test_the_clubs_sheets_all_build(tmp_path, capsys):
     assert main(["worksheet", "--all", str(repo / "worksheets"), "--out", str(tmp_path), "--no-pdf"]) == 0
     built = sorted(p.name for p in tmp_path.glob("*/*-key.json"))
     assert len(built) >= 2 * 10
+
+
+def test_all_and_a_definition_do_not_mix(small, tmp_path, capsys):
+    assert main(["worksheet", str(small), "--all", str(small.parent), "--out", str(tmp_path)]) == 1
+    assert "--all" in capsys.readouterr().err
+    assert main(["worksheet", "--all", str(tmp_path / "empty"), "--out", str(tmp_path)]) == 1
+    assert "no worksheet definitions" in capsys.readouterr().err

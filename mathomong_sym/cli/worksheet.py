@@ -43,7 +43,7 @@ def _versions(text):
 
 
 def run(args) -> int:
-    from ..worksheets import GENERATORS, build_worksheet, load_worksheet
+    from ..worksheets import GENERATORS, build_all, build_worksheet, load_worksheet
     from ..worksheets.build import NO_PDFLATEX_NOTE
 
     if args.topics:
@@ -52,27 +52,30 @@ def run(args) -> int:
         return 0
     versions = _versions(args.versions)
     out = Path(args.out)
-    jobs = []
+    pdf = not args.no_pdf
     if args.all is not None:
-        folder = Path(args.all)
-        paths = sorted(folder.glob("*.toml"))
-        if not paths:
-            raise ConfigError(f"{folder}: no worksheet definitions (*.toml) found")
+        if args.definitions:
+            raise ConfigError("--all builds every sheet of a folder: name no definition with it")
         if versions is not None:
             raise ConfigError("--versions: with --all, every sheet builds the versions it declares")
-        jobs = [(load_worksheet(path), None, True) for path in paths]
-    if args.definitions:
-        jobs += [(load_worksheet(path), versions, False) for path in args.definitions]
-    if not jobs:
-        raise ConfigError("name a worksheet definition (worksheets/NAME.toml) or use --all")
+        folder = Path(args.all)
+        if not any(folder.glob("*.toml")):
+            raise ConfigError(f"{folder}: no worksheet definitions (*.toml) found")
+        results = build_all(folder, out, pdf=pdf)
+        targets = [out / result.definition.id for result in results]
+    else:
+        if not args.definitions:
+            raise ConfigError("name a worksheet definition (worksheets/NAME.toml) or use --all")
+        # every definition is read before anything is written
+        definitions = [load_worksheet(path) for path in args.definitions]
+        results = [build_worksheet(definition, versions, out, pdf=pdf) for definition in definitions]
+        targets = [out] * len(results)
     skipped = False
-    for definition, wanted, own_folder in jobs:
-        target = out / definition.id if own_folder else out
-        result = build_worksheet(definition, wanted, target, pdf=not args.no_pdf)
+    for result, target in zip(results, targets):
         skipped = skipped or result.pdf_skipped
         made = "tex, pdf and json" if any(v.pdf for v in result.versions) else "tex and json"
         ids = ", ".join(v.sheet_id for v in result.versions)
-        print(f"{definition.source}: {ids} -> {target}/ ({made})")
+        print(f"{result.definition.source}: {ids} -> {target}/ ({made})")
     if skipped:
         print(f"mathomong worksheet: {NO_PDFLATEX_NOTE}", file=sys.stderr)
     return 0

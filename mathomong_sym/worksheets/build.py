@@ -64,38 +64,56 @@ def write_version(version: WorksheetVersion, out_dir: Path) -> tuple[VersionFile
     return files, jobs
 
 
-def build_worksheet(definition, versions=None, out_dir=".", *, pdf: bool = True) -> BuildResult:
-    """Build *versions* (default: all the definition declares) into *out_dir*.
-
-    *definition* is a :class:`WorksheetDefinition` or a path to its TOML.
-    PDFs are made when *pdf* is true and pdflatex is installed; otherwise
-    ``pdf_skipped`` is set and only the .tex and JSON files are written.
-    """
+def _write_worksheet(definition, versions, out_dir) -> tuple[BuildResult, list]:
+    """Assemble and write every version's .tex and JSON; return the PDF jobs still to run."""
     if not isinstance(definition, WorksheetDefinition):
         definition = load_worksheet(definition)
     labels = check_version_labels(definition, versions if versions else definition.versions)
     out_dir = Path(out_dir)
     result = BuildResult(definition, [])
-    all_jobs = []
+    jobs = []
     for label in labels:
-        files, jobs = write_version(assemble(definition, label), out_dir)
+        files, version_jobs = write_version(assemble(definition, label), out_dir)
         result.versions.append(files)
-        all_jobs.append((files, jobs))
+        jobs.append((files, version_jobs))
+    return result, jobs
+
+
+def _compile(results_and_jobs, pdf: bool) -> None:
+    """Typeset every pending PDF in one pool, or mark the results as skipped."""
     pdflatex = pdflatex_path() if pdf else None
-    if not pdf or pdflatex is None:
-        result.pdf_skipped = pdf and pdflatex is None
-        return result
-    runs = compile_many([job for _, jobs in all_jobs for job in jobs], pdflatex=pdflatex)
-    result.pdflatex_runs = runs
-    for files, jobs in all_jobs:
-        files.pdf = [path for _, path in jobs]
-    return result
+    if pdflatex is None:
+        for result, _ in results_and_jobs:
+            result.pdf_skipped = pdf
+        return
+    all_jobs = [job for _, jobs in results_and_jobs for _, version_jobs in jobs for job in version_jobs]
+    runs = compile_many(all_jobs, pdflatex=pdflatex)
+    for result, jobs in results_and_jobs:
+        for files, version_jobs in jobs:
+            files.pdf = [path for _, path in version_jobs]
+            result.pdflatex_runs.update({path: runs[path] for _, path in version_jobs})
+
+
+def build_worksheet(definition, versions=None, out_dir=".", *, pdf: bool = True) -> BuildResult:
+    """Build *versions* (default: all the definition declares) into *out_dir*.
+
+    *definition* is a :class:`WorksheetDefinition` or a path to its TOML.
+    PDFs are made when *pdf* is true and pdflatex is installed; otherwise
+    ``pdf_skipped`` is set (when pdflatex is missing) and only the .tex and
+    JSON files are written.
+    """
+    pending = [_write_worksheet(definition, versions, out_dir)]
+    _compile(pending, pdf)
+    return pending[0][0]
 
 
 def build_all(folder, out_dir, *, pdf: bool = True) -> list[BuildResult]:
-    """Every ``*.toml`` in *folder*, every declared version, into *out_dir*/<id>/."""
-    results = []
-    for path in sorted(Path(folder).glob("*.toml")):
-        definition = load_worksheet(path)
-        results.append(build_worksheet(definition, None, Path(out_dir) / definition.id, pdf=pdf))
-    return results
+    """Every ``*.toml`` in *folder*, every declared version, into *out_dir*/<id>/.
+
+    All definitions are read first, so a bad one stops the build before
+    anything is written; all PDFs are then typeset in one pool.
+    """
+    definitions = [load_worksheet(path) for path in sorted(Path(folder).glob("*.toml"))]
+    pending = [_write_worksheet(d, None, Path(out_dir) / d.id) for d in definitions]
+    _compile(pending, pdf)
+    return [result for result, _ in pending]
