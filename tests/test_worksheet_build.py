@@ -171,12 +171,14 @@ def test_cli_all_builds_a_folder(small, tmp_path, capsys):
     assert "small-A-11, small-B-11" in capsys.readouterr().out
 
 
+@pytest.mark.pdflatex
 def test_a_latex_error_is_reported_with_its_line(tmp_path, needs_pdflatex):
     broken = "\\documentclass{article}\n\\begin{document}\n\\undefinedcommand\n\\end{document}\n"
     with pytest.raises(LatexError, match=r"broken.pdf: pdflatex failed: Undefined control sequence"):
         compile_pdf(broken, tmp_path / "broken.pdf")
 
 
+@pytest.mark.pdflatex
 def test_pdfs_compile_with_reruns_only_while_asked(small, tmp_path, needs_pdflatex):
     result = build_worksheet(small, ["A"], tmp_path / "out")
     pdfs = [p for v in result.versions for p in v.pdf]
@@ -198,6 +200,7 @@ def _build_in_subprocess(definition: Path, out: Path, hash_seed: str) -> dict:
             if p.suffix in (".pdf", ".json", ".tex")}
 
 
+@pytest.mark.pdflatex
 def test_byte_identical_across_processes_hash_seeds_and_folders(small, tmp_path, needs_pdflatex):
     first = _build_in_subprocess(small, tmp_path / "one", "1")
     second = _build_in_subprocess(small, tmp_path / "elsewhere" / "two", "4242")
@@ -205,6 +208,7 @@ def test_byte_identical_across_processes_hash_seeds_and_folders(small, tmp_path,
     assert first == second
 
 
+@pytest.mark.pdflatex
 def test_a_sample_of_every_topic_compiles(tmp_path, needs_pdflatex):
     from mathomong_sym.worksheets import GENERATORS
 

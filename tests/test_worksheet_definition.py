@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mathomong_sym.cli import main
 from mathomong_sym.errors import ConfigError, MathomongError
@@ -138,3 +140,23 @@ def test_the_clubs_definitions_all_load_and_cover_the_guide():
 
 def test_config_error_is_a_mathomong_error():
     assert issubclass(ConfigError, MathomongError)
+
+
+@settings(max_examples=40, deadline=None)
+@given(count=st.integers(max_value=0), index=st.integers(min_value=0, max_value=2))
+def test_any_count_below_one_names_its_problem(tmp_path_factory, count, index):
+    tables = "".join(f"[[problems]]\ntopic = 'mse'\ncount = {count if i == index else 1}\n" for i in range(3))
+    path = tmp_path_factory.mktemp("defs") / "counts.toml"
+    path.write_text("title = 'Counts'\n" + tables, encoding="utf-8")
+    with pytest.raises(ConfigError, match=rf"counts\.toml: problems\[{index}\]\.count: "):
+        load_worksheet(path)
+
+
+@settings(max_examples=40, deadline=None)
+@given(label=st.text(min_size=1, max_size=10).filter(lambda t: not (t[:1].isupper() and t[:1].isascii() and t.isalnum() and t.isascii() and len(t) <= 8)))
+def test_any_bad_version_label_is_named(tmp_path_factory, label):
+    path = tmp_path_factory.mktemp("defs") / "labels.toml"
+    quoted = label.replace("\\", "\\\\").replace('"', '\\"')
+    path.write_text(f'title = "Labels"\nversions = ["A", "{quoted}"]\n[[problems]]\ntopic = "mse"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"labels\.toml: (versions\[1\]|not valid TOML)"):
+        load_worksheet(path)
