@@ -49,6 +49,8 @@ class Part:
     quantity: str = ""  # LaTeX of what is asked when it is not the derivation's lhs (W_new)
     #: (p, η) when the answer is p − η·(the derivative): a gradient-descent step
     update: tuple | None = None
+    #: a number c when the answer is c·(the derivative): a linear estimate ΔL ≈ L′·Δw
+    scale: sympy.Expr | None = None
 
     @property
     def numeric(self) -> bool:

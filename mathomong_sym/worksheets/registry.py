@@ -34,6 +34,7 @@ class Generator:
 
 
 GUIDE_PARTS = {
+    1: "Part 1: Why calculus?",
     2: "Part 2: Derivatives",
     3: "Part 3: Loss functions",
     4: "Part 4: Gradient descent",

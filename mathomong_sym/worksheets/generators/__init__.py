@@ -1,6 +1,7 @@
 """One module per topic of the guide; importing them fills GENERATORS."""
 
 from . import (  # noqa: F401  (imported for their registrations, in the guide's order)
+    sensitivity,
     derivatives,
     losses,
     gradient_descent,
