@@ -143,6 +143,9 @@ def _reason_row(reason: str, mathjax: bool = False) -> str:
     return rf"& \qquad \parbox[t]{{0.62\linewidth}}{{\raggedright\footnotesize {latex_text(reason)}}}"
 
 
+_GIVEN_PER_ROW = 5
+
+
 def document_latex(document: Document, *, environment: str = "align*", reasons: bool = True,
                    mathjax: bool = False) -> str:
     """The rows of *document* in *environment*; ``mathjax=True`` keeps prose Unicode (MathJax reads it)."""
@@ -151,7 +154,10 @@ def document_latex(document: Document, *, environment: str = "align*", reasons: 
     rows: list[str] = []
     if document.given:
         rows.append(_title_row(environment, "At the point", mathjax))
-        rows.append(rf"& {given_text(document.given, latex=True)}")
+        # a network has many given values: a few per row, so none runs off the page
+        given = list(document.given)
+        for start in range(0, len(given), _GIVEN_PER_ROW):
+            rows.append(rf"& {given_text(given[start:start + _GIVEN_PER_ROW], latex=True)}")
     if document.definitions:
         rows.append(_title_row(environment, "Named quantities", mathjax))
         for definition in document.definitions:
