@@ -15,6 +15,8 @@ def test_demo_walks_through_the_guide(tmp_path, capsys):
                      "W ← 0.5 − 0.1·(−0.5) = 0.55", "0.2500 → 0.2198", "δ⁽¹⁾₁", "accuracy:  100.0%",
                      "→ correct", "you left out σ′(z)"):
         assert expected in out, expected
+    assert (tmp_path / "worksheet" / "demo-A-2026-key.json").stat().st_size > 100
+    assert (tmp_path / "worksheet" / "demo-A-2026-key.tex").read_text().count(r"\question") >= 2
     for name in ("xor_loss.png", "xor_boundary.png"):
         image = tmp_path / name
         assert image.stat().st_size > 1000 and image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -26,6 +26,32 @@ def register(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
+DEMO_SHEET = """
+id = "demo"
+title = "The one-neuron chain rule"
+subtitle = "Parts 7 and 9 of Calculus in Neural Networks"
+seed = 2026
+versions = ["A"]
+
+[[problems]]
+topic = "one-neuron"
+
+[[problems]]
+topic = "backprop-delta"
+"""
+
+
+def _demo_worksheet(folder: Path, stream) -> None:
+    from ..worksheets import build_worksheet, parse_worksheet
+
+    result = build_worksheet(parse_worksheet(DEMO_SHEET, source="the demo sheet"), out_dir=folder)
+    for version in result.versions:
+        for path in version.tex + version.pdf + ([version.key_json] if version.key_json else []):
+            print(f"wrote {path}", file=stream)
+    if result.pdf_skipped:
+        print("PDFs skipped: pdflatex is not installed (the .tex files compile with any TeX system)", file=stream)
+
+
 def _n(value: float) -> str:
     """A number as the guide prints it, with a real minus sign."""
     return f"{value:g}".replace("-", "−")
@@ -90,6 +116,9 @@ def run(args, stream=None) -> int:
                    r"2(\hat{y}-y)x"):
         result = check_answer(answer, key)
         print(f"answer {answer}\n    → {result.verdict}: {result.feedback}", file=stream)
+
+    _section(stream, "8. A worksheet with its machine-verified key")
+    _demo_worksheet(out / "worksheet", stream)
 
     print(f"\nNext: mathomong explain 'x^2' --wrt x --at x=3 · mathomong derive --net 2-2-1 --wrt w1_1_1 "
           f"--level 1 · mathomong worksheet --all --out sheets/ · mathomong --help", file=stream)
