@@ -33,7 +33,7 @@ import numpy as np
 import sympy
 from sympy import Function, S
 
-from .errors import UnknownNameError
+from .registry import Registry
 
 __all__ = [
     "sigmoid",
@@ -416,27 +416,17 @@ class Activation:
         return self.derivative(z).xreplace({self.function(z): a})
 
 
-ACTIVATIONS: dict[str, Activation] = {}
-_ALIASES: dict[str, str] = {}
+ACTIVATIONS: Registry = Registry("activation")
 
 
 def register_activation(activation: Activation) -> Activation:
     """Add an activation; networks, derivations and compiled code pick it up."""
-    ACTIVATIONS[activation.name] = activation
-    for alias in activation.aliases:
-        _ALIASES[alias] = activation.name
-    return activation
+    return ACTIVATIONS.add(activation)
 
 
 def get_activation(name) -> Activation:
-    """The activation called *name* (an ``Activation`` passes through)."""
-    if isinstance(name, Activation):
-        return name
-    key = str(name).strip().lower().replace("-", "_")
-    key = _ALIASES.get(key, key)
-    if key not in ACTIVATIONS:
-        raise UnknownNameError("activation", name, ACTIVATIONS)
-    return ACTIVATIONS[key]
+    """The activation called *name* (a ``Activation`` passes through)."""
+    return name if isinstance(name, Activation) else ACTIVATIONS.lookup(name)
 
 
 register_activation(Activation(

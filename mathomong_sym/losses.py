@@ -23,7 +23,8 @@ from typing import Callable, Sequence
 import sympy
 
 from .activations import logsumexp, softplus
-from .errors import IncompatibleError, UnknownNameError
+from .errors import IncompatibleError
+from .registry import Registry
 
 __all__ = ["Loss", "LOSSES", "register_loss", "get_loss", "check_compatible"]
 
@@ -61,26 +62,17 @@ def _teaching(*factors) -> sympy.Expr:
     return sympy.Mul(*factors, evaluate=False)
 
 
-LOSSES: dict[str, Loss] = {}
-_ALIASES: dict[str, str] = {}
+LOSSES: Registry = Registry("loss")
 
 
 def register_loss(loss: Loss) -> Loss:
-    LOSSES[loss.name] = loss
-    for alias in loss.aliases:
-        _ALIASES[alias] = loss.name
-    return loss
+    """Add a loss; networks pick it up by name."""
+    return LOSSES.add(loss)
 
 
 def get_loss(name) -> Loss:
     """The loss called *name* (a ``Loss`` passes through)."""
-    if isinstance(name, Loss):
-        return name
-    key = str(name).strip().lower().replace("-", "_")
-    key = _ALIASES.get(key, key)
-    if key not in LOSSES:
-        raise UnknownNameError("loss", name, LOSSES)
-    return LOSSES[key]
+    return name if isinstance(name, Loss) else LOSSES.lookup(name)
 
 
 def check_compatible(loss: Loss, output_activation) -> None:

@@ -10,13 +10,7 @@ from pathlib import Path
 
 import pytest
 
-PREAMBLE = r"""\documentclass[11pt]{article}
-\usepackage[T1]{fontenc}
-\usepackage[utf8]{inputenc}
-\usepackage{amsmath,amssymb}
-\usepackage[margin=2cm]{geometry}
-\allowdisplaybreaks
-"""
+from mathomong_sym.render.latex import STANDALONE_PREAMBLE as PREAMBLE
 
 
 def require_pdflatex() -> str:
