@@ -8,7 +8,10 @@ at once.
 from __future__ import annotations
 
 import functools
-import tomllib
+try:  # Python 3.11+
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the same parser, as a package
+    import tomli as tomllib
 from pathlib import Path
 
 import pytest
