@@ -282,7 +282,7 @@ class _GraphEvaluator:
         for index, (symbol, expr) in enumerate(pending):
             arguments = sorted(expr.free_symbols, key=lambda s: s.name)
             names = {a: sympy.Symbol(f"_a{i}") for i, a in enumerate(arguments)}
-            body = printer.doprint(expr.xreplace(names))
+            body = _mpmath_code(expr, {a: n.name for a, n in names.items()}, printer)
             lines.append(f"def _f{index}({', '.join(n.name for n in names.values())}):\n    return {body}\n")
             arguments_of[index] = arguments
         namespace = {**_mpmath_namespace()}
@@ -394,6 +394,35 @@ def _mpmath_functions() -> dict:
             "Heaviside": lambda z, h0=0: mpmath.mpf(1) if z > 0 else (mpmath.mpf(0) if z < 0 else mpmath.mpf(h0)),
         })
     return _MPMATH
+
+
+def _mpmath_code(expr, names: Mapping, printer) -> str:
+    """mpmath source for *expr*: the shapes of network equations written directly.
+
+    sympy's printer costs about a millisecond an equation, which a network
+    with dozens of equations pays before its first check; anything unusual
+    still goes through it.
+    """
+    if expr in names:
+        return names[expr]
+    if expr.is_Integer:
+        return f"mpf({int(expr)})"
+    if expr.is_Rational:
+        return f"(mpf({expr.p})/{expr.q})"
+    if expr.is_Add:
+        return "(" + " + ".join(_mpmath_code(a, names, printer) for a in expr.args) + ")"
+    if expr.is_Mul:
+        return "(" + "*".join(_mpmath_code(a, names, printer) for a in expr.args) + ")"
+    if expr.is_Pow and expr.exp.is_Integer:
+        return f"({_mpmath_code(expr.base, names, printer)})**{int(expr.exp)}"
+    if isinstance(expr, sympy.Function) and type(expr).__name__ in _DIRECT_FUNCTIONS:
+        return f"{type(expr).__name__}({', '.join(_mpmath_code(a, names, printer) for a in expr.args)})"
+    return printer.doprint(expr.xreplace({s: sympy.Symbol(n) for s, n in names.items() if s in expr.free_symbols}))
+
+
+#: functions whose sympy name is also the mpmath (or package) name
+_DIRECT_FUNCTIONS = {"exp", "log", "tanh", "sin", "cos", "tan", "sinh", "cosh", "sqrt",
+                     "sigmoid", "softplus", "relu", "step", "leaky_relu", "softmax", "logsumexp"}
 
 
 def _mpmath_namespace() -> dict:
