@@ -42,9 +42,8 @@ BACKENDS = ("numpy", "jax")
 class _Printer(NumPyPrinter):
     """numpy code with the package's functions called by their own names."""
 
-    def __init__(self, module: str = "numpy"):
+    def __init__(self):
         super().__init__({"allow_unknown_functions": True, "fully_qualified_modules": True})
-        self._module = self._module if hasattr(self, "_module") else "numpy"
 
     def _print_Symbol(self, expr):
         return expr.name
@@ -206,14 +205,12 @@ def _layer_source(net) -> str:
         previous = "X" if l == 1 else f"A{l - 1}"
         grads[l] = (f"(D{l}.T @ {previous}).ravel()", f"D{l}.sum(axis=0)")
         if l > 1:
-            below = net.layers[l - 2]
             derivative = equations.hidden_derivatives[l - 2]
             local = _code(derivative, {z: f"Z{l - 1}", a: f"A{l - 1}"})
             if derivative == 1:
                 backward.append(f"    D{l - 1} = D{l} @ W{l}")
             else:
                 backward.append(f"    D{l - 1} = (D{l} @ W{l}) * ({local})")
-            del below
     gradient_parts = ", ".join(f"{grads[l][0]}, {grads[l][1]}" for l in slices)
     header = [
         f"# generated from the layer equations of {net.description}",
