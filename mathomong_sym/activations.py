@@ -99,9 +99,14 @@ def array_functions(xp) -> dict:
         shifted = xp.exp(Z - xp.max(xp.real(Z), axis=-1, keepdims=True))
         return shifted / xp.sum(shifted, axis=-1, keepdims=True)
 
-    def logsumexp_rows(Z):
-        shift = xp.max(xp.real(Z), axis=-1, keepdims=True)
-        return shift + xp.log(xp.sum(xp.exp(Z - shift), axis=-1, keepdims=True))
+    # the compiled layer code stores one example per column
+    def softmax_columns(Z):
+        shifted = xp.exp(Z - xp.max(xp.real(Z), axis=0, keepdims=True))
+        return shifted / xp.sum(shifted, axis=0, keepdims=True)
+
+    def logsumexp_columns(Z):
+        shift = xp.max(xp.real(Z), axis=0, keepdims=True)
+        return shift + xp.log(xp.sum(xp.exp(Z - shift), axis=0, keepdims=True))
 
     return {
         "sigmoid": sigmoid,
@@ -112,7 +117,8 @@ def array_functions(xp) -> dict:
         "logsumexp": logsumexp,
         "softmax": softmax,
         "softmax_rows": softmax_rows,
-        "logsumexp_rows": logsumexp_rows,
+        "softmax_columns": softmax_columns,
+        "logsumexp_columns": logsumexp_columns,
     }
 
 

@@ -162,7 +162,7 @@ def test_batch_loss_and_gradient_are_means_over_examples():
 
 def test_source_is_readable_and_vectorised():
     source = MLP([2, 2, 1]).compile().source
-    assert "@" in source and "for " not in source
+    assert "W1.dot(X.T)" in source and "for " not in source
     assert "def loss_and_gradient(theta, X, Y):" in source
 
 
