@@ -160,6 +160,22 @@ def test_batch_loss_and_gradient_are_means_over_examples():
     assert gradient == pytest.approx(np.mean(grads, axis=0))
 
 
+def test_results_do_not_depend_on_earlier_calls_with_other_batch_sizes():
+    net = MLP([3, 4, 2], activation="tanh", output_activation="softmax", loss="cross_entropy")
+    compiled = net.compile()
+    rng = np.random.default_rng(3)
+    theta = rng.normal(size=net.n_parameters)
+    batches = {n: _data(net, rng, batch=n) for n in (1, 7, 64)}
+    first = {n: compiled.loss_and_gradient(theta, *data) for n, data in batches.items()}
+    for n in (64, 1, 7, 1, 64):
+        loss, gradient = compiled.loss_and_gradient(theta, *batches[n])
+        assert loss == first[n][0]
+        assert np.array_equal(gradient, first[n][1])
+    predictions = compiled.forward(theta, batches[7][0])
+    assert predictions.shape == (7, 2)
+    assert np.allclose(predictions.sum(axis=1), 1.0)
+
+
 def test_source_is_readable_and_vectorised():
     source = MLP([2, 2, 1]).compile().source
     assert "W1.dot(X.T)" in source and "for " not in source
