@@ -38,6 +38,14 @@ class ActivationRule(FunctionRule):
     def entry(self):
         return get_activation(self.activation)
 
+    @property
+    def formula_text(self):
+        return self.entry.formula_text
+
+    @property
+    def formula_latex(self):
+        return self.entry.formula_latex
+
     def derivative(self, expr, u):
         return self.entry.derivative(u)
 
@@ -52,8 +60,6 @@ class SigmoidRule(ActivationRule):
 
     name = "sigmoid rule"
     activation = "sigmoid"
-    formula_text = "σ′(z) = σ(z)(1 − σ(z))"
-    formula_latex = r"\sigma'(z) = \sigma(z)\left(1 - \sigma(z)\right)"
 
     def derivation(self, expr, u):
         e = sympy.exp(-u)
@@ -75,8 +81,6 @@ class TanhRule(ActivationRule):
 
     name = "tanh rule"
     activation = "tanh"
-    formula_text = "tanh′(z) = 1 − tanh²(z)"
-    formula_latex = r"\tanh'(z) = 1 - \tanh^{2}(z)"
 
     def derivation(self, expr, u):
         s, c = sympy.sinh(u), sympy.cosh(u)
@@ -94,8 +98,6 @@ class ReluRule(ActivationRule):
 
     name = "ReLU rule"
     activation = "relu"
-    formula_text = "ReLU′(z) = H(z): 1 for z > 0, 0 for z ≤ 0"
-    formula_latex = r"\operatorname{ReLU}'(z) = H(z)"
 
     def derivation(self, expr, u):
         return [
@@ -111,8 +113,6 @@ class LeakyReluRule(ActivationRule):
 
     name = "leaky ReLU rule"
     activation = "leaky_relu"
-    formula_text = "LReLU′(z) = 1 for z > 0, α = 0.01 for z ≤ 0"
-    formula_latex = r"\operatorname{LReLU}'(z) = \alpha + (1 - \alpha) H(z)"
 
     def derivation(self, expr, u):
         return [
@@ -128,8 +128,6 @@ class SoftplusRule(ActivationRule):
 
     name = "softplus rule"
     activation = "softplus"
-    formula_text = "softplus′(z) = σ(z)"
-    formula_latex = r"\operatorname{softplus}'(z) = \sigma(z)"
 
     def derivation(self, expr, u):
         e = sympy.exp(u)
