@@ -18,10 +18,6 @@ from ..errors import ConfigError
 EXIT_BAD_KEY = 2
 
 
-class _Formatter(argparse.RawDescriptionHelpFormatter):
-    pass
-
-
 def register(subparsers) -> None:
     _register_check(subparsers)
     _register_grade(subparsers)
@@ -43,7 +39,7 @@ def _register_check(subparsers):
                "      --answer \"2(\\sigma(Wx+b)-y)\\sigma'(Wx+b) x\" \\\n"
                "      --define 'z=Wx+b' --define '\\hat{y}=\\sigma(z)' --variables W,b,x,y\n"
                "  mathomong check --key-file key.json --question q1 --answer '...' --json",
-        formatter_class=_Formatter,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--key", help="the key, as LaTeX or plain syntax")
@@ -144,7 +140,7 @@ def _register_grade(subparsers):
                "  mathomong grade --key keys/A.json --key keys/B.json --answers answers.csv \\\n"
                "      --roster roster.csv --out report.csv\n"
                "  writes report.csv, report-summary.md, report-gradebook.csv, report-feedback/<student>.md",
-        formatter_class=_Formatter,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--key", action="append", required=True, metavar="KEY.json",
                    help="an answer key (one per worksheet version; repeatable)")

@@ -19,10 +19,6 @@ FORMATS = ("text", "latex", "markdown", "json")
 LEVELS = (0, 1, 2)
 
 
-class _Formatter(argparse.RawDescriptionHelpFormatter):
-    pass
-
-
 def register(subparsers) -> None:
     _register_explain(subparsers)
     _register_derive(subparsers)
@@ -52,7 +48,7 @@ def _register_explain(subparsers) -> None:
                "  mathomong explain 'x^2' --wrt x --at x=3\n"
                "  mathomong explain 'sigmoid(w*x + b)' --wrt w --level 2\n"
                "  mathomong explain '\\tanh(x^2)' --format latex --standalone",
-        formatter_class=_Formatter,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("expression", help="the expression, in LaTeX or plain syntax")
     p.add_argument("--wrt", metavar="VARIABLE",
@@ -73,7 +69,7 @@ def _register_derive(subparsers) -> None:
                "  mathomong derive --net neuron --wrt W --at x=2,W=0.5,b=-1,y=1\n"
                "  mathomong derive --net 2-2-1 --activation sigmoid --loss mse --wrt w1_1_1 --level 0\n"
                "  mathomong derive --net 2-2-2 --wrt w1_1_1 --at x_1=1,x_2=0.5,y_1=1,y_2=0,... --dot",
-        formatter_class=_Formatter,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--net", required=True, metavar="SIZES",
                    help="layer sizes such as 2-2-1, or 'neuron' / 'neuron:N' for the guide's neuron with N inputs")

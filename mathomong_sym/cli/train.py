@@ -48,7 +48,7 @@ def _register_train(subparsers):
                "  mathomong train --net 2-4-1 --data xor --steps 5000\n"
                "  mathomong train --net 2-8-1 --data moons --optimizer adam --epochs 200 --batch-size 32\n"
                "  mathomong train --data points.csv --features x1,x2 --target label --net 2-4-1",
-        formatter_class=_Formatter,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--net", metavar="SIZES",
                    help=f"layer sizes such as 2-4-1 (default: inputs-{DEFAULT_HIDDEN}-outputs of the data)")
@@ -89,10 +89,6 @@ def _register_train(subparsers):
     progress.add_argument("--no-progress", dest="progress", action="store_false")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=run_train)
-
-
-class _Formatter(argparse.RawDescriptionHelpFormatter):
-    pass
 
 
 def _load_data(args):
@@ -274,7 +270,7 @@ def _register_descend(subparsers):
                "  mathomong descend '(1-x)^2 + 10(y-x^2)^2' --start=-1.2,1 --lr 0.01 --optimizer momentum\n"
                "  mathomong descend '\\frac{1}{2}w^2' --start w=3 --plot path.png\n"
                "(a start with a minus sign needs the = form: --start=-1,2)",
-        formatter_class=_Formatter,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("expression", help="the function, in plain syntax (x^2 + 3*y^2) or LaTeX")
     p.add_argument("--from", "--start", dest="start", default=None, metavar="POINT",
