@@ -197,9 +197,8 @@ def _layer_source(net) -> str:
         else:
             lines_forward.append(lines_predict[-1])
     # the loss alone does not need ŷ when it is computed from the logits
-    lines_loss_forward = list(lines_forward)
-    if a not in term.free_symbols:
-        lines_loss_forward = [line for line in lines_forward if not line.startswith(f"    A{depth} =")]
+    lines_loss_forward = lines_forward if a in term.free_symbols else [
+        line for line in lines_forward if not line.startswith(f"    A{depth} =")]
     names = {z: f"Z{depth}", a: f"A{depth}", y: "Y.T", lse: "LSE"}
     output = net.output_layer
     (shared, (term_reduced, delta_reduced)) = sympy.cse([term, delta_out], symbols=sympy.numbered_symbols("t"))
