@@ -33,6 +33,7 @@ import numpy as np
 import sympy
 from sympy import Function, S
 
+from .parsing.values import as_arguments, as_expression
 from .registry import Registry
 
 __all__ = [
@@ -134,7 +135,14 @@ _np_softmax_rows = _NP["softmax_rows"]
 # sympy functions
 # ---------------------------------------------------------------------------
 
-class _NamedFunction(Function):
+class _TextSafeFunction(Function):
+    """sympy's Function sympifies text arguments as code; these read them with the package's reader."""
+
+    def __new__(cls, *args, **options):
+        return super().__new__(cls, *as_arguments(args), **options)
+
+
+class _NamedFunction(_TextSafeFunction):
     """A one-argument function that prints with a textbook name."""
 
     latex_name = ""
@@ -316,7 +324,7 @@ class softplus(_NamedFunction):
         return True if self.args[0].is_real else None
 
 
-class softmax(Function):
+class softmax(_TextSafeFunction):
     r"""Component *i* (0-based) of softmax(z₁, …, zₙ) = e^{z_i} / Σⱼ e^{z_j}.
 
     ∂softmax_i/∂z_j = softmax_i (δ_ij − softmax_j).
@@ -362,7 +370,7 @@ class softmax(Function):
         return rf"{head}\left({args}\right)"
 
 
-class logsumexp(Function):
+class logsumexp(_TextSafeFunction):
     r"""ln Σⱼ e^{z_j}, evaluated without overflow."""
 
     def fdiff(self, argindex=1):
@@ -415,10 +423,11 @@ class Activation:
     aliases: tuple[str, ...] = field(default_factory=tuple)
 
     def __call__(self, z):
-        return self.function(z)
+        return self.function(as_expression(z))
 
     def derivative_in_terms_of_output(self, z: sympy.Symbol, a: sympy.Symbol) -> sympy.Expr:
         """f′(z) with every f(z) replaced by the activation a (σ′ = a(1 − a))."""
+        z, a = as_expression(z), as_expression(a)
         return self.derivative(z).xreplace({self.function(z): a})
 
 

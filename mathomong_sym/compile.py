@@ -34,6 +34,7 @@ from sympy.printing.numpy import NumPyPrinter
 
 from .activations import array_functions, logsumexp
 from .errors import ShapeError, UnknownNameError
+from .parsing.values import as_expression
 
 __all__ = ["CompiledNetwork", "compile_network", "FORMS", "BACKENDS"]
 
@@ -295,7 +296,7 @@ def _per_parameter_source(net) -> str:
         "",
     ]
     # predictions from the same per-example expressions
-    predictions = [sympy.sympify(net.definitions[p]) for p in net.predictions]
+    predictions = [as_expression(net.definitions[p]) for p in net.predictions]
     from .derivation import expand_definitions
 
     expanded = [expand_definitions(p, net.definitions) for p in predictions]

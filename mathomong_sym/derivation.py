@@ -33,6 +33,7 @@ import sympy
 from sympy import Derivative, Symbol
 
 from .errors import VerificationError
+from .parsing.values import as_expression, as_number
 
 __all__ = [
     "Step",
@@ -188,7 +189,7 @@ def expand_definitions(expr, definitions: Mapping, stop: Iterable = ()) -> sympy
 
 def meaning(expr, definitions: Mapping) -> sympy.Expr:
     """*expr* in base variables: derivatives taken, intermediates expanded."""
-    expr = sympy.sympify(expr)
+    expr = as_expression(expr)
     derivatives = sorted(expr.atoms(Derivative), key=sympy.count_ops)
     if derivatives:
         replacements = {}
@@ -207,7 +208,7 @@ def _numeric_meaning(expr, definitions: Mapping, point: Mapping) -> sympy.Expr:
     Differentiates only after the other variables are numbers, so that the
     expressions stay small however large the network is.
     """
-    expr = sympy.sympify(expr)
+    expr = as_expression(expr)
     replacements = {}
     for d in expr.atoms(Derivative):
         variables = [v for v, _ in d.variable_count]
@@ -568,7 +569,7 @@ def _shallow_meaning(expr, definitions: Mapping) -> sympy.Expr | None:
 def check_equality(lhs, rhs, definitions: Mapping, *, points: int = 3, seed: int = 0,
                    shared: _SharedPoints | None = None) -> tuple[str, str]:
     """Is ``lhs = rhs`` under *definitions*?  Returns (outcome, detail)."""
-    lhs, rhs = sympy.sympify(lhs), sympy.sympify(rhs)
+    lhs, rhs = as_expression(lhs), as_expression(rhs)
     if lhs == rhs:
         return PROVED, "identical"
     # equal with the other intermediates as independent letters → equal, full stop
@@ -794,7 +795,7 @@ class Derivation:
                 from .errors import UnknownNameError
 
                 raise UnknownNameError("symbol", key, known)
-            point[symbol] = sympy.nsimplify(value) if isinstance(value, (int, float, str)) else sympy.sympify(value)
+            point[symbol] = as_number(value)
         numbers = evaluate_at(self, point, definitions)
         return replace(self, point=numbers)
 
@@ -872,7 +873,7 @@ def _scoped_walk(steps, definitions: Mapping, level: int | None = None, depth: i
 def _symbols_of(derivation: Derivation, definitions: Mapping) -> set:
     symbols = set(definitions)
     for expr in list(definitions.values()) + [derivation.result, derivation.lhs]:
-        symbols |= sympy.sympify(expr).free_symbols
+        symbols |= as_expression(expr).free_symbols
     for step, _ in derivation.walk():
         symbols |= step.lhs.free_symbols | step.rhs.free_symbols
     for cited in derivation.cites:
@@ -881,7 +882,7 @@ def _symbols_of(derivation: Derivation, definitions: Mapping) -> set:
 
 
 def _evaluate(expr, definitions, point) -> sympy.Expr:
-    expr = sympy.sympify(expr)
+    expr = as_expression(expr)
     if expr in point:
         return point[expr]
     return _numeric_meaning(expr, definitions, _base_point(point, definitions))

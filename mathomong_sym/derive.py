@@ -22,6 +22,7 @@ from sympy import Derivative
 from . import naming
 from .derivation import Derivation, Factor, Step, expand_definitions
 from .printing import to_text
+from .parsing.values import as_expression
 
 __all__ = ["Backprop", "NetworkDerivation", "LazyStep", "LayerEquations", "local_steps"]
 
@@ -50,7 +51,7 @@ def local_steps(expression, variable) -> list[Step]:
     """The elementary-rule steps of d(expression)/d(variable)."""
     from .calculus import diff_steps
 
-    return diff_steps(expression, variable).steps
+    return diff_steps(as_expression(expression), as_expression(variable)).steps
 
 
 class LazyStep(Step):

@@ -27,6 +27,7 @@ from .activations import NUMPY_FUNCTIONS
 from .errors import IncompatibleError, ShapeError, UnknownNameError
 from .printing import to_latex, to_text
 from .training import Optimizer, get_optimizer
+from .parsing.values import as_expression
 
 __all__ = ["DescentPath", "descend", "lambdify_with_gradient"]
 
@@ -91,6 +92,7 @@ def _start_point(start, variables) -> np.ndarray:
 
 def lambdify_with_gradient(expr, variables):
     """(f, ∇f as sympy expressions, numpy callable returning [f, ∂f/∂v₁, …])."""
+    expr, variables = as_expression(expr), tuple(as_expression(list(variables)))
     gradient = tuple(sympy.diff(expr, v) for v in variables)
     # one function for the value and all partials shares their common subexpressions
     function = sympy.lambdify(variables, [expr, *gradient],

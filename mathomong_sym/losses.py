@@ -25,6 +25,7 @@ import sympy
 from .activations import logsumexp, softplus
 from .errors import IncompatibleError
 from .registry import Registry
+from .parsing.values import as_expression
 
 __all__ = ["Loss", "LOSSES", "register_loss", "get_loss", "check_compatible"]
 
@@ -51,6 +52,7 @@ class Loss:
 
     def expression(self, predictions: Sequence, targets: Sequence) -> sympy.Expr:
         """L = Σₖ ℓ(ŷₖ, yₖ) for one example."""
+        predictions, targets = as_expression(list(predictions)), as_expression(list(targets))
         return sympy.Add(*[self.term(p, t) for p, t in zip(predictions, targets)])
 
     def __call__(self, predictions, targets):

@@ -27,6 +27,7 @@ from .activations import Activation, get_activation
 from .derivation import expand_definitions
 from .errors import ShapeError, UnknownNameError
 from .losses import Loss, check_compatible, get_loss
+from .parsing.values import as_number
 
 __all__ = ["Layer", "Equation", "Network", "Neuron", "MLP"]
 
@@ -216,7 +217,7 @@ class Network:
             symbol = known.get(key) if isinstance(key, str) else key
             if symbol is None or symbol not in known.values():
                 raise UnknownNameError("input, target or parameter", key, known)
-            values[symbol] = sympy.nsimplify(value) if isinstance(value, (int, float, str)) else sympy.sympify(value)
+            values[symbol] = as_number(value)
         for equation in self.equations:
             values[equation.lhs] = equation.rhs.xreplace(values).evalf(30)
         return values

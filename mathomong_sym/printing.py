@@ -38,6 +38,7 @@ from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
 
 from .naming import latex_name, unicode_name
+from .parsing.values import as_expression
 
 __all__ = [
     "to_latex",
@@ -59,7 +60,7 @@ _NUMBER_TEXT = re.compile(r"^[0-9][0-9.]*$")
 
 def _as_float(value) -> float | None:
     try:
-        number = complex(sympy.sympify(value))
+        number = complex(as_expression(value))
     except (TypeError, ValueError, sympy.SympifyError):
         return None
     if abs(number.imag) > 1e-12 * max(1.0, abs(number.real)):
@@ -74,7 +75,7 @@ def format_number(value, *, digits: int = 4, latex: bool = False) -> str:
     ``2.0`` → ``2``, ``1.5e-07`` → ``1.5×10⁻⁷``.
     """
     minus = "-" if latex else MINUS
-    value = sympy.sympify(value)
+    value = as_expression(value)
     if value.is_Integer:
         return str(int(value)).replace("-", minus)
     f = _as_float(value)
@@ -491,10 +492,10 @@ class TextbookTextPrinter(_TextbookMixin, StrPrinter):
 def to_latex(expr, **settings) -> str:
     """LaTeX of *expr* with textbook names (no surrounding ``$``)."""
     settings.setdefault("order", "none")  # keep ŷ − y as built, not sorted to −y + ŷ
-    return TextbookLatexPrinter(settings).doprint(sympy.sympify(expr) if not isinstance(expr, sympy.Basic) else expr)
+    return TextbookLatexPrinter(settings).doprint(as_expression(expr))
 
 
 def to_text(expr, **settings) -> str:
     """One-line Unicode of *expr* with textbook names."""
     settings.setdefault("order", "none")
-    return TextbookTextPrinter(settings).doprint(expr)
+    return TextbookTextPrinter(settings).doprint(as_expression(expr))

@@ -17,6 +17,7 @@ from sympy import Symbol
 from ..derivation import Step
 from ..errors import IncompatibleError
 from ..naming import sym
+from ..parsing.values import as_expression
 
 __all__ = ["DerivationContext", "LETTERS"]
 
@@ -51,7 +52,7 @@ class DerivationContext:
         self._taken = {s.name for s in self.expression.free_symbols}
         if isinstance(self.names, Mapping):
             for inner, name in self.names.items():
-                self._mapping[sympy.sympify(inner)] = _as_symbol(name)
+                self._mapping[as_expression(inner)] = _as_symbol(name)
         elif self.names is not None:
             if isinstance(self.names, str):
                 raise IncompatibleError("names must be a list of names or a mapping {inner expression: name}")

@@ -13,20 +13,21 @@ from typing import Mapping
 
 import sympy
 from sympy import Add, Mul, Pow, S
+from ..parsing.values import as_expression
 
 __all__ = ["times", "scale", "plus", "minus", "substitute", "derivative"]
 
 
 def derivative(expr, variable) -> sympy.Expr:
     """∂expr/∂variable, unevaluated (a placeholder a rule fills in later)."""
-    return sympy.Derivative(expr, variable, evaluate=False)
+    return sympy.Derivative(as_expression(expr), as_expression(variable), evaluate=False)
 
 
 def times(*factors) -> sympy.Expr:
     """The product of *factors* in this order, a 1 left out, 0 if any is 0."""
     kept = []
     for factor in factors:
-        factor = sympy.sympify(factor)
+        factor = as_expression(factor)
         if factor == 0:
             return S.Zero
         if factor != 1:
@@ -65,7 +66,7 @@ def scale(coefficient, expr) -> sympy.Expr:
 
     3·2x becomes 6x, but 2·(ŷ − y) stays a product.
     """
-    coefficient = sympy.sympify(coefficient)
+    coefficient = as_expression(coefficient)
     if coefficient == 1 or expr == 0:
         return expr
     if coefficient == 0:
@@ -81,7 +82,7 @@ def scale(coefficient, expr) -> sympy.Expr:
 
 def plus(*terms) -> sympy.Expr:
     """The sum of *terms* in this order, 0s left out."""
-    kept = [sympy.sympify(t) for t in terms if sympy.sympify(t) != 0]
+    kept = [as_expression(t) for t in terms if as_expression(t) != 0]
     if not kept:
         return S.Zero
     if len(kept) == 1:
@@ -93,7 +94,7 @@ def plus(*terms) -> sympy.Expr:
 
 def minus(a, b) -> sympy.Expr:
     """a − b, as written."""
-    a, b = sympy.sympify(a), sympy.sympify(b)
+    a, b = as_expression(a), as_expression(b)
     if b == 0:
         return a
     if a == 0:
@@ -141,4 +142,4 @@ def substitute(expr, mapping: Mapping) -> sympy.Expr:
         return e.func(*args)
 
     keys = set(mapping)
-    return walk(sympy.sympify(expr))
+    return walk(as_expression(expr))

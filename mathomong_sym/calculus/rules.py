@@ -33,6 +33,7 @@ from sympy import Pow, S
 from ..derivation import Step
 from ..printing import to_text
 from .forms import derivative, minus, plus, scale, times
+from ..parsing.values import as_expression
 
 __all__ = [
     "Rule",
@@ -77,6 +78,7 @@ def register(*heads):
 
 def choose_rule(expr, variable) -> "Rule":
     """The first rule that applies to *expr*; the sympy fallback when none does."""
+    expr, variable = as_expression(expr), as_expression(variable)
     for rule in GENERAL_RULES:
         if rule.applies(expr, variable):
             return rule

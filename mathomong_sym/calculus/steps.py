@@ -31,6 +31,7 @@ from ..errors import IncompatibleError
 from ..printing import to_text
 from .context import DerivationContext
 from .forms import derivative, substitute
+from ..parsing.values import as_expression
 
 __all__ = ["diff_steps", "detail_steps", "uses_fallback"]
 
@@ -46,7 +47,7 @@ def _check_input(expr, variable):
     if isinstance(expr, str) or isinstance(variable, str):
         raise IncompatibleError(
             "diff_steps takes sympy expressions; read text with mathomong_sym.parse_expression first")
-    expr = sympy.sympify(expr)
+    expr = as_expression(expr)
     if not isinstance(expr, sympy.Expr) or getattr(expr, "is_Matrix", False):
         raise IncompatibleError(f"diff_steps needs a scalar expression, not {type(expr).__name__}")
     if not isinstance(variable, Symbol):

@@ -23,6 +23,7 @@ from .engine import CORRECT, INCORRECT, INVALID, run_task
 from .key import AnswerEntry, definitions_as_json
 from .pool import DEFAULT_TIMEOUT, shared_pool
 from .tree import expr_to_tree
+from ..parsing.values import as_expression
 
 __all__ = ["CheckResult", "check_answer", "check_many", "make_task", "entry_for", "VERDICTS", "EXIT_CODES"]
 
@@ -83,7 +84,7 @@ def entry_for(key, *, definitions=None, tolerance=None, conventions=None, variab
         # a Derivation (net.derive(p)): its chain, definitions and typical mistakes
         entry = AnswerEntry.from_derivation(question_id, key)
     elif isinstance(key, (sympy.Basic, int, float)):
-        value = sympy.sympify(key) if not isinstance(key, sympy.Basic) else key
+        value = as_expression(key)
         entry = AnswerEntry(id=question_id, latex=str(value), tree=expr_to_tree(value))
     else:
         raise ConfigError(f"a key must be text, a sympy expression, an AnswerEntry or a Derivation, not {type(key).__name__}")

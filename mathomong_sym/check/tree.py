@@ -27,6 +27,7 @@ import sympy
 from ..activations import leaky_relu, logsumexp, relu, sigmoid, softmax, softplus, step
 from ..errors import ConfigError
 from ..naming import sym
+from ..parsing.values import as_expression
 
 __all__ = ["expr_to_tree", "tree_to_expr", "TREE_FUNCTIONS"]
 
@@ -48,7 +49,7 @@ _MAX_DEPTH = 200
 
 def expr_to_tree(expr) -> dict:
     """The JSON tree of a sympy expression built from whitelisted parts."""
-    expr = sympy.sympify(expr) if not isinstance(expr, sympy.Basic) else expr
+    expr = as_expression(expr)
     if isinstance(expr, sympy.Symbol):
         return {"sym": expr.name}
     if isinstance(expr, sympy.Integer):

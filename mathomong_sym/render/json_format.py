@@ -17,6 +17,7 @@ import sympy
 from ..printing import format_number, to_latex, to_text
 from .common import expression, numbers_tail
 from .document import Document, Line, Section, build_document
+from ..parsing.values import as_expression
 
 __all__ = ["FORMAT_VERSION", "render_json", "json_document"]
 
@@ -32,7 +33,7 @@ def _number(value):
     if value is None:
         return None
     try:
-        f = float(sympy.sympify(value))
+        f = float(as_expression(value))
     except (TypeError, ValueError):
         return None
     return f if math.isfinite(f) else None

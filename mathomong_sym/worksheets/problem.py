@@ -10,6 +10,7 @@ import sympy
 
 from ..printing import to_latex
 from .randomness import Degenerate, decimal_latex
+from ..parsing.values import as_expression
 
 __all__ = ["Mistake", "Part", "Problem", "say", "math", "escape_text", "display_latex"]
 
@@ -160,7 +161,7 @@ def display_latex(expr) -> str:
     """LaTeX of *expr* with short decimals written as decimals (0.5, not 1/2)."""
     if isinstance(expr, math):
         return str(expr)
-    expr = sympy.sympify(expr)
+    expr = as_expression(expr)
     if expr.is_Rational:
         return decimal_latex(expr)
     decimals = {}

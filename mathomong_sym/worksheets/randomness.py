@@ -15,6 +15,7 @@ from fractions import Fraction
 
 import sympy
 
+from ..parsing.values import as_expression
 __all__ = ["problem_seed", "NiceRandom", "Degenerate", "decimal_latex"]
 
 
@@ -64,7 +65,7 @@ class NiceRandom:
 
 def decimal_latex(value) -> str:
     """A terminating Rational as a decimal (``-0.25``); otherwise a fraction."""
-    value = sympy.Rational(value)
+    value = sympy.Rational(as_expression(value))
     places = 0
     while (value * 10**places).q != 1:
         places += 1

@@ -16,6 +16,7 @@ from ...naming import sym
 from ...printing import to_latex
 from ..problem import Mistake, Part
 from ..randomness import Degenerate
+from ...parsing.values import as_expression, as_number
 
 __all__ = [
     "symbolic_part",
@@ -47,13 +48,13 @@ def diff_steps(expr, var) -> Derivation:
 
 def at_point(expr, definitions, point) -> sympy.Expr:
     """*expr* (which may use named intermediates) at the numbers *point*, exactly."""
-    full = expand_definitions(sympy.sympify(expr), definitions)
+    full = expand_definitions(as_expression(expr), definitions)
     return full.xreplace(point)
 
 
 def exact_decimal(value, max_places: int = 4) -> bool:
     """Is *value* a rational that terminates within *max_places* decimals?"""
-    value = sympy.nsimplify(value) if not isinstance(value, sympy.Rational) else value
+    value = as_number(value)
     if not isinstance(value, sympy.Rational):
         return False
     return (value * 10**max_places).q == 1
@@ -61,7 +62,7 @@ def exact_decimal(value, max_places: int = 4) -> bool:
 
 def nonzero(value, what: str = "the answer"):
     """Reject a draw whose *value* is 0 (a zero gradient teaches nothing)."""
-    if abs(float(sympy.N(value, 15))) < 1e-9:
+    if abs(float(sympy.N(as_expression(value), 15))) < 1e-9:
         raise Degenerate(f"{what} is 0")
     return value
 
@@ -91,10 +92,10 @@ def symbolic_part(label: str, prompt: str, derivation: Derivation, *, answer=Non
     """
     answer = derivation.result if answer is None else answer
     definitions = dict(derivation.all_definitions())
-    allowed = set(sympy.sympify(answer).free_symbols)
+    allowed = set(as_expression(answer).free_symbols)
     expression = getattr(derivation, "expression", None)
     if expression is not None:
-        allowed |= sympy.sympify(expression).free_symbols
+        allowed |= as_expression(expression).free_symbols
     network = getattr(derivation, "network", None)
     if network is not None:
         allowed |= set(network.inputs) | set(network.parameters) | set(network.targets)
@@ -102,7 +103,7 @@ def symbolic_part(label: str, prompt: str, derivation: Derivation, *, answer=Non
     used = _used_definitions(sympy.Tuple(*allowed), definitions)
     base = {s for s in allowed if s not in definitions}
     for definition in used.values():
-        base |= {s for s in sympy.sympify(definition).free_symbols if s not in definitions}
+        base |= {s for s in as_expression(definition).free_symbols if s not in definitions}
     variables = tuple(sorted(base | set(used), key=lambda s: s.name))
     return Part(
         label=label, prompt=prompt, answer=answer, derivation=derivation,
@@ -127,7 +128,7 @@ def numeric_part(label: str, prompt: str, derivation: Derivation, point: dict, *
         p, rate = update
         expr = p - rate * derivation.result
     if scale is not None:
-        expr = scale * derivation.result
+        expr = as_expression(scale) * derivation.result
     expr = derivation.result if expr is None else expr
     value = at_point(expr, definitions, point)
     if value.free_symbols:
@@ -157,13 +158,13 @@ def numeric_part(label: str, prompt: str, derivation: Derivation, point: dict, *
 def _used_definitions(answer, definitions) -> dict:
     """The definitions *answer* needs, following definitions that use others."""
     used: dict = {}
-    pending = [s for s in sympy.sympify(answer).free_symbols if s in definitions]
+    pending = [s for s in as_expression(answer).free_symbols if s in definitions]
     while pending:
         symbol = pending.pop()
         if symbol in used:
             continue
         used[symbol] = definitions[symbol]
-        pending.extend(s for s in sympy.sympify(definitions[symbol]).free_symbols if s in definitions)
+        pending.extend(s for s in as_expression(definitions[symbol]).free_symbols if s in definitions)
     return used
 
 
