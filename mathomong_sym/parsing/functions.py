@@ -17,6 +17,7 @@ import sympy
 from ..activations import leaky_relu, logsumexp, relu, sigmoid, softmax, softplus, step
 from ..errors import ParseError
 from .conventions import Conventions
+from .limits import check_arguments
 
 __all__ = ["FunctionSpec", "lookup_function", "apply_function", "FUNCTION_NAMES", "INDEXED_FUNCTIONS"]
 
@@ -116,6 +117,7 @@ def lookup_function(name: str) -> FunctionSpec | None:
 
 def apply_function(spec: FunctionSpec, args, conventions: Conventions, primes: int = 0):
     """``spec(args)``, or its *primes*-th derivative evaluated at the argument."""
+    check_arguments(spec.name, args)
     if primes == 0:
         return spec(args, conventions)
     if len(args) != 1:
