@@ -16,7 +16,7 @@ import sys
 from ..errors import MathomongError
 
 # the order in which subcommands are listed in --help
-COMMAND_MODULES = ("demo", "explain", "train", "worksheet", "check")
+COMMAND_MODULES = ("demo", "explain", "train", "worksheet", "check", "serve")
 
 #: exit code for a usage error or a bad input the user must fix
 EXIT_USAGE = 2

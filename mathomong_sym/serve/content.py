@@ -1,0 +1,245 @@
+r"""What the pages show, taken from the engine: problems, keys, worked steps.
+
+A practice problem is the worksheet generator's problem for a topic, a
+difficulty and a seed; its key is the worksheet's key entry for each part
+(:func:`~mathomong_sym.worksheets.key.part_entry`), the same one ``mathomong
+check`` reads; its worked solution is the derivation's document
+(:func:`~mathomong_sym.render.document.build_document`), shown one line at a
+time: a hint names the rule of the next line, "next step" shows the line.
+
+Problem statements are written for LaTeX (text with ``$…$`` math); they are
+split here into text and math pieces, and the browser typesets the math
+with the vendored KaTeX.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from ..errors import ConfigError, UnknownNameError
+from ..printing import to_latex
+from ..render.common import expression, numbers_tail
+from ..render.document import build_document
+from ..worksheets import GENERATORS, draw_problem, load_worksheet, problem_seed
+from ..worksheets.assemble import MAX_ATTEMPTS
+from ..worksheets.definition import DIFFICULTIES
+from ..worksheets.key import part_entry
+from ..worksheets.randomness import Degenerate
+from ..worksheets.registry import GUIDE_PARTS
+
+__all__ = ["PracticeProblem", "PracticePart", "SolutionStep", "practice_problem", "new_seed", "parts_of_guide",
+           "latex_prose", "feedback_message", "document_steps", "Worksheets", "topics_of_part", "check_difficulty", "check_seed"]
+
+#: the detail the worked solution is shown in (each factor by its rule)
+SOLUTION_LEVEL = 1
+_SEED = re.compile(r"^[0-9a-f]{1,16}$")
+
+
+@dataclass(frozen=True)
+class SolutionStep:
+    """One line of a worked solution: first its hint (the rule), then the line itself."""
+
+    hint: str       # the rule, in words
+    reason: str     # why the rule applies here, in words
+    latex: str      # the line, typeset: lhs = rhs (= the same with numbers)
+    depth: int      # 0 for a step of the derivation, 1 for the detail inside it
+    section: str    # the derivation this line belongs to (a cited δ, or the answer's own)
+
+
+@dataclass(frozen=True)
+class PracticePart:
+    label: str
+    prompt: list           # [(kind, text)] pieces: see latex_prose
+    entry: object          # the checker's AnswerEntry for this part
+    numeric: bool
+    rounding: str          # "4 decimal places", "exact" or ""
+    answer_latex: str
+    steps: tuple[SolutionStep, ...]
+
+
+@dataclass(frozen=True)
+class PracticeProblem:
+    topic: str
+    title: str
+    guide_part: int
+    difficulty: str
+    seed: str
+    statement: list
+    parts: tuple[PracticePart, ...]
+
+    def part(self, label: str) -> PracticePart:
+        for part in self.parts:
+            if part.label == label:
+                return part
+        raise UnknownNameError("part", label, [p.label for p in self.parts])
+
+
+def new_seed() -> str:
+    return secrets.token_hex(4)
+
+
+def check_seed(seed: str) -> str:
+    if not isinstance(seed, str) or not _SEED.match(seed):
+        raise ConfigError(f"a problem number is 1–16 hexadecimal digits, not {str(seed)[:40]!r}")
+    return seed
+
+
+def check_difficulty(difficulty: str) -> str:
+    if difficulty not in DIFFICULTIES:
+        raise UnknownNameError("difficulty", difficulty, DIFFICULTIES)
+    return difficulty
+
+
+def parts_of_guide() -> list[tuple[int, str, list]]:
+    """[(part number, its title, [generators])] for the guide's parts 1–10."""
+    out = []
+    for number, title in GUIDE_PARTS.items():
+        out.append((number, title, [g for g in GENERATORS.values() if g.part == number]))
+    return out
+
+
+def topics_of_part(number: int) -> list:
+    return [g for g in GENERATORS.values() if g.part == number]
+
+
+@lru_cache(maxsize=512)
+def practice_problem(topic: str, difficulty: str, seed: str) -> PracticeProblem:
+    """The problem of *topic* at *difficulty* numbered *seed*, with keys and worked steps (cached)."""
+    if topic not in GENERATORS:
+        raise UnknownNameError("topic", topic, GENERATORS)
+    check_difficulty(difficulty)
+    number = int(check_seed(seed), 16)
+    generator = GENERATORS[topic]
+    problem = None
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            problem = draw_problem(topic, problem_seed("practice", number, topic, 0, attempt), difficulty)
+            break
+        except Degenerate:
+            continue
+    if problem is None:  # pragma: no cover - a healthy generator needs one or two draws
+        raise ConfigError(f"the {topic} generator found no good numbers for problem {seed}")
+    parts = []
+    for part, points in zip(problem.parts, problem.part_points()):
+        parts.append(PracticePart(
+            label=part.label,
+            prompt=latex_prose(part.prompt),
+            entry=part_entry(part, part.label, points),
+            numeric=part.numeric,
+            rounding=part.rounding_note,
+            answer_latex=part.answer_latex(),
+            steps=tuple(solution_steps(part)),
+        ))
+    return PracticeProblem(topic, generator.title, generator.part, difficulty, seed,
+                           latex_prose(problem.statement), tuple(parts))
+
+
+def solution_steps(part) -> list[SolutionStep]:
+    """The worked solution of a worksheet part, line by line, in the document's order."""
+    derivation = part.derivation.at(part.point) if part.numeric and part.point else part.derivation
+    steps = document_steps(build_document(derivation, SOLUTION_LEVEL))
+    for block in part.extra:
+        steps.append(SolutionStep("put the numbers in", "", _strip_display(block), 0, "the answer"))
+    return steps
+
+
+def document_steps(document) -> list[SolutionStep]:
+    """The lines of a derivation's document, typeset one by one, in the document's order."""
+    steps = []
+    for section in document.sections:
+        for line in section.lines:
+            lhs = to_latex(line.lhs)
+            rhs = expression(line.rhs, latex=True, by_factors=line.by_factors)
+            tail = numbers_tail(line, latex=True)
+            latex = f"{lhs} = {rhs}" + (f" {tail}" if tail else "")
+            hint = getattr(line, "hint", "") or line.rule
+            steps.append(SolutionStep(hint, line.reason, latex, line.depth, section.title))
+    return steps
+
+
+def _strip_display(block: str) -> str:
+    block = block.strip()
+    if block.startswith(r"\[") and block.endswith(r"\]"):
+        return block[2:-2].strip()
+    return block
+
+
+# ---------------------------------------------------------------------------
+# LaTeX prose to text and math pieces
+# ---------------------------------------------------------------------------
+
+_MATH = re.compile(r"\\\[(?P<display>.*?)\\\]|\$(?P<inline>(?:\\\$|[^$])+?)\$", re.S)
+_TEXT_COMMANDS = {
+    r"\textbackslash{}": "\\", r"\textasciitilde{}": "~", r"\textasciicircum{}": "^", r"\textless{}": "<",
+    r"\textgreater{}": ">", r"\ldots{}": "…", r"\&": "&", r"\%": "%", r"\$": "$", r"\#": "#", r"\_": "_",
+    r"\{": "{", r"\}": "}", "---": "—", "--": "–", "``": "“", "''": "”", "~": "\u00a0",
+}
+_TEXT_COMMAND = re.compile("|".join(re.escape(k) for k in sorted(_TEXT_COMMANDS, key=len, reverse=True)))
+
+
+def latex_prose(text: str, *, text_is_latex: bool = True) -> list[tuple[str, str]]:
+    r"""Text of a LaTeX paragraph as [("text", …), ("math", …), ("display", …)] pieces.
+
+    Text pieces are plain Unicode (``\%`` is %, ``--`` an en dash); math pieces
+    are LaTeX for KaTeX.  With ``text_is_latex=False`` the text between the
+    math is kept as it is (the checker's feedback is Unicode prose with ``$…$``
+    math).  Nothing here is HTML: the templates escape every piece.
+    """
+    plain = _plain if text_is_latex else (lambda t: t)
+    pieces: list[tuple[str, str]] = []
+    position = 0
+    for match in _MATH.finditer(text):
+        if match.start() > position:
+            pieces.append(("text", plain(text[position:match.start()])))
+        if match.group("display") is not None:
+            pieces.append(("display", match.group("display").strip()))
+        else:
+            pieces.append(("math", match.group("inline").strip()))
+        position = match.end()
+    if position < len(text):
+        pieces.append(("text", plain(text[position:])))
+    return [p for p in pieces if p[1]]
+
+
+def feedback_message(feedback: str, read_latex: str) -> list[tuple[str, str]]:
+    """The checker's feedback as text and math pieces, without its echo of the reading (typeset apart)."""
+    end = f"(LaTeX: {read_latex})."
+    if read_latex and feedback.startswith("We read your answer as ") and end in feedback:
+        feedback = feedback[feedback.index(end) + len(end):].strip()
+    return latex_prose(feedback, text_is_latex=False)
+
+
+def _plain(text: str) -> str:
+    return _TEXT_COMMAND.sub(lambda m: _TEXT_COMMANDS[m.group(0)], text)
+
+
+# ---------------------------------------------------------------------------
+# worksheet definitions a teacher points the server at
+# ---------------------------------------------------------------------------
+
+class Worksheets:
+    """The worksheet definitions (``*.toml``) of a folder, read once."""
+
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+        self.definitions: dict = {}
+        self.problems: list[str] = []  # files that could not be read, with the reason
+        if folder is None or not Path(folder).is_dir():
+            return
+        for path in sorted(Path(folder).glob("*.toml")):
+            try:
+                definition = load_worksheet(path)
+            except ConfigError as exc:
+                self.problems.append(str(exc))
+                continue
+            if all(spec.topic in GENERATORS for spec in definition.problems):
+                self.definitions[definition.id] = definition
+
+    def get(self, sheet_id: str):
+        if sheet_id not in self.definitions:
+            raise UnknownNameError("worksheet", sheet_id, self.definitions)
+        return self.definitions[sheet_id]
