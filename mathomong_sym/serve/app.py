@@ -91,6 +91,12 @@ class Room:
         self._checks: CheckService | None = None
         self._lock = threading.Lock()
 
+    def start(self) -> None:
+        """Start the checker workers and warm them with a real check."""
+        problem = content.practice_problem("one-neuron", "medium", "0")
+        part = problem.parts[0]
+        self.checks.warm(part.answer_latex, part.entry)
+
     @property
     def checks(self) -> CheckService:
         with self._lock:
@@ -294,8 +300,8 @@ async def sheet(request: Request):
 # ---------------------------------------------------------------------------
 
 async def api_check(request: Request):
-    student = _require_student(request)
     data = await _json(request)
+    student = _require_student(request)
     room = _room(request)
     wait = room.check_limit.allow(student.id)
     if wait:
@@ -330,8 +336,8 @@ async def api_check(request: Request):
 
 async def api_reveal(request: Request):
     """The next hint, or the next line of the worked solution, of one part."""
-    student = _require_student(request)
     data = await _json(request)
+    student = _require_student(request)
     kind = _text(data, "kind", 8)
     if kind not in ("hint", "step"):
         raise HTTPException(400, "kind is hint or step.")
@@ -356,8 +362,8 @@ async def api_reveal(request: Request):
 
 async def api_read(request: Request):
     """How the package's reader reads what is typed so far (the live preview), without checking it."""
-    _require_student(request)
     data = await _json(request)
+    _require_student(request)
     text = _text(data, "answer", MAX_LENGTH * 2, required=False)
     if not text:
         return JSONResponse({"latex": ""})
@@ -428,8 +434,8 @@ async def teacher_logout(request: Request):
 
 
 async def create_class(request: Request):
-    _require_teacher(request)
     form = await _form(request)
+    _require_teacher(request)
     name = _text(form, "name", 100)
     class_info = await run_in_threadpool(_room(request).storage.create_class, name)
     return RedirectResponse(f"/teacher/class/{class_info.code}", status_code=303)
@@ -544,6 +550,7 @@ def create_app(config: ServeConfig | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app):
+        await run_in_threadpool(room.start)
         yield
         room.close()
 

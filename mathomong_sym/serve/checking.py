@@ -41,6 +41,10 @@ class CheckService:
         result = future.result()
         return CheckResult.from_result(result)
 
+    def warm(self, answer: str, entry) -> None:
+        """Run one check in every worker, so that the first student does not wait for the imports."""
+        self._pool.run([make_task(answer, entry)] * self.workers)
+
     def _dispatch(self) -> None:
         while True:
             first = self._queue.get()
