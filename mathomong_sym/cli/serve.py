@@ -38,6 +38,8 @@ def register(subparsers) -> None:
     p.add_argument("--rate", type=float, default=30.0, help="requests per second per client address (default: 30)")
     p.add_argument("--check-rate", type=float, default=3.0, help="checks per second per student (default: 3)")
     p.add_argument("--max-body", type=int, default=64, metavar="KB", help="largest request body in kB (default: 64)")
+    p.add_argument("--no-warm", dest="warm", action="store_false",
+                   help="start at once, without reading typical answers first (the first checks are slower)")
     p.add_argument("--proxy", action="store_true",
                    help="behind a reverse proxy on this machine: trust its X-Forwarded-For and mark cookies secure")
     p.set_defaults(func=run_serve)
@@ -61,7 +63,7 @@ def build_config(args):
         data_dir=Path(args.data), database=args.database, host=args.host, port=args.port, workers=args.workers,
         check_timeout=args.check_timeout, class_token=args.class_token, teacher_token=args.teacher_token,
         worksheets=worksheets if worksheets.is_dir() else None, max_body=args.max_body * 1024, rate=args.rate,
-        check_rate=args.check_rate, secure_cookies=args.proxy,
+        check_rate=args.check_rate, secure_cookies=args.proxy, warm=args.warm,
     )
 
 
@@ -85,7 +87,8 @@ def run_serve(args) -> int:
         print(f"  class token (students):  {room.class_token}", flush=True)
     if room.teacher_token:
         print(f"  teacher token:           {room.teacher_token}", flush=True)
-    print("  stop with Ctrl-C", flush=True)
+    print("  stop with Ctrl-C" + (" (warming up the checker first: a few seconds)" if config.warm else ""),
+          flush=True)
     uvicorn.run(app, host=config.host, port=config.port, log_level="warning", proxy_headers=args.proxy,
                 forwarded_allow_ips="127.0.0.1" if args.proxy else None, server_header=False)
     return 0

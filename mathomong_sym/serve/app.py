@@ -63,6 +63,7 @@ class ServeConfig:
     check_rate: float = 3.0              # checks per second per student …
     check_burst: int = 15                # … in bursts of this many
     secure_cookies: bool = False         # set behind an HTTPS proxy
+    warm: bool = True                    # read typical answers before the workers start
     extra: dict = field(default_factory=dict)
 
     @property
@@ -92,10 +93,10 @@ class Room:
         self._lock = threading.Lock()
 
     def start(self) -> None:
-        """Start the checker workers and warm them with a real check."""
-        problem = content.practice_problem("one-neuron", "medium", "0")
-        part = problem.parts[0]
-        self.checks.warm(part.answer_latex, part.entry)
+        """Warm the reader and the checker here, then start the checker workers (which inherit both)."""
+        if self.config.warm:
+            content.warm_up()
+        self.checks
 
     @property
     def checks(self) -> CheckService:
@@ -271,7 +272,10 @@ async def practice_topic(request: Request):
         problem = await run_in_threadpool(content.practice_problem, topic, difficulty, seed)
     except MathomongError as exc:
         return _error(request, 404, str(exc))
-    storage = _room(request).storage
+    room = _room(request)
+    # the student reads the problem while its keys are prepared in the worker that will check it
+    room.checks.prepare([part.entry for part in problem.parts], problem.key)
+    storage = room.storage
     shown = await run_in_threadpool(storage.revealed, student, problem)
     earlier = await run_in_threadpool(storage.attempts_of, student, problem)
     last = {}
@@ -314,7 +318,7 @@ async def api_check(request: Request):
         raise HTTPException(400, str(exc)) from None
     # the reader refuses an answer over its limit with its own message; a little more is kept to show it
     answer = _text(data, "answer", MAX_LENGTH * 2)
-    result = await run_in_threadpool(room.checks.check, answer, part.entry)
+    result = await run_in_threadpool(room.checks.check, answer, part.entry, problem.key)
     details = result.details
     attempt = await run_in_threadpool(
         room.storage.record_attempt, student, problem, question=part.label, answer=answer, verdict=result.verdict,
@@ -543,7 +547,7 @@ def create_app(config: ServeConfig | None = None) -> Starlette:
         Middleware(ClientRateLimit, limiter=RateLimiter(config.rate, config.burst)),
         Middleware(BodyLimit, limit=config.max_body),
         Middleware(SessionMiddleware, secret_key=room.secret, session_cookie="mathomong",
-                   same_site="strict", https_only=config.secure_cookies, max_age=60 * 60 * 24 * 180),
+                   same_site="lax", https_only=config.secure_cookies, max_age=60 * 60 * 24 * 180),
     ]
 
     from contextlib import asynccontextmanager

@@ -1,17 +1,23 @@
 """Answer checks for many students at once, through the package's checker pool.
 
-The pool (:class:`~mathomong_sym.check.pool.CheckerPool`) runs one batch at a
-time, each check in a worker process with the checker's time limit.  Request
-threads hand their tasks to one dispatcher thread, which sends every task
-waiting at that moment as one batch, so the workers stay busy while thirty
-students press "check" together, and each request waits only for its own
-result.
+Each of the *workers* lanes is a :class:`~mathomong_sym.check.pool.CheckerPool`
+of one worker process (with its warm spare), so every check still runs with
+the checker's time and memory limits and a stuck one is killed.  A problem
+is given to one lane the first time it is seen (the lane with the fewest
+problems), and every later check of it goes to the same lane: the worker
+reads and prepares a problem's keys once, and a student's second try finds
+its worker warm.  When a page shows a problem, its keys are prepared in the
+background (:meth:`CheckService.prepare`) before the student has typed.
+
+Request threads hand their tasks to the lane's dispatcher thread, which sends
+every task waiting at that moment as one batch.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
+from collections import OrderedDict
 from concurrent.futures import Future
 
 from ..check.checker import CheckResult, make_task
@@ -21,47 +27,42 @@ __all__ = ["CheckService"]
 
 #: the most tasks one batch takes; the rest wait for the next
 _BATCH = 64
+#: problems whose lane is remembered (the oldest is forgotten first)
+_REMEMBERED = 20000
 
 
-class CheckService:
-    """``check(answer, entry)`` from any thread; ``close()`` stops the workers."""
+class _Lane:
+    """One worker process and the thread that feeds it."""
 
-    def __init__(self, workers: int = 2, timeout: float = DEFAULT_TIMEOUT):
-        self.workers = workers
-        self.timeout = timeout
-        self._pool = CheckerPool(workers=workers, timeout=timeout)
-        self._queue: queue.Queue = queue.Queue()
-        self._thread = threading.Thread(target=self._dispatch, name="mathomong-serve-checks", daemon=True)
-        self._thread.start()
+    def __init__(self, timeout: float, name: str):
+        self.pool = CheckerPool(workers=1, timeout=timeout)
+        self.queue: queue.Queue = queue.Queue()
+        self.problems = 0
+        self.thread = threading.Thread(target=self._dispatch, name=name, daemon=True)
+        self.thread.start()
 
-    def check(self, answer: str, entry) -> CheckResult:
-        """The verdict on *answer* against the key *entry* (an ``AnswerEntry``)."""
+    def submit(self, task) -> Future:
         future: Future = Future()
-        self._queue.put((make_task(answer, entry), future))
-        result = future.result()
-        return CheckResult.from_result(result)
-
-    def warm(self, answer: str, entry) -> None:
-        """Run one check in every worker, so that the first student does not wait for the imports."""
-        self._pool.run([make_task(answer, entry)] * self.workers)
+        self.queue.put((task, future))
+        return future
 
     def _dispatch(self) -> None:
         while True:
-            first = self._queue.get()
+            first = self.queue.get()
             if first is None:
                 return
             batch = [first]
             while len(batch) < _BATCH:
                 try:
-                    item = self._queue.get_nowait()
+                    item = self.queue.get_nowait()
                 except queue.Empty:
                     break
                 if item is None:
-                    self._queue.put(None)  # stop after this batch
+                    self.queue.put(None)  # stop after this batch
                     break
                 batch.append(item)
             try:
-                results = self._pool.run([task for task, _ in batch])
+                results = self.pool.run([task for task, _ in batch])
             except BaseException as exc:  # the pool itself failed: every waiting request hears it
                 for _, future in batch:
                     future.set_exception(exc)
@@ -70,6 +71,46 @@ class CheckService:
                 future.set_result(result)
 
     def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join(timeout=10)
-        self._pool.close()
+        self.queue.put(None)
+        self.thread.join(timeout=10)
+        self.pool.close()
+
+
+class CheckService:
+    """``check(answer, entry, problem=key)`` from any thread; ``close()`` stops the workers."""
+
+    def __init__(self, workers: int = 2, timeout: float = DEFAULT_TIMEOUT):
+        self.workers = max(1, workers)
+        self.timeout = timeout
+        self._lanes = [_Lane(timeout, f"mathomong-serve-checks-{i}") for i in range(self.workers)]
+        self._assigned: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _lane(self, problem) -> _Lane:
+        with self._lock:
+            lane = self._assigned.get(problem)
+            if lane is None:
+                lane = min(self._lanes, key=lambda candidate: candidate.problems)
+                lane.problems += 1
+                self._assigned[problem] = lane
+                if len(self._assigned) > _REMEMBERED:
+                    _, forgotten = self._assigned.popitem(last=False)
+                    forgotten.problems -= 1
+            else:
+                self._assigned.move_to_end(problem)
+            return lane
+
+    def check(self, answer: str, entry, problem=None) -> CheckResult:
+        """The verdict on *answer* against the key *entry*, checked in the lane of *problem*."""
+        result = self._lane(problem).submit(make_task(answer, entry)).result()
+        return CheckResult.from_result(result)
+
+    def prepare(self, entries, problem=None) -> None:
+        """Have the lane of *problem* read these keys now (each against its own answer), without waiting."""
+        lane = self._lane(problem)
+        for entry in entries:
+            lane.submit(make_task(entry.latex, entry))
+
+    def close(self) -> None:
+        for lane in self._lanes:
+            lane.close()

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ..errors import ConfigError, UnknownNameError
+from ..errors import ConfigError, MathomongError, UnknownNameError
 from ..printing import to_latex
 from ..render.common import expression, numbers_tail
 from ..render.document import build_document
@@ -31,7 +31,7 @@ from ..worksheets.key import part_entry
 from ..worksheets.randomness import Degenerate
 from ..worksheets.registry import GUIDE_PARTS
 
-__all__ = ["PracticeProblem", "PracticePart", "SolutionStep", "practice_problem", "new_seed", "parts_of_guide",
+__all__ = ["PracticeProblem", "PracticePart", "SolutionStep", "practice_problem", "warm_up", "new_seed", "parts_of_guide",
            "latex_prose", "feedback_message", "document_steps", "Worksheets", "topics_of_part", "check_difficulty", "check_seed"]
 
 #: the detail the worked solution is shown in (each factor by its rule)
@@ -70,6 +70,10 @@ class PracticeProblem:
     seed: str
     statement: list
     parts: tuple[PracticePart, ...]
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.topic, self.difficulty, self.seed)
 
     def part(self, label: str) -> PracticePart:
         for part in self.parts:
@@ -166,6 +170,33 @@ def _strip_display(block: str) -> str:
     if block.startswith(r"\[") and block.endswith(r"\]"):
         return block[2:-2].strip()
     return block
+
+
+def warm_up(seeds=("0",)) -> int:
+    """Read and check typical answers of every topic once, in this process; returns how many.
+
+    The LaTeX reader builds its parse tables as it meets new kinds of input,
+    and the checker imports what it needs on first use.  Done before the
+    checker's workers start (they fork from this process), each worker begins
+    warm instead of making the first students wait.
+    """
+    from ..check.checker import make_task
+    from ..check.engine import run_task
+    from ..parsing import parse_expression
+
+    count = 0
+    for topic in GENERATORS:
+        for seed in seeds:
+            first, *rest = practice_problem(topic, "medium", seed).parts
+            run_task(make_task(first.answer_latex, first.entry))
+            for part in (first, *rest):
+                for answer in (part.answer_latex, *(m.latex for m in part.entry.mistakes)):
+                    try:
+                        parse_expression(answer)
+                    except MathomongError:
+                        pass
+                    count += 1
+    return count
 
 
 # ---------------------------------------------------------------------------

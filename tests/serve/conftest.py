@@ -79,8 +79,10 @@ class Visitor:
 
 
 def make_app(tmp_path, **overrides):
-    config = ServeConfig(data_dir=tmp_path / "data", workers=1, check_timeout=5.0,
-                         worksheets=REPO / "worksheets", **overrides)
+    settings = dict(data_dir=tmp_path / "data", workers=1, check_timeout=5.0, worksheets=REPO / "worksheets",
+                    warm=False)
+    settings.update(overrides)
+    config = ServeConfig(**settings)
     return create_app(config)
 
 

@@ -35,9 +35,9 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def server(tmp_path):
-    running = Server(tmp_path / "data")
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    running = Server(tmp_path_factory.mktemp("room") / "data")
     yield running
     running.stop()
 

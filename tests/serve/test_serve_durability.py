@@ -25,7 +25,7 @@ def _student(url: str, name: str):
 
 def test_sigkill_loses_no_acknowledged_attempt(tmp_path):
     data = tmp_path / "data"
-    server = Server(data, "--workers", "1", "--check-rate", "1000", "--rate", "1000")
+    server = Server(data, "--workers", "1", "--check-rate", "1000", "--rate", "1000", "--no-warm")
     acknowledged: dict = {}   # attempt id -> answer, for every check the server answered
     lock = threading.Lock()
     started = threading.Event()
@@ -69,7 +69,7 @@ def test_sigkill_loses_no_acknowledged_attempt(tmp_path):
     assert len(acknowledged) >= 30
 
     # and the server starts again on the same data, with every attempt in the teacher's export
-    again = Server(data)
+    again = Server(data, "--no-warm")
     try:
         export = httpx.get(again.url + "/teacher/class/open/attempts.csv", timeout=30).text
         assert len(re.findall(r"^\d+,", export, re.M)) == len(stored)

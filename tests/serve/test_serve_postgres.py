@@ -78,8 +78,8 @@ def test_two_server_processes_share_one_database(postgres_url, tmp_path):
     """Behind a proxy, any process may answer any request: classes and sessions are in the database."""
     import httpx
 
-    one = Server(tmp_path / "one", "--database", postgres_url, "--workers", "1")
-    two = Server(tmp_path / "two", "--database", postgres_url, "--workers", "1")
+    one = Server(tmp_path / "one", "--database", postgres_url, "--workers", "1", "--no-warm")
+    two = Server(tmp_path / "two", "--database", postgres_url, "--workers", "1", "--no-warm")
     try:
         client = httpx.Client(timeout=30, follow_redirects=True)
         csrf = CSRF.search(client.get(one.url + "/").text).group(1)
