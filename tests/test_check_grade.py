@@ -79,10 +79,10 @@ def test_grade_1000_rows_with_50_bad_rows(tmp_path, keys):
         writer.writerow(["student", "version", "question", "answer"])
         for fields, _ in rows:
             writer.writerow(fields)
-    out = tmp_path / "report.csv"
+    out = tmp_path / "grades"
     assert main(["grade", "--key", str(keys[0]), "--key", str(keys[1]), "--answers", str(path), "--out", str(out), "--quiet"]) == 0
 
-    with open(out, newline="", encoding="utf-8") as stream:
+    with open(out / "report.csv", newline="", encoding="utf-8") as stream:
         report = list(csv.DictReader(stream))
     assert len(report) == 1000
     assert all(r["verdict"] in ("correct", "incorrect", "invalid") for r in report)
@@ -95,11 +95,11 @@ def test_grade_1000_rows_with_50_bad_rows(tmp_path, keys):
         assert re.search(reason, line["reason"]), (reason, line["reason"])
     named = [r for r in report if r["mistake"]]
     assert {r["mistake"] for r in named} == set(WRONG.values())
-    summary = (tmp_path / "report-summary.md").read_text()
+    summary = (out / "summary.md").read_text()
     assert "Most common mistakes" in summary and "1000 answers" in summary
-    gradebook = list(csv.DictReader(open(tmp_path / "report-gradebook.csv", newline="", encoding="utf-8")))
+    gradebook = list(csv.DictReader(open(out / "gradebook.csv", newline="", encoding="utf-8")))
     assert len(gradebook) == 350 and {"student", "total", "out_of", "q1", "q2"} <= set(gradebook[0])
-    feedback = tmp_path / "report-feedback"
+    feedback = out / "feedback"
     assert len(list(feedback.glob("*.md"))) == 350
     assert "Total:" in (feedback / "s0.md").read_text()
 
@@ -130,14 +130,14 @@ def test_versions_from_the_roster_and_partial_credit(tmp_path, keys):
 def test_grade_with_a_bad_key_or_header_exits_2(tmp_path, keys, capsys):
     answers = tmp_path / "a.csv"
     answers.write_text("name,answer\nx,y\n", encoding="utf-8")
-    assert main(["grade", "--key", str(keys[0]), "--answers", str(answers), "--out", str(tmp_path / "r.csv")]) == 2
+    assert main(["grade", "--key", str(keys[0]), "--answers", str(answers), "--out", str(tmp_path / "r")]) == 2
     assert "lacks the column" in capsys.readouterr().err
     bad_key = tmp_path / "bad.json"
     bad_key.write_text('{"worksheet": "w", "questions": [{"id": "q1", "latex": "\\\\frac{"}]}', encoding="utf-8")
     answers.write_text("student,question,answer\nx,q1,y\n", encoding="utf-8")
-    assert main(["grade", "--key", str(bad_key), "--answers", str(answers), "--out", str(tmp_path / "r.csv")]) == 2
+    assert main(["grade", "--key", str(bad_key), "--answers", str(answers), "--out", str(tmp_path / "r")]) == 2
     assert "bad key" in capsys.readouterr().err
-    assert not (tmp_path / "r.csv").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "bad.json"]  # no folder, lock or staging left
 
 
 def test_student_names_cannot_collide_or_become_formulas(tmp_path, keys):
@@ -149,9 +149,9 @@ def test_student_names_cannot_collide_or_become_formulas(tmp_path, keys):
         "=HYPERLINK(\"http://x\"),A,q2,x\n",
         encoding="utf-8",
     )
-    out = tmp_path / "r.csv"
+    out = tmp_path / "r"
     assert main(["grade", "--key", str(keys[0]), "--answers", str(answers), "--out", str(out), "--quiet"]) == 0
-    files = sorted(p.name for p in (tmp_path / "r-feedback").glob("*.md"))
-    assert len(files) == 3 and "Ada_Lovelace.md" in files
-    rows = list(csv.DictReader(open(out, newline="", encoding="utf-8")))
+    files = sorted(p.name for p in (out / "feedback").glob("*.md"))
+    assert len(files) == 3 and "Ada_Lovelace.md" in files and "Ada Lovelace.md" in files
+    rows = list(csv.DictReader(open(out / "report.csv", newline="", encoding="utf-8")))
     assert rows[2]["student"].startswith("'=")

@@ -151,14 +151,20 @@ def check_answer(answer, key, *, definitions=None, tolerance=None, conventions=N
     return CheckResult.from_result(result)
 
 
-def check_many(tasks, *, timeout: float | None = DEFAULT_TIMEOUT, workers: int | None = None, progress=None) -> list[dict]:
-    """Raw results of many tasks (see :func:`make_task`), through the shared pool."""
+def check_many(tasks, *, timeout: float | None = DEFAULT_TIMEOUT, workers: int | None = None, progress=None,
+               on_result=None) -> list[dict]:
+    """Raw results of many tasks (see :func:`make_task`), through the shared pool.
+
+    ``progress(done)`` and ``on_result(index, result)`` as for :meth:`CheckerPool.run`.
+    """
     tasks = list(tasks)
     if timeout is None:
         results = []
-        for i, task in enumerate(tasks, 1):
+        for i, task in enumerate(tasks):
             results.append(run_task(task))
+            if on_result:
+                on_result(i, results[-1])
             if progress:
-                progress(i)
+                progress(i + 1)
         return results
-    return shared_pool(timeout, workers).run(tasks, progress=progress)
+    return shared_pool(timeout, workers).run(tasks, progress=progress, on_result=on_result)

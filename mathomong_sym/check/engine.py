@@ -20,6 +20,7 @@ import difflib
 import json
 import re
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import lru_cache
 
 import sympy
@@ -29,7 +30,7 @@ from ..naming import sym
 from ..parsing import as_conventions, parse_expression, parse_uncached
 from ..printing import to_latex, to_text
 from .equivalence import Comparison, Tolerance, compare, constant_ratio
-from .key import AnswerEntry
+from .key import AnswerEntry, exact
 from .tree import tree_to_expr
 
 __all__ = ["run_task", "check_entry", "prepare", "PreparedKey", "CORRECT", "INCORRECT", "INVALID"]
@@ -271,11 +272,13 @@ def check_with_factors(answer_text, prepared: PreparedKey, factor_answers: dict 
 
     ``score`` is in points: all of them when the final answer is right;
     otherwise the points of the factors answered right (plus a mistake's
-    credit), never more than the question's points.
+    credit), never more than the question's points.  The sums are exact
+    (a third of a point is 1/3, not 0.3333): ``exact_score`` holds the
+    fraction as text, ``score`` the same as a float.
     """
-    points = prepared.entry.points
+    points = exact(prepared.entry.points)
     result = check_entry(answer_text, prepared, seed=seed, cache=cache)
-    earned = points * result["score"]
+    earned = points * exact(result["score"])
     factor_results = {}
     known = {factor.entry.id for factor in prepared.factors}
     unknown = sorted(fid for fid, text in (factor_answers or {}).items() if fid not in known and str(text).strip())
@@ -289,17 +292,18 @@ def check_with_factors(answer_text, prepared: PreparedKey, factor_answers: dict 
         if text is None or (isinstance(text, str) and not text.strip()):
             continue
         sub = check_entry(text, factor, seed=seed, cache=cache)
-        sub["points"] = factor.entry.points
-        sub["score"] = factor.entry.points * sub["score"]
+        factor_earned = exact(factor.entry.points) * exact(sub["score"])
+        sub.update(points=float(factor.entry.points), score=float(factor_earned), exact_score=str(factor_earned))
         factor_results[factor.entry.id] = sub
     if result["verdict"] != CORRECT and factor_results:
-        earned = min(points, earned + sum(r["score"] for r in factor_results.values()))
+        earned = min(points, earned + sum(Fraction(r["exact_score"]) for r in factor_results.values()))
         right = [fid for fid, r in factor_results.items() if r["verdict"] == CORRECT]
         if right:
             result["feedback"] += f" Right factor(s): {', '.join(right)} ({sum(factor_results[f]['score'] for f in right):g} point(s))."
     result = dict(result)
-    result["score"] = round(earned, 6)
-    result["points"] = points
+    result["score"] = float(earned)
+    result["exact_score"] = str(earned)
+    result["points"] = float(points)
     if factor_results:
         result["factors"] = factor_results
     return result

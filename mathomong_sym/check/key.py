@@ -16,6 +16,7 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Mapping
 
@@ -25,11 +26,25 @@ from ..errors import ConfigError, MathomongError
 from ..printing import to_latex
 from .tree import expr_to_tree, tree_to_expr
 
-__all__ = ["AnswerKey", "AnswerEntry", "Mistake", "FORMAT_VERSION", "write_atomically", "definitions_as_json"]
+__all__ = ["AnswerKey", "AnswerEntry", "Mistake", "FORMAT_VERSION", "write_atomically", "definitions_as_json", "exact"]
 
 #: the current version of the key format; readers accept this one and older
 FORMAT_VERSION = 1
 _KIND = "mathomong-answer-key"
+
+
+def exact(value) -> Fraction:
+    """Points as the fraction they stand for: 0.3333333333333333 (a third, through JSON) → 1/3, 0.25 → 1/4."""
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, str):
+        return Fraction(value)
+    if isinstance(value, int):
+        return Fraction(value)
+    nearest = Fraction(value).limit_denominator(1000)
+    if abs(float(nearest) - value) <= 1e-9 * max(1.0, abs(value)):
+        return nearest
+    return Fraction(repr(float(value)))
 
 
 def _number(value, what: str) -> float:

@@ -9,6 +9,12 @@ and warm, takes its place; a new spare starts in the background.  The
 pool works with the ``spawn`` start method (macOS, Windows) as well as
 ``fork``: workers receive plain dicts and import what they need.
 
+A worker never outlives the process that started it, whatever signal ends
+that process (SIGKILL included): on Linux the kernel sends it SIGKILL when
+its parent dies (``PR_SET_PDEATHSIG``), and everywhere a watchdog thread
+ends it once its parent is gone (the parent id changes when a process is
+orphaned), so no worker keeps computing or keeps a caller's pipe open.
+
     with CheckerPool(workers=2, timeout=2.0) as pool:
         results = pool.run([task, task, ...])   # in order, one per task
 """
@@ -18,6 +24,8 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 import os
+import signal
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -43,8 +51,37 @@ def _limit_memory():
         pass  # not on this platform: the time limit still holds
 
 
-def _worker_main(connection, warm: bool) -> None:
+# how often a worker looks whether its parent is still there (seconds)
+_WATCHDOG_INTERVAL = 0.2
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int, by_signal: bool) -> None:
+    """End this worker when process *parent* ends, however it ends."""
+    if by_signal and sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # the watchdog still holds
+
+    def watch():
+        while True:
+            if os.getppid() != parent:
+                os._exit(1)
+            time.sleep(_WATCHDOG_INTERVAL)
+
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+    threading.Thread(target=watch, name="mathomong-parent-watchdog", daemon=True).start()
+
+
+def _worker_main(connection, warm: bool, parent: int | None = None, by_signal: bool = False) -> None:
     """A worker's loop: receive a task, send back its result; None stops it."""
+    if parent is not None:
+        _die_with_parent(parent, by_signal)
     _limit_memory()
     from .engine import run_task
 
@@ -85,7 +122,7 @@ def timeout_result(seconds: float) -> dict:
 def _crash_result() -> dict:
     reason = "the checker stopped while checking this answer (it may need too much memory)"
     return {"verdict": "invalid", "feedback": f"We could not check this answer: {reason}.",
-            "details": {"reason": reason}, "score": 0.0}
+            "details": {"reason": reason, "crashed": True}, "score": 0.0}
 
 
 @dataclass
@@ -131,8 +168,10 @@ class CheckerPool:
     # -- processes ---------------------------------------------------------
     def _start(self) -> _Worker:
         parent, child = self.context.Pipe(duplex=True)
-        process = self.context.Process(target=_worker_main, args=(child, self.warm), daemon=True,
-                                       name="mathomong-check-worker")
+        # the kernel's parent-death signal follows the thread that forks, so only a main thread arms it
+        by_signal = threading.current_thread() is threading.main_thread()
+        process = self.context.Process(target=_worker_main, args=(child, self.warm, os.getpid(), by_signal),
+                                       daemon=True, name="mathomong-check-worker")
         process.start()
         child.close()
         return _Worker(process, parent, time.monotonic())
@@ -161,19 +200,32 @@ class CheckerPool:
                 self._spare = self._start()
 
     # -- running tasks -----------------------------------------------------
-    def run(self, tasks, progress=None) -> list[dict]:
-        """Results of *tasks*, in order; a task that runs out of time is "invalid"."""
+    def run(self, tasks, progress=None, on_result=None) -> list[dict]:
+        """Results of *tasks*, in order; a task that runs out of time is "invalid".
+
+        ``progress(done)`` is called with the count of finished tasks,
+        ``on_result(index, result)`` with each result as it arrives.
+        """
         if self._closed:
             raise RuntimeError("the checker pool is closed")
         with self._lock:
-            return self._run(list(tasks), progress)
+            return self._run(list(tasks), progress, on_result)
 
-    def _run(self, tasks, progress) -> list[dict]:
+    def _run(self, tasks, progress, on_result) -> list[dict]:
         results: list = [None] * len(tasks)
         pending = list(range(len(tasks)))
         pending.reverse()
         running: dict[int, int] = {}  # task id -> index
         done = 0
+
+        def finished(index: int, result: dict) -> None:
+            nonlocal done
+            results[index] = result
+            done += 1
+            if on_result:
+                on_result(index, result)
+            if progress:
+                progress(done)
         while pending or running:
             now = time.monotonic()
             for worker in list(self._workers):
@@ -204,11 +256,7 @@ class CheckerPool:
                         message = worker.connection.recv()
                     except (EOFError, OSError):
                         if worker.task_id is not None:
-                            index = running.pop(worker.task_id)
-                            results[index] = _crash_result()
-                            done += 1
-                            if progress:
-                                progress(done)
+                            finished(running.pop(worker.task_id), _crash_result())
                         self._replace(worker)
                         continue
                     if message[0] == "ready":
@@ -216,19 +264,11 @@ class CheckerPool:
                         continue
                     task_id, result = message
                     if task_id == worker.task_id:
-                        index = running.pop(task_id)
-                        results[index] = result
                         worker.task_id = None
-                        done += 1
-                        if progress:
-                            progress(done)
+                        finished(running.pop(task_id), result)
                 elif worker.task_id is not None and time.monotonic() > worker.deadline:
-                    index = running.pop(worker.task_id)
-                    results[index] = timeout_result(self.timeout)
                     self.killed += 1
-                    done += 1
-                    if progress:
-                        progress(done)
+                    finished(running.pop(worker.task_id), timeout_result(self.timeout))
                     self._replace(worker)
             self._promote_ready_spare()
         return results

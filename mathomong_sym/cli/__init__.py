@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+import threading
 
 from ..errors import MathomongError
 
@@ -20,6 +22,16 @@ COMMAND_MODULES = ("demo", "explain", "train", "worksheet", "check", "serve")
 
 #: exit code for a usage error or a bad input the user must fix
 EXIT_USAGE = 2
+#: exit code after SIGTERM (128 + 15, as a shell reports it)
+EXIT_TERMINATED = 143
+
+
+class Terminated(BaseException):
+    """SIGTERM: unwinds the command like Ctrl-C, so that its clean-ups run."""
+
+
+def _terminate(signum, frame):
+    raise Terminated
 
 
 class _Parser(argparse.ArgumentParser):
@@ -57,6 +69,8 @@ def main(argv=None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     try:
         return int(args.func(args) or 0)
     except MathomongError as exc:
@@ -65,8 +79,18 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print(f"mathomong {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print(f"mathomong {args.command}: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # a file that cannot be read or written, whatever command wrote it
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        print(f"mathomong {args.command}: error: cannot use{where}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

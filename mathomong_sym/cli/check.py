@@ -133,64 +133,87 @@ def _register_grade(subparsers):
         "grade",
         help="grade a class's answers (CSV) against answer keys",
         description="Check every answer of a CSV (see docs/grading-csv.md) against the answer key of its "
-                    "worksheet version, and write a report, a summary per question, a feedback file per "
-                    "student and a gradebook. A row that cannot be checked is reported as invalid; it never "
-                    "stops the others.",
+                    "worksheet version, and write a folder with a report, a summary per question, a feedback "
+                    "file per student and a gradebook. Every row of the answers file gets one row in the "
+                    "report; a row that cannot be checked is reported as invalid and never stops the others. "
+                    "The folder is written as a whole: a reader sees the previous results or the new ones.",
         epilog="example:\n"
                "  mathomong grade --key keys/A.json --key keys/B.json --answers answers.csv \\\n"
-               "      --roster roster.csv --out report.csv\n"
-               "  writes report.csv, report-summary.md, report-gradebook.csv, report-feedback/<student>.md",
+               "      --roster roster.csv --out grades\n"
+               "  writes grades/report.csv, grades/summary.md, grades/gradebook.csv, grades/feedback/<student>.md\n"
+               "  an interrupted run continues with the same command and --resume",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--key", action="append", required=True, metavar="KEY.json",
                    help="an answer key (one per worksheet version; repeatable)")
     p.add_argument("--answers", required=True, metavar="ANSWERS.csv", help="the answers CSV")
     p.add_argument("--roster", metavar="ROSTER.csv", help="student,version CSV for rows without a version")
-    p.add_argument("--out", required=True, metavar="REPORT.csv", help="the report CSV (companions are written beside it)")
+    p.add_argument("--out", required=True, metavar="FOLDER",
+                   help="the folder the results go to (replaced as a whole; created if missing)")
+    p.add_argument("--resume", action="store_true",
+                   help="reuse the checks an interrupted run into the same --out finished")
     p.add_argument("--timeout", type=float, default=2.0, help="time limit per answer in seconds (default: 2)")
     p.add_argument("--workers", type=int, help="worker processes (default: up to 2)")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     p.set_defaults(func=run_grade)
 
 
+def _progress_bar(args):
+    """A tqdm bar on a terminal; (callback, bar) or (None, None)."""
+    if args.quiet or not sys.stderr.isatty():
+        return None, None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None, None
+    bar = tqdm(unit="answer", file=sys.stderr)
+
+    def progress(done, total):
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    return progress, bar
+
+
 def run_grade(args) -> int:
     from ..check import AnswerKey
     from ..check.grading import grade, read_answers, read_roster
+    from ..check.outputs import OutputFolder
+    from ..check.reports import write_reports
 
     if args.timeout <= 0:
         raise _usage("--timeout must be positive")
     if args.workers is not None and args.workers < 1:
         raise _usage("--workers must be at least 1")
+    out = OutputFolder(args.out, inputs=[args.answers, args.roster, *args.key])
     try:
+        out.check()
         keys = [AnswerKey.load(path) for path in args.key]
-        _, rows = read_answers(args.answers)
+        answers = read_answers(args.answers)
         roster = read_roster(args.roster) if args.roster else None
-        progress = None
-        bar = None
-        if not args.quiet and sys.stderr.isatty():
+        with out:
+            leftover = 0 if args.resume else out.leftover_journal()
+            journal = out.journal(resume=args.resume)
+            progress, bar = _progress_bar(args)
             try:
-                from tqdm import tqdm
-
-                bar = tqdm(total=len(rows), unit="answer", file=sys.stderr)
-                last = [0]
-
-                def progress(done):
-                    bar.update(done - last[0])
-                    last[0] = done
-            except ImportError:
-                pass
-        report = grade(keys, rows, roster=roster, timeout=args.timeout, workers=args.workers, progress=progress)
-        if bar is not None:
-            bar.close()
-        paths = report.write(args.out)
+                report = grade(keys, answers.rows, roster=roster, timeout=args.timeout, workers=args.workers,
+                               progress=progress, journal=journal)
+            finally:
+                if bar is not None:
+                    bar.close()
+            paths = write_reports(report, out.staging)
+            out.commit()
     except ConfigError as exc:
         raise _usage(str(exc)) from None
     if not args.quiet:
         counts = report.counts
-        print(f"graded {len(report.rows)} answers: {counts['correct']} correct, {counts['incorrect']} incorrect, "
-              f"{counts['invalid']} invalid")
-        print(f"report: {paths['report']}")
-        print(f"summary: {paths['summary']}")
-        print(f"gradebook: {paths['gradebook']}")
-        print(f"feedback: {paths['feedback']}/")
+        if leftover:
+            print(f"note: an interrupted run had checked {leftover} answers; --resume would have reused them")
+        print(f"read {len(answers.rows)} answer rows; graded {len(report.rows)}: {counts['correct']} correct, "
+              f"{counts['incorrect']} incorrect, {counts['invalid']} invalid"
+              + (f" ({report.reused} checks reused from the interrupted run)" if report.reused else ""))
+        for name, path in paths.items():
+            shown = out.folder / path.relative_to(out.staging)
+            print(f"{name}: {shown}{'/' if name == 'feedback' else ''}")
     return 0
