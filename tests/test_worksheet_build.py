@@ -86,8 +86,8 @@ def test_student_sheet_has_space_but_no_answers(small, tmp_path):
     definition = load_worksheet(small)
     version = assemble(definition, "A")
     sheet, key = render_sheet(version), render_key(version)
-    assert r"\documentclass[11pt,addpoints]{exam}" in sheet and r"\gradetable" in sheet
-    assert r"\documentclass[11pt,addpoints,answers]{exam}" in key
+    assert r"\documentclass[11pt]{exam}" in sheet and "Score" in sheet
+    assert r"\documentclass[11pt,answers]{exam}" in key
     assert r"\finalanswer{" not in sheet and r"\finalanswer{" in key
     assert r"\begin{solution}[" in sheet  # reserved answer space
     for problem in version.problems:

@@ -83,7 +83,8 @@ def diff_steps(expr, var, *, names: Mapping | Sequence | None = None) -> Derivat
             steps.append(Step(lhs, named, rule="put the derivatives in",
                               reason="each d/d… above replaced by the line that derives it",
                               substeps=last.substeps[1:], kind="result"))
-    automatic = {s: context.definitions[s] for s in context.automatic}
+    # in the order the letters were given (u before v), never a set's order
+    automatic = {s: inner for s, inner in context.definitions.items() if s in context.automatic}
     final = substitute(named, _resolved(automatic)) if automatic else named
     if automatic and final != named:
         letters = ", ".join(f"{to_text(s)} = {to_text(automatic[s])}" for s in automatic if named.has(s))

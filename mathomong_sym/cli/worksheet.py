@@ -76,6 +76,10 @@ def run(args) -> int:
         made = "tex, pdf and json" if any(v.pdf for v in result.versions) else "tex and json"
         ids = ", ".join(v.sheet_id for v in result.versions)
         print(f"{result.definition.source}: {ids} -> {target}/ ({made})")
+        for path, lines in result.overfull.items():
+            worst = max(width for width, _ in lines)
+            print(f"mathomong worksheet: warning: {path.name}: {len(lines)} line(s) run past the margin "
+                  f"(the widest by {worst:.1f} pt, {lines[0][1]})", file=sys.stderr)
     if skipped:
         print(f"mathomong worksheet: {NO_PDFLATEX_NOTE}", file=sys.stderr)
     return 0

@@ -8,9 +8,12 @@ from pathlib import Path
 from .assemble import WorksheetVersion, assemble
 from .definition import WorksheetDefinition, check_version_labels, load_worksheet
 from .latex import render_answers, render_key, render_sheet
-from .pdf import compile_many, pdflatex_path
+from .pdf import compile_many, overfull_boxes, pdflatex_path
 
-__all__ = ["BuildResult", "VersionFiles", "build_worksheet", "build_all", "NO_PDFLATEX_NOTE"]
+__all__ = ["BuildResult", "VersionFiles", "build_worksheet", "build_all", "NO_PDFLATEX_NOTE", "OVERFULL_LIMIT_PT"]
+
+#: a line may stick out this far past the margin before the build reports it (invisible on paper)
+OVERFULL_LIMIT_PT = 2.0
 
 NO_PDFLATEX_NOTE = ("pdflatex not found: wrote the .tex files only "
                     "(install texlive-latex-extra to get PDFs)")
@@ -32,6 +35,8 @@ class BuildResult:
     versions: list[VersionFiles]
     pdf_skipped: bool = False
     pdflatex_runs: dict = field(default_factory=dict)
+    #: PDF path -> [(points past the margin, where)] for lines wider than OVERFULL_LIMIT_PT
+    overfull: dict = field(default_factory=dict)
 
     @property
     def files(self) -> list[Path]:
@@ -87,11 +92,16 @@ def _compile(results_and_jobs, pdf: bool) -> None:
             result.pdf_skipped = pdf
         return
     all_jobs = [job for _, jobs in results_and_jobs for _, version_jobs in jobs for job in version_jobs]
-    runs = compile_many(all_jobs, pdflatex=pdflatex)
+    logs: dict = {}
+    runs = compile_many(all_jobs, pdflatex=pdflatex, logs=logs)
     for result, jobs in results_and_jobs:
         for files, version_jobs in jobs:
             files.pdf = [path for _, path in version_jobs]
             result.pdflatex_runs.update({path: runs[path] for _, path in version_jobs})
+            for _, path in version_jobs:
+                wide = overfull_boxes(logs.get(path, ""), wider_than=OVERFULL_LIMIT_PT)
+                if wide:
+                    result.overfull[path] = wide
 
 
 def build_worksheet(definition, versions=None, out_dir=".", *, pdf: bool = True) -> BuildResult:

@@ -14,7 +14,7 @@ from ..check.key import AnswerEntry, AnswerKey, Mistake as KeyMistake
 from ..parsing import Conventions
 from ..printing import to_latex
 from .assemble import WorksheetVersion
-from .generators.common import at_point
+from .generators.common import at_point, ordered_definitions
 from .problem import Part
 
 __all__ = ["answer_key", "entry_id", "FACTOR_SHARE"]
@@ -61,7 +61,7 @@ def _factors(part: Part, eid: str, points: float) -> list[AnswerEntry]:
             entries.append(AnswerEntry.from_expr(
                 f"{eid}.{k}", factor.value, points=share, label=factor.lhs,
                 variables=sorted({s.name for s in factor.value.free_symbols} | {s.name for s in part.variables}),
-                definitions=part.definitions | used,
+                definitions=ordered_definitions(part.definitions | used),
             ))
     return entries
 

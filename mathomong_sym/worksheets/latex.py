@@ -8,25 +8,26 @@ derivations' own LaTeX.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib import resources
 
 import jinja2
 import sympy
 
+from ..derivation import expand_definitions
 from ..printing import to_latex
 from .assemble import WorksheetVersion
-from .problem import Part, display_latex, escape_text
+from .generators.common import exact_decimal, is_evaluation
+from .problem import Part, display_latex, escape_text, format_points, teacher_text
 
-__all__ = ["render_sheet", "render_key", "render_answers", "solution_blocks", "LEVEL"]
+__all__ = ["render_sheet", "render_key", "render_answers", "solution_blocks", "LEVEL", "KEY_DETAILS"]
 
-#: level of detail of printed solutions: each factor by its rule
+#: key_detail: 0 = final answers only, 1 = each factor by its rule (the default), 2 = every elementary step
+KEY_DETAILS = {0: None, 1: 1, 2: 2}
 LEVEL = 1
-
-_DEFAULT_INSTRUCTIONS = (
-    "Show your working. Give exact answers unless a part asks you to round; "
-    "round only the final answer."
-)
+#: questions a row of the grade table holds before it wraps
+GRADE_COLUMNS = 10
 
 
 @lru_cache(maxsize=1)
@@ -54,97 +55,210 @@ def _load_template(name: str) -> str:
     return resources.files(__package__).joinpath("templates").joinpath(name).read_text(encoding="utf-8")
 
 
-def _rounding(part: Part) -> str:
-    if not part.numeric:
+def _rounding(part: Part, words) -> str:
+    # an exact answer needs no note: the instructions ask for exact answers unless a part says to round
+    if not part.numeric or part.exact_decimals:
         return ""
-    if part.exact_decimals:
-        return "give the exact value"
-    return f"round to {part.decimals} decimal places"
+    return teacher_text(words.word("round", n=part.decimals))
+
+
+#: a row of a key's display longer than this (in LaTeX characters) puts its right side on a line of its own
+_WIDE_ROW, _WIDE_SIDE = 130, 45
+_ROW_END = re.compile(r"\\\\\s*\n")
+_NOTE_ROW = re.compile(r"^&\s*\\qquad\s*\\parbox\[t\]\{[0-9.]*\\linewidth\}\{\\raggedright\\footnotesize (.*)\}$", re.DOTALL)
 
 
 def _wrap(block: str) -> str:
     block = block.strip()
-    if block.startswith("\\begin") or block.startswith("\\["):
+    if not (block.startswith("\\begin") or block.startswith("\\[")):
+        block = "\\begin{align*}\n" + block + "\n\\end{align*}"
+    return _fold_wide_rows(block)
+
+
+def _fold_wide_rows(block: str) -> str:
+    """In an align*, a row whose two sides do not fit gets its right side on the next line.
+
+    ``d/dw(long expression) &= long result`` becomes ``d/dw(long expression) & \\\\ &= long result``
+    with the rule's tag on the second line; a row that fits is left alone.
+    """
+    if not block.startswith("\\begin{align*}"):
         return block
-    return "\\begin{align*}\n" + block + "\n\\end{align*}"
+    rows = _ROW_END.split(block)
+    out = []
+    for row in rows:
+        note = _NOTE_ROW.match(row.strip())
+        if note:
+            # a note set under its line across the page, not in the right column after the widest left side
+            out.append(r"\intertext{\leftskip=2.5em\footnotesize\raggedright " + note.group(1) + "}")
+            continue
+        lhs, sep, rhs = row.partition("&=")
+        if sep and len(row) > _WIDE_ROW and len(lhs.strip()) > _WIDE_SIDE and "\\intertext" not in lhs:
+            out.append(lhs.rstrip() + " & ")
+            out.append("&=" + rhs)
+        else:
+            out.append(row)
+    return " \\\\\n".join(out)
+
+
+def _numbers_in(expr, point) -> str:
+    """*expr* with each variable replaced by its number, as written (nothing multiplied out)."""
+    shown = {}
+    for symbol, value in point.items():
+        text = display_latex(value)
+        shown[symbol] = sympy.Symbol(rf"\left({text}\right)" if value < 0 else text)
+    return to_latex(expr.xreplace(shown))
+
+
+def _numeric_chain(part: Part) -> str | None:
+    """A value of a function's derivative as one chain of true lines: the formula, the numbers in, the value."""
+    d = part.derivation
+    if getattr(d, "network", None) is not None or getattr(d, "factors", None) or part.update or part.scale:
+        return None
+    final = part.answer_latex()
+    relation = "=" if part.exact_decimals else r"\approx"
+    if is_evaluation(d):
+        return rf"\[{to_latex(d.lhs)} = {to_latex(d.steps[0].rhs)} {relation} {final}\]"
+    formula = expand_definitions(d.result, d.all_definitions())
+    at = ", ".join(f"{to_latex(s)} = {display_latex(v)}" for s, v in sorted(part.point.items(),
+                                                                              key=lambda kv: kv[0].name))
+    numbers = _numbers_in(formula, part.point)
+    rows = [f"{to_latex(d.lhs)} &= {to_latex(formula)}", rf"\intertext{{at ${at}$:}}"]
+    rows.append(f"&= {numbers}" + ("" if numbers == final else f" \\\\\n&{relation} {final}"))
+    return _fold_wide_rows("\\begin{align*}\n" + rows[0] + " \\\\\n" + rows[1] + "\n" + rows[2]
+                           + "\n\\end{align*}")
 
 
 def solution_blocks(part: Part, level: int = LEVEL) -> list[str]:
     """The LaTeX a key prints for *part*: the engine's derivation, as the engine renders it.
 
     A symbolic part shows each factor by its rule (and why); a numeric part
-    shows the same derivation with its numbers side by side, without the
-    prose, since the symbolic reasons were given where the formula was asked.
+    shows its numbers as one chain of true equalities (a function's
+    derivative: the formula, the numbers put in, the value), or for a network
+    the same derivation with its numbers side by side, without the prose,
+    since the symbolic reasons were given where the formula was asked.
     """
-    if part.numeric and part.point:
-        blocks = [_wrap(part.derivation.at(part.point).to_latex(level=0, reasons=False))]
+    if level is None:
+        return []
+    chain = _numeric_chain(part) if part.numeric else None
+    if chain is not None:
+        blocks = [chain]
+    elif part.numeric and part.point:
+        blocks = [_wrap(part.derivation.at(part.point).to_latex(level=max(level - 1, 0), reasons=level > 1))]
     else:
         blocks = [_wrap(part.derivation.to_latex(level=level))]
     blocks.extend(part.extra)
     return blocks
 
 
-def _reference_block(part: Part, earlier: str) -> str:
+def _reference_block(part: Part, earlier: str, words) -> str:
     """One line instead of a derivation already worked, with the same numbers, in an earlier part."""
     value = part.derivation.result.xreplace(part.point)
     if value.is_Rational:
         relation, shown = "=", display_latex(value)
     else:
         relation, shown = r"\approx", f"{float(sympy.N(value, 20)):.{part.decimals or 4}f}"
-    return (rf"\[{to_latex(part.derivation.lhs)} {relation} {shown}"
-            rf"\qquad\text{{(worked in part ({earlier}))}}\]")
+    note = teacher_text(words.word("worked_in", label=earlier))
+    return rf"\[{to_latex(part.derivation.lhs)} {relation} {shown}\qquad\text{{({note})}}\]"
 
 
-def _solutions(problem) -> list[list[str]]:
+def _solutions(problem, level, words) -> list[list[str]]:
     """Each part's solution blocks; a derivation is worked once per problem and point."""
     worked: dict = {}
     out = []
     for part in problem.parts:
         identity = (id(part.derivation), tuple(sorted((str(k), v) for k, v in part.point.items())))
-        if part.numeric and part.point and identity in worked:
-            out.append([_reference_block(part, worked[identity]), *part.extra])
+        if level is not None and part.numeric and part.point and identity in worked:
+            out.append([_reference_block(part, worked[identity], words), *part.extra])
         else:
-            out.append(solution_blocks(part))
+            out.append(solution_blocks(part, level))
             if part.numeric and part.point:
                 worked[identity] = part.label
     return out
 
 
-def _space(part: Part) -> str:
-    steps = sum(1 for _ in part.derivation.walk()) if hasattr(part.derivation, "walk") else 3
-    return f"{min(7.0, 2.5 + 0.6 * steps + (1.0 if part.numeric else 0.0)):.1f}cm"
+def _lines(blocks) -> int:
+    """Lines of working a set of LaTeX blocks holds (a display is at least one)."""
+    return sum(max(1, block.count("\\\\") + 1 - block.count("\\intertext")) for block in blocks)
+
+
+def _space(part: Part, worked_lines: int) -> str:
+    """Answer space for a part: what the main lines of its working take, between 2 and 7.5 cm."""
+    if part.space:
+        return part.space
+    return f"{min(7.5, max(2.0, 1.2 + 0.5 * worked_lines)):.1f}cm"
+
+
+def _centimetres(length: str) -> float:
+    number, unit = float(re.match(r"[0-9.]+", length).group(0)), re.sub(r"[0-9.\s]", "", length)
+    return number * {"cm": 1.0, "mm": 0.1, "in": 2.54, "pt": 2.54 / 72.27}[unit]
+
+
+def _grade_rows(questions, total, words) -> list[dict]:
+    """The grade table in rows of at most GRADE_COLUMNS questions; the total closes the last row."""
+    rows = []
+    for start in range(0, len(questions), GRADE_COLUMNS):
+        chunk = questions[start:start + GRADE_COLUMNS]
+        rows.append({"numbers": [q["number"] for q in chunk], "points": [q["points"] for q in chunk]})
+    rows[-1]["total"] = format_points(total)
+    return rows
 
 
 def _context(version: WorksheetVersion, key: bool, with_solutions: bool) -> dict:
     definition = version.definition
+    words = definition.words
+    level = KEY_DETAILS[definition.key_detail] if with_solutions else None
     questions = []
     for number, problem in enumerate(version.problems, start=1):
         parts = []
-        solutions = _solutions(problem) if with_solutions else [[] for _ in problem.parts]
-        for part, points, solution in zip(problem.parts, problem.part_points(), solutions):
+        solutions = _solutions(problem, level, words) if with_solutions else [[] for _ in problem.parts]
+        # the space a student gets is sized by the main lines of the working, whatever this key shows
+        sizing = _solutions(problem, 0, words)
+        for part, points, solution, worked in zip(problem.parts, problem.part_points(), solutions, sizing):
+            space = _space(part, _lines(worked))
             parts.append({
                 "label": part.label,
                 "prompt": part.prompt,
-                "points": points,
-                "rounding": _rounding(part),
+                "points": format_points(points),
+                "rounding": _rounding(part, words),
                 "answer": part.answer_latex(),
                 "solution": solution,
-                "space": _space(part),
+                "space": space,
+                "hint": part.hint,
+                # a part's prompt never sits at the foot of a page without its space
+                "keep": f"{_centimetres(space) + 1.2:.1f}cm",
             })
-        questions.append({"number": number, "statement": problem.statement, "points": problem.points, "parts": parts})
-    instructions = escape_text(definition.instructions) if definition.instructions else escape_text(_DEFAULT_INSTRUCTIONS)
+        given = (teacher_text(words.word("given")) + " " + ", ".join(f"${formula}$" for _, formula in problem.given)
+                 if problem.given else "")
+        questions.append({
+            "number": number, "statement": problem.statement, "points": format_points(sum(problem.part_points())),
+            "parts": parts, "given": given, "hint": problem.hint,
+            "figure": (problem.key_figure or problem.figure) if key else problem.figure,
+            # the statement, its figure and the first part stay on one page
+            "keep": f"{_centimetres(parts[0]['space']) + 3.0 + (5.0 if problem.figure else 0.0):.1f}cm",
+        })
+    instructions = definition.instructions or teacher_text(words.word("instructions"))
+    word = {k: teacher_text(words.word(k)) for k in ("name", "date", "question", "points", "score", "total",
+                                                     "version", "answer_key", "answers", "solution", "answer",
+                                                     "hint", "part", "answers_note")}
+    word["page"] = teacher_text(words.word("page", n="@N@", total="@T@")).replace(
+        "@N@", r"\thepage{}").replace("@T@", r"\numpages{}")
+    footer = definition.footer if definition.footer is not None else teacher_text(words.word("footer"))
     return {
-        "title": definition.title,
+        "title": escape_text(definition.title),
+        "header": definition.header or escape_text(definition.title),
+        "footer": footer,
+        "logo": definition.logo.name if definition.logo else "",
         "subtitle": definition.subtitle,
         "sheet_id": version.sheet_id,
         "label": version.label,
         "instructions": instructions,
         "questions": questions,
-        "total_points": version.total_points,
+        "total_points": format_points(version.total_points),
+        "grade_rows": _grade_rows(questions, version.total_points, words),
         "key": key,
-        # long sheets set the grade table smaller so that it stays one row of columns wide
-        "table_size": r"\footnotesize\setlength{\tabcolsep}{4pt}" if len(questions) > 12 else "",
-        "table_height": "2.0cm" if len(questions) > 12 else "2.4cm",
+        "words": word,
+        "language": words.code,
+        "figures": any(q["figure"] for q in questions),
     }
 
 
@@ -154,7 +268,7 @@ def render_sheet(version: WorksheetVersion) -> str:
 
 
 def render_key(version: WorksheetVersion) -> str:
-    """The key: the same sheet with every solution worked by the engine."""
+    """The key: the same sheet with every solution worked by the engine (as much as key_detail asks)."""
     return _environment().get_template("sheet.tex.j2").render(_context(version, key=True, with_solutions=True))
 
 

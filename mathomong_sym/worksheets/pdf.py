@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..errors import MathomongError
 
-__all__ = ["LatexError", "pdflatex_path", "compile_pdf", "compile_many", "DEFAULT_SOURCE_DATE_EPOCH", "MAX_RUNS"]
+__all__ = ["LatexError", "pdflatex_path", "compile_pdf", "compile_many", "overfull_boxes", "DEFAULT_SOURCE_DATE_EPOCH", "MAX_RUNS"]
 
 #: 2026-01-01T00:00:00Z: the date every PDF carries unless SOURCE_DATE_EPOCH says otherwise
 DEFAULT_SOURCE_DATE_EPOCH = 1767225600
@@ -44,11 +44,13 @@ def _environment() -> dict:
     return env
 
 
-def compile_pdf(tex_source: str, pdf_path, *, pdflatex: str | None = None, max_runs: int = MAX_RUNS) -> int:
+def compile_pdf(tex_source: str, pdf_path, *, pdflatex: str | None = None, max_runs: int = MAX_RUNS,
+                logs: dict | None = None) -> int:
     """Typeset *tex_source* into *pdf_path*; returns the number of pdflatex runs.
 
     Runs happen in a private temporary folder, so auxiliary files never mix
-    with the output and the folder's name cannot reach the PDF.
+    with the output and the folder's name cannot reach the PDF.  With a dict
+    *logs*, the last run's log is stored in it under *pdf_path*.
     """
     pdflatex = pdflatex or pdflatex_path()
     if pdflatex is None:
@@ -85,12 +87,24 @@ def compile_pdf(tex_source: str, pdf_path, *, pdflatex: str | None = None, max_r
                 break
         pdf_path.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(work / f"{job}.pdf", pdf_path)
+    if logs is not None:
+        logs[pdf_path] = log
     return runs
 
 
-def compile_many(jobs, *, pdflatex: str | None = None, workers: int = 2) -> dict:
+_OVERFULL = re.compile(r"^Overfull \\hbox \(([0-9.]+)pt too wide\) (.*)$", re.MULTILINE)
+
+
+def overfull_boxes(log: str, wider_than: float = 0.0) -> list[tuple[float, str]]:
+    """The overfull lines a pdflatex log reports: (points past the margin, where)."""
+    return [(float(m.group(1)), m.group(2).strip()) for m in _OVERFULL.finditer(log)
+            if float(m.group(1)) > wider_than]
+
+
+def compile_many(jobs, *, pdflatex: str | None = None, workers: int = 2, logs: dict | None = None) -> dict:
     """Compile several (tex_source, pdf_path) pairs side by side; path -> runs."""
     jobs = list(jobs)
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(jobs)))) as pool:
-        futures = {Path(path): pool.submit(compile_pdf, tex, path, pdflatex=pdflatex) for tex, path in jobs}
+        futures = {Path(path): pool.submit(compile_pdf, tex, path, pdflatex=pdflatex, logs=logs)
+                   for tex, path in jobs}
         return {path: future.result() for path, future in futures.items()}

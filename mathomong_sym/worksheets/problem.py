@@ -11,8 +11,10 @@ import sympy
 from ..printing import to_latex
 from .randomness import Degenerate, decimal_latex
 from ..parsing.values import as_expression
+from .words import translate
 
-__all__ = ["Mistake", "Part", "Problem", "say", "math", "escape_text", "display_latex"]
+__all__ = ["Mistake", "Part", "Problem", "say", "math", "escape_text", "display_latex", "teacher_text",
+           "split_points", "format_points"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,10 @@ class Part:
     update: tuple | None = None
     #: a number c when the answer is c·(the derivative): a linear estimate ΔL ≈ L′·Δw
     scale: sympy.Expr | None = None
+    #: what the teacher set: the part's points, a hint (LaTeX) and the answer space ("4cm")
+    points: float | None = None
+    hint: str = ""
+    space: str | None = None
 
     @property
     def numeric(self) -> bool:
@@ -89,46 +95,103 @@ class Part:
             rounded = rounded[1:]
         return rounded
 
-    def check_degenerate(self):
-        """Raise :class:`Degenerate` when a typical mistake would look right."""
+    def check_degenerate(self, others=()):
+        """Raise :class:`Degenerate` when a typical mistake would look right.
+
+        The wrong answers tried are the part's mistakes, each with its sign
+        flipped too, and the answers of the *others* parts (a student who
+        swaps ∂L/∂W and ∂L/∂b, or x and y), with either sign: at x = ±1 the
+        swap and the sign flip together can land on the key.
+        """
         if not self.numeric:
             return
         value = sympy.N(self.answer, 15)
         if not value.is_real or not value.is_finite:
             raise Degenerate(f"part {self.label}: the answer {value} is not a finite number")
+        if value == 0:
+            return  # a flat slope: no sign to flip, and the other parts are asked elsewhere
         gap = 2 * max(self.tolerance, 1e-9)
-        for mistake in self.mistakes:
-            wrong = sympy.N(mistake.answer, 15)
-            if wrong.is_number and abs(float(wrong - value)) <= gap:
-                raise Degenerate(f"part {self.label}: the mistake '{mistake.message}' gives the key's value")
+        wrong_answers = [(m.answer, f"the mistake '{m.message}'") for m in self.mistakes]
+        wrong_answers += [(other.answer, f"part {other.label}'s answer") for other in others
+                          if other.numeric and other is not self]
+        for wrong, what in wrong_answers:
+            wrong = sympy.N(wrong, 15)
+            if not wrong.is_number:
+                continue
+            if abs(complex(wrong + value)) <= gap:
+                continue  # a sign mistake: flipped once more it is the key itself, not a mistake
+            for sign, how in ((1, ""), (-1, " with its sign flipped")):
+                if abs(complex(sign * wrong - value)) <= gap:
+                    raise Degenerate(f"part {self.label}: {what}{how} gives the key's value")
 
 
 @dataclass(frozen=True)
 class Problem:
-    """A generated problem: a statement, parts, points and its identity."""
+    """A generated problem: a statement, parts, points and its identity.
+
+    ``function`` is the expression the problem draws (f, L(w) …), when it
+    draws one: two problems of a sheet whose functions have the same
+    derivative are the same exercise.  ``given`` are formulas the statement
+    supplies ((rule, LaTeX) pairs: σ′ = σ(1 − σ) on a sheet before the part
+    of the guide that teaches it).  ``figure`` is drawn on the sheet and the
+    key; ``key_figure`` replaces it in the key (the descent path drawn in).
+    ``family`` names the structural choice (the outer function …) that
+    every version shares in this slot.
+    """
 
     generator: str
     statement: str
     parts: tuple[Part, ...]
-    points: int
+    points: float
     difficulty: str
     seed: int = 0
+    function: sympy.Expr | None = None
+    variables: tuple = ()
+    given: tuple[tuple[str, str], ...] = ()
+    figure: str = ""
+    key_figure: str = ""
+    family: str = ""
+    hint: str = ""
 
     @property
     def signature(self) -> str:
         """What makes two problems the same question (used to reject duplicates)."""
         return self.generator + "|" + self.statement + "|" + "|".join(p.prompt for p in self.parts)
 
-    def part_points(self) -> list[int]:
-        """Points per part: an even split, the remainder to the first parts."""
-        share, extra = divmod(self.points, len(self.parts))
-        return [share + (1 if i < extra else 0) for i in range(len(self.parts))]
+    def derivatives(self) -> frozenset:
+        """The derivatives of the drawn function, canonically written, one per variable."""
+        if self.function is None:
+            return frozenset()
+        variables = self.variables or sorted(self.function.free_symbols, key=lambda s: s.name)
+        return frozenset(sympy.srepr(sympy.expand(sympy.diff(self.function, v))) for v in variables)
+
+    def part_points(self) -> list[float]:
+        """Points per part: the teacher's, or an even split of the problem's in halves."""
+        if all(p.points is not None for p in self.parts):
+            return [p.points for p in self.parts]
+        return split_points(self.points, len(self.parts))
 
     def check_degenerate(self):
         for part in self.parts:
-            part.check_degenerate()
+            part.check_degenerate(self.parts)
         if len({p.prompt for p in self.parts}) != len(self.parts):
             raise Degenerate("two parts ask the same thing")
+
+
+def split_points(total, parts: int) -> list[float]:
+    """*total* points over *parts* parts in halves, the larger shares first; none gets 0."""
+    halves = round(float(total) * 2)
+    share, extra = divmod(halves, parts)
+    if share == 0:
+        raise ValueError(f"{format_points(total)} points cannot be split over {parts} parts "
+                         f"(each part needs at least half a point)")
+    return [(share + (1 if i < extra else 0)) / 2 for i in range(parts)]
+
+
+def format_points(points) -> str:
+    """2 -> "2", 1.5 -> "1.5"."""
+    value = float(points)
+    return str(int(value)) if value == int(value) else f"{value:g}"
 
 
 # ---------------------------------------------------------------------------
@@ -182,8 +245,10 @@ def say(template: str, **values) -> str:
     """A sentence: *template*'s text is escaped, each ``{name}`` becomes math.
 
     ``say("Find {f} at {x0}.", f=..., x0=...)`` — values are sympy objects
-    (printed with textbook names) or :class:`math` strings.
+    (printed with textbook names) or :class:`math` strings.  The template is
+    translated into the sheet's language first (:mod:`.words`).
     """
+    template = translate(template)
     out = []
     for literal, name, spec, _ in string.Formatter().parse(template):
         out.append(escape_text(literal))
@@ -193,3 +258,69 @@ def say(template: str, **values) -> str:
             raise KeyError(f"say(): no value for {{{name}}}")
         out.append("$" + display_latex(values[name]) + "$")
     return "".join(out)
+
+
+# ---------------------------------------------------------------------------
+# a teacher's text: plain words escaped, $…$ kept as math, nothing else gets through
+# ---------------------------------------------------------------------------
+
+#: commands that read or write files, redefine LaTeX or leave math: never in a teacher's $…$
+_FORBIDDEN = re.compile(
+    r"\\(input|include|includeonly|InputIfFileExists|openin|openout|read|readline|write|immediate|"
+    r"special|def|edef|gdef|xdef|let|futurelet|catcode|csname|endcsname|expandafter|newcommand|"
+    r"renewcommand|providecommand|DeclareRobustCommand|usepackage|RequirePackage|documentclass|"
+    r"begin|end|directlua|pdfprimitive|jobname|loop|repeat|afterassignment|uppercase|lowercase|"
+    r"scantokens|makeatletter|newwrite|newread|shipout|output|everypar|everymath)(?![A-Za-z])")
+
+
+def teacher_text(text: str, where: str = "text") -> str:
+    """A teacher's sentence as LaTeX: words escaped, ``$…$`` typeset as math.
+
+    ``\\$`` is a literal dollar.  Raises :class:`ValueError` (naming *where*)
+    for an unclosed ``$``, unbalanced braces in math, or a command that is
+    not mathematics (``\\input``, ``\\def`` …).
+    """
+    out, i, plain = [], 0, []
+    while i < len(text):
+        char = text[i]
+        if char == "\\" and text.startswith("\\$", i):
+            plain.append("$")
+            i += 2
+            continue
+        if char != "$":
+            plain.append(char)
+            i += 1
+            continue
+        end = text.find("$", i + 1)
+        while end != -1 and text[end - 1] == "\\":
+            end = text.find("$", end + 1)
+        if end == -1:
+            raise ValueError(f"{where}: a $ opens math that no $ closes")
+        body = text[i + 1:end]
+        _check_math(body, where)
+        out.append(escape_text("".join(plain)))
+        plain = []
+        out.append("$" + body + "$")
+        i = end + 1
+    out.append(escape_text("".join(plain)))
+    return "".join(out)
+
+
+def _check_math(body: str, where: str) -> None:
+    if not body.strip():
+        raise ValueError(f"{where}: empty math ($$); write \\$ for a dollar sign")
+    forbidden = _FORBIDDEN.search(body)
+    if forbidden:
+        raise ValueError(f"{where}: \\{forbidden.group(1)} is not mathematics and cannot appear in $…$")
+    depth = 0
+    for k, char in enumerate(body):
+        if char == "{" and (k == 0 or body[k - 1] != "\\"):
+            depth += 1
+        elif char == "}" and (k == 0 or body[k - 1] != "\\"):
+            depth -= 1
+            if depth < 0:
+                raise ValueError(f"{where}: a }} in ${body}$ closes no {{")
+    if depth:
+        raise ValueError(f"{where}: a {{ in ${body}$ is never closed")
+    if "%" in body.replace("\\%", ""):
+        raise ValueError(f"{where}: % in math would hide the rest of the line; write \\%")

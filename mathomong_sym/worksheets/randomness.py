@@ -16,7 +16,8 @@ from fractions import Fraction
 import sympy
 
 from ..parsing.values import as_expression
-__all__ = ["problem_seed", "NiceRandom", "Degenerate", "decimal_latex"]
+
+__all__ = ["problem_seed", "structure_seed", "NiceRandom", "Degenerate", "decimal_latex"]
 
 
 class Degenerate(Exception):
@@ -29,15 +30,38 @@ def problem_seed(worksheet_id: str, seed: int, version: str, index: int, attempt
     return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big")
 
 
+def structure_seed(worksheet_id: str, seed: int, entry: int) -> str:
+    """The seed of a ``[[problems]]`` entry's structural choices: the same in every version."""
+    return f"mathomong-structure\x1f{worksheet_id}\x1f{seed}\x1f{entry}"
+
+
 class NiceRandom:
     """Small integers and short decimals, as exact sympy Rationals.
 
     Exact numbers keep every key exact: 0.1 is 1/10, not 0.1000000000000000055.
+
+    :meth:`family` makes a problem's structural choices (which outer
+    function, which weight) from a second stream, seeded by the sheet and the
+    entry but not the version or the attempt: versions A and B then ask the
+    same kind of question in the same slot, with other numbers, and the
+    problems of one entry are dealt different kinds in turn.
     """
 
-    def __init__(self, seed: int):
+    def __init__(self, seed: int, *, structure: str | None = None, slot: int = 0):
         self.seed = seed
         self._random = random.Random(seed)
+        self._structure = structure if structure is not None else f"mathomong-structure\x1f{seed}"
+        self._slot = slot
+        self._families = 0
+
+    def family(self, options):
+        """One of *options* for this slot, the same in every version and attempt."""
+        options = list(options)
+        # a str seed goes through SHA-512: the same in every process and hash seed
+        deal = random.Random(f"{self._structure}\x1f{self._families}\x1f{len(options)}")
+        self._families += 1
+        order = deal.sample(range(len(options)), len(options))
+        return options[order[self._slot % len(options)]]
 
     def integer(self, low: int, high: int, *, nonzero: bool = True, exclude=()) -> sympy.Integer:
         choices = [k for k in range(low, high + 1) if not (nonzero and k == 0) and k not in exclude]

@@ -52,7 +52,8 @@ def _smooth_activation(rng, difficulty, name, function, confusions):
         numeric_part("b", say("Evaluate {d}.", d=math(f"f'({display_latex(x0)})")), derivation, {x: x0},
                      mistakes=mistakes + [Mistake(f, "That is the activation's value, not its slope.")]),
     )
-    return Problem(f"activation-{name}", statement, parts, points=4, difficulty=difficulty)
+    return Problem(f"activation-{name}", statement, parts, points=4, difficulty=difficulty, function=f,
+                   variables=(x,))
 
 
 @register_generator(

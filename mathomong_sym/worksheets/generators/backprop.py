@@ -42,6 +42,13 @@ def network_point(rng, net, difficulty):
     return point
 
 
+def _given(net):
+    """σ′ and tanh′ are taught in Part 8, after backpropagation: the statement gives them."""
+    if net.activation.name == "tanh":
+        return (("tanh rule", r"\tanh'(z) = 1 - \tanh^2(z)"), ("sigmoid rule", r"\sigma'(z) = \sigma(z)\,(1 - \sigma(z))"))
+    return (("sigmoid rule", r"\sigma'(z) = \sigma(z)\,(1 - \sigma(z))"),)
+
+
 def _network(difficulty):
     # tanh, not ReLU: with ReLU an active unit's factor is 1, so leaving it out looks right
     return MLP([2, 2, 1], activation="tanh" if difficulty == "hard" else "sigmoid")
@@ -61,7 +68,7 @@ def _statement(net, point):
 def backprop_delta(rng, difficulty):
     net = _network(difficulty)
     point = network_point(rng, net, difficulty)
-    unit = rng.choice([1, 2])
+    unit = rng.family([1, 2])
     d_out, d_hidden = net.delta(2, 1), net.delta(1, unit)
     hidden_act = net.activation
     mistakes_hidden = dropped_factor_mistakes(d_hidden) + activation_mistakes(d_hidden, hidden_act)
@@ -79,7 +86,8 @@ def backprop_delta(rng, difficulty):
         numeric_part("c", say("Evaluate {d}.", d=d_hidden.lhs), d_hidden, point, decimals=DECIMALS,
                      mistakes=mistakes_hidden),
     )
-    return Problem("backprop-delta", _statement(net, point), parts, points=6, difficulty=difficulty)
+    return Problem("backprop-delta", _statement(net, point), parts, points=6, difficulty=difficulty,
+                   given=_given(net), family=str(unit))
 
 
 @register_generator(
@@ -89,7 +97,7 @@ def backprop_delta(rng, difficulty):
 def backprop_weight(rng, difficulty):
     net = _network(difficulty)
     point = network_point(rng, net, difficulty)
-    i, j = rng.choice([1, 2]), rng.choice([1, 2])
+    i, j = rng.family([(1, 1), (1, 2), (2, 1), (2, 2)])
     w = naming.weight(1, i, j)
     d_w = net.derive(w)
     L = naming.sym("L")
@@ -106,4 +114,5 @@ def backprop_weight(rng, difficulty):
         numeric_part("b", say("Evaluate {d}.", d=sympy.Derivative(L, w)), d_w, point, decimals=DECIMALS,
                      mistakes=mistakes),
     )
-    return Problem("backprop-weight", _statement(net, point), parts, points=5, difficulty=difficulty)
+    return Problem("backprop-weight", _statement(net, point), parts, points=5, difficulty=difficulty,
+                   given=_given(net), family=f"{i}{j}")

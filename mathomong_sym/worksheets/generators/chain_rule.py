@@ -28,17 +28,26 @@ class Outer:
 
 
 OUTERS = (
-    Outer("square", lambda v: v**2, 6, ("easy", "medium")),
-    Outer("cube", lambda v: v**3, 4, ("easy", "medium", "hard")),
+    # unevaluated: sympy would print (−3x)³ as −27x³, and the problem asks for the chain rule
+    Outer("square", lambda v: sympy.Pow(v, 2, evaluate=False), 6, ("easy", "medium")),
+    Outer("cube", lambda v: sympy.Pow(v, 3, evaluate=False), 4, ("easy", "medium", "hard")),
     Outer("exp", sympy.exp, 2, ("medium", "hard")),
     Outer("sigmoid", sigmoid, 3, ("medium", "hard")),
     Outer("log", sympy.log, 10, ("hard",)),
 )
 
 
+#: outer functions whose derivative the guide does not teach: the statement gives it
+GIVEN = {
+    "exp": (("exponential rule", r"\frac{d}{du} e^{u} = e^{u}"),),
+    "log": (("logarithm rule", r"\frac{d}{du} \ln u = \frac{1}{u}"),),
+    "sigmoid": (("sigmoid rule", r"\sigma'(u) = \sigma(u)\,(1 - \sigma(u))"),),
+}
+
+
 def _inner(rng, difficulty):
     a = rng.integer(2, 4) * rng.sign()
-    c = rng.integer(-3, 3, nonzero=False)
+    c = rng.integer(-3, 3)  # never 0: u = a·x alone would hide the inside
     if difficulty == "hard":
         return rng.integer(1, 2) * x**2 + a * x + c
     return a * x + c
@@ -50,7 +59,8 @@ def _inner(rng, difficulty):
     difficulty="medium", points=4,
 )
 def chain_rule(rng, difficulty):
-    outer = rng.choice([o for o in OUTERS if difficulty in o.difficulties])
+    # the same kind of outer function in this slot of every version; the numbers differ
+    outer = rng.family([o for o in OUTERS if difficulty in o.difficulties])
     inner = _inner(rng, difficulty)
     x0 = rng.integer(-2, 2, nonzero=False) if difficulty != "hard" else rng.decimal(-1, 1, places=1)
     u0 = inner.xreplace({x: x0})
@@ -72,4 +82,5 @@ def chain_rule(rng, difficulty):
         numeric_part("b", say("Evaluate {d}.", d=math(f"f'({display_latex(x0)})")), derivation, {x: x0},
                      mistakes=mistakes),
     )
-    return Problem("chain-rule", statement, parts, points=4, difficulty=difficulty)
+    return Problem("chain-rule", statement, parts, points=4, difficulty=difficulty, function=f, variables=(x,),
+                   family=outer.name, given=GIVEN.get(outer.name, ()))

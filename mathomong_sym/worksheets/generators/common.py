@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sympy
 
-from ...derivation import Derivation, expand_definitions
+from ...derivation import Derivation, Step, expand_definitions
 from ...naming import sym
 from ...printing import to_latex
 from ..problem import Mistake, Part
@@ -32,6 +32,12 @@ __all__ = [
     "activation_mistakes",
     "sign_mistake",
     "neuron_point",
+    "ordered_definitions",
+    "evaluation",
+    "is_evaluation",
+    "rounded",
+    "places_that_multiply_out",
+    "step_line",
 ]
 
 LABELS = "abcdefgh"
@@ -165,7 +171,12 @@ def _used_definitions(answer, definitions) -> dict:
             continue
         used[symbol] = definitions[symbol]
         pending.extend(s for s in as_expression(definitions[symbol]).free_symbols if s in definitions)
-    return used
+    return ordered_definitions(used)
+
+
+def ordered_definitions(definitions: dict) -> dict:
+    """*definitions* in the order of the names a student reads (by name), never a set's order."""
+    return {s: definitions[s] for s in sorted(definitions, key=lambda s: (s.name, str(definitions[s])))}
 
 
 def numbers_latex(point: dict, order) -> str:
@@ -215,3 +226,73 @@ def neuron_point(rng, difficulty):
     if point[W] * point[x] + point[b] == 0:
         raise Degenerate("z = 0")
     return point
+
+
+# ---------------------------------------------------------------------------
+# numbers in a key's lines: an evaluation, an update step, intermediates that multiply out
+# ---------------------------------------------------------------------------
+
+#: the rule names of an evaluation's two lines (they teach nothing beyond arithmetic)
+SUBSTITUTE, ARITHMETIC = "substitute the numbers", "arithmetic"
+
+
+def evaluation(shown, expr, point) -> Derivation:
+    """The value of *expr* at *point* as a derivation: shown = (expr with the numbers in) = value.
+
+    *shown* is the LaTeX of what is evaluated (``f(2)``, ``L``); the number
+    is exact, and both lines verify like any other step.
+    """
+    name = sympy.Symbol(str(shown))
+    with sympy.evaluate(False):
+        substituted = as_expression(expr).xreplace(dict(point))
+    value = as_expression(expr).xreplace(dict(point))
+    if value.free_symbols:
+        raise ValueError(f"no value for {', '.join(sorted(s.name for s in value.free_symbols))}")
+    value = sympy.nsimplify(value) if value.is_Float else value
+    steps = [Step(name, substituted, rule=SUBSTITUTE, kind="evaluation"),
+             Step(name, value, rule=ARITHMETIC, kind="evaluation")]
+    return Derivation(lhs=name, steps=steps, result=value, definitions={name: value}, title="evaluation")
+
+
+def is_evaluation(derivation) -> bool:
+    return getattr(derivation, "title", "") == "evaluation"
+
+
+def rounded(value, decimals: int) -> str:
+    """An exact decimal as it is; otherwise rounded to *decimals* (never "-0.000")."""
+    value = as_expression(value)
+    if isinstance(value, sympy.Rational) and exact_decimal(value, max(decimals, 4)):
+        return _display(value)
+    text = f"{float(sympy.N(value, 30)):.{decimals}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
+def places_that_multiply_out(combine, inputs, result, decimals: int, most: int = 10) -> int:
+    """The fewest decimals (at least *decimals*) for the *inputs* so that the shown arithmetic holds.
+
+    ``combine`` computes the result from the inputs; with each input printed
+    to k decimals, combine(printed inputs) rounded to *decimals* must be the
+    printed result.  ``2.718 · 2 ≈ 5.437`` fails (5.436); 2.71828 · 2 ≈ 5.437 holds.
+    """
+    target = rounded(result, decimals)
+    for k in range(decimals, most + 1):
+        printed = [sympy.Rational(rounded(v, k)) if not isinstance(v, sympy.Rational) or not exact_decimal(v, k)
+                   else v for v in inputs]
+        if rounded(combine(*printed), decimals) == target:
+            return k
+    return most
+
+
+def step_line(p, derivation, point, decimals: int, loss_name: str = "L") -> str:
+    """One gradient-descent step with its numbers: p_new = p − η ∂L/∂p = … (one true chain)."""
+    eta = sym("eta")
+    gradient = at_point(derivation.result, derivation.all_definitions(), point)
+    new = point[p] - point[eta] * gradient
+    name = to_latex(p)
+    exact = isinstance(new, sympy.Rational) and exact_decimal(new)
+    relation = "=" if exact else r"\approx"
+    k = places_that_multiply_out(lambda g: point[p] - point[eta] * g, [gradient], new, decimals)
+    return (r"\[" + name + r"_{\text{new}} = " + name + r" - \eta \frac{\partial " + loss_name + r"}{\partial "
+            + name + "} " + ("=" if isinstance(gradient, sympy.Rational) else r"\approx") + " "
+            + _display(point[p]) + r" - " + _display(point[eta]) + r" \cdot \left(" + rounded(gradient, k)
+            + r"\right) " + relation + " " + rounded(new, decimals) + r"\]")

@@ -54,4 +54,4 @@ def derivative_power(rng, difficulty):
         numeric_part("b", say("Evaluate {d}.", d=math(f"f'({x0})")),
                      derivation, {x: x0}, mistakes=value_mistakes),
     )
-    return Problem("derivative-power", statement, parts, points=4, difficulty=difficulty)
+    return Problem("derivative-power", statement, parts, points=4, difficulty=difficulty, function=f, variables=(x,))

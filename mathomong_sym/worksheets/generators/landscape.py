@@ -58,4 +58,5 @@ def landscape(rng, difficulty):
                 Mistake(coordinate + eta * d.result, "Descent goes downhill: subtract the gradient, do not add it."),
                 Mistake(coordinate - d.result, "Scale the gradient by the learning rate first."),
             ]))
-    return Problem("landscape", statement, tuple(parts), points=6, difficulty=difficulty)
+    return Problem("landscape", statement, tuple(parts), points=6, difficulty=difficulty, function=f,
+                   variables=(x, y))

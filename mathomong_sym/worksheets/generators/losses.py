@@ -61,7 +61,7 @@ def _data_set(rng, difficulty):
         numeric_part("b", say("Evaluate {d} at {w0}.", d=math(r"\frac{dL}{dw}"),
                               w0=math("w = " + display_latex(w0))), derivation, {w: w0}, mistakes=mistakes),
     )
-    return Problem("mse", statement, parts, points=5, difficulty=difficulty)
+    return Problem("mse", statement, parts, points=5, difficulty=difficulty, function=loss, variables=(w,))
 
 
 @register_generator(

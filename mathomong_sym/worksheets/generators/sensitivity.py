@@ -68,4 +68,4 @@ def sensitivity(rng, difficulty):
                    rf"{display_latex(slope.subs(w, w0) * nudge)}\]",),
         ),
     )
-    return Problem("sensitivity", statement, parts, points=4, difficulty=difficulty)
+    return Problem("sensitivity", statement, parts, points=4, difficulty=difficulty, function=loss, variables=(w,))

@@ -1,0 +1,107 @@
+"""The words on a sheet, in the sheet's language.
+
+Every word a sheet prints that is not mathematics comes from a catalog: the
+sheet's chrome (Name, Date, Question, Points, Score, Page x of y, Version …)
+by key, and the generators' sentences by their English text, the way
+gettext looks a message up by its msgid.  English is the default; a
+definition chooses another language with ``language = "fr"`` and may
+override any chrome word in a ``[words]`` table.
+
+The language in force while a problem is drawn is a context variable
+(:func:`speaking`), so generators call :func:`~.problem.say` as before and
+never pass a language around; threads and drawing in parallel stay apart.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import json
+from importlib import resources
+
+from ..errors import ConfigError
+
+__all__ = ["CHROME", "LANGUAGES", "Language", "language", "speaking", "current", "translate"]
+
+#: the chrome words, with their English text ({n}, {total}: filled in by the template)
+CHROME = {
+    "name": "Name",
+    "date": "Date",
+    "question": "Question",
+    "points": "Points",
+    "score": "Score",
+    "total": "Total",
+    "page": "Page {n} of {total}",
+    "version": "Version",
+    "answer_key": "answer key",
+    "answers": "answers",
+    "solution": "Solution",
+    "answer": "Answer",
+    "hint": "Hint",
+    "part": "Part",
+    "round": "round to {n} decimal places",
+    "instructions": "Show your working. Give exact answers unless a part asks you to round; "
+                    "round only the final answer.",
+    "answers_note": "Every answer below was derived and checked by the engine; the full key shows the working.",
+    "footer": "Mathomong AI Club",
+    "worked_in": "worked in part ({label})",
+    "given": "You may use",
+}
+
+#: languages shipped with the package: code -> file in ``languages/``
+LANGUAGES = {"en": None, "fr": "fr.json"}
+
+
+class Language:
+    """A language's chrome words and its sentences (English text -> translation)."""
+
+    def __init__(self, code: str, chrome: dict, sentences: dict):
+        self.code = code
+        self.chrome = dict(chrome)
+        self.sentences = dict(sentences)
+
+    def word(self, key: str, **values) -> str:
+        return self.chrome[key].format(**values) if values else self.chrome[key]
+
+    def with_words(self, overrides: dict) -> "Language":
+        return Language(self.code, {**self.chrome, **overrides}, self.sentences)
+
+
+_ENGLISH = Language("en", CHROME, {})
+_current: contextvars.ContextVar[Language] = contextvars.ContextVar("worksheet_language", default=_ENGLISH)
+
+
+def language(code: str = "en", words: dict | None = None, *, source: str = "<worksheet>") -> Language:
+    """The language *code* (``en``, ``fr``), with the chrome *words* a definition overrides."""
+    if code not in LANGUAGES:
+        raise ConfigError(f"{source}: language: {code!r} is not a language the sheets speak; "
+                          f"known: {', '.join(LANGUAGES)}")
+    base = _ENGLISH if LANGUAGES[code] is None else _load(code)
+    unknown = sorted(set(words or {}) - set(CHROME))
+    if unknown:
+        raise ConfigError(f"{source}: words.{unknown[0]}: unknown word; expected one of {', '.join(CHROME)}")
+    return base.with_words(words or {})
+
+
+def _load(code: str) -> Language:
+    data = json.loads(resources.files(__package__).joinpath("languages", LANGUAGES[code]).read_text("utf-8"))
+    return Language(code, {**CHROME, **data["chrome"]}, data["sentences"])
+
+
+@contextlib.contextmanager
+def speaking(lang: Language):
+    """Draw problems in *lang* inside this block."""
+    token = _current.set(lang)
+    try:
+        yield lang
+    finally:
+        _current.reset(token)
+
+
+def current() -> Language:
+    return _current.get()
+
+
+def translate(text: str) -> str:
+    """*text* (an English sentence or template) in the current language; itself when not translated."""
+    return _current.get().sentences.get(text, text)
