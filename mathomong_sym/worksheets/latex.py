@@ -63,7 +63,8 @@ def _rounding(part: Part, words) -> str:
 
 
 #: a row of a key's display longer than this (in LaTeX characters) puts its right side on a line of its own
-_WIDE_ROW, _WIDE_SIDE = 130, 45
+_WIDE_ROW, _WIDE_SIDE, _LONG_SIDE = 110, 40, 50
+_TAG = re.compile(r"\\tag\*\{((?:[^{}]|\{[^{}]*\})*)\}")
 _ROW_END = re.compile(r"\\\\\s*\n")
 _NOTE_ROW = re.compile(r"^&\s*\\qquad\s*\\parbox\[t\]\{[0-9.]*\\linewidth\}\{\\raggedright\\footnotesize (.*)\}$", re.DOTALL)
 
@@ -81,9 +82,10 @@ def _fold_wide_rows(block: str) -> str:
     ``d/dw(long expression) &= long result`` becomes ``d/dw(long expression) & \\\\ &= long result``
     with the rule's tag on the second line; a row that fits is left alone.
     """
-    if not block.startswith("\\begin{align*}"):
+    begin, end = "\\begin{align*}", "\\end{align*}"
+    if not (block.startswith(begin) and block.endswith(end)):
         return block
-    rows = _ROW_END.split(block)
+    rows = _ROW_END.split(block[len(begin):-len(end)].strip())
     out = []
     for row in rows:
         note = _NOTE_ROW.match(row.strip())
@@ -92,12 +94,19 @@ def _fold_wide_rows(block: str) -> str:
             out.append(r"\intertext{\leftskip=2.5em\footnotesize\raggedright " + note.group(1) + "}")
             continue
         lhs, sep, rhs = row.partition("&=")
-        if sep and len(row) > _WIDE_ROW and len(lhs.strip()) > _WIDE_SIDE and "\\intertext" not in lhs:
-            out.append(lhs.rstrip() + " & ")
-            out.append("&=" + rhs)
+        if sep and "\\intertext" not in lhs and (len(lhs.strip()) > _LONG_SIDE or (
+                len(row) > _WIDE_ROW and len(lhs.strip()) > _WIDE_SIDE)):
+            # the left side starts the line and leaves the alignment column narrow (mathtools)
+            out.append(r"\MoveEqLeft[1] " + lhs.strip())
+            row = "&=" + rhs
+        tag = _TAG.search(row)
+        if tag and len(row) - len(tag.group(0)) > _WIDE_ROW:
+            # a long line gives its rule's name a line of its own, flush right, instead of the margin
+            out.append(_TAG.sub("", row).rstrip())
+            out.append(rf"\intertext{{\hfill\footnotesize {tag.group(1)}}}")
         else:
             out.append(row)
-    return " \\\\\n".join(out)
+    return begin + "\n" + " \\\\\n".join(out) + "\n" + end
 
 
 def _numbers_in(expr, point) -> str:

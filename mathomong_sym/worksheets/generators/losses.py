@@ -35,8 +35,8 @@ def _one_example(rng, difficulty):
 
 
 def _data_set(rng, difficulty):
-    n = 2 if difficulty == "medium" else 3
-    xs = rng.sample([-2, -1, 1, 2, 3], n)
+    n = 2  # three squares make a key line wider than the page; hard draws wider ranges instead
+    xs = rng.sample([-2, -1, 1, 2, 3] if difficulty == "medium" else [-3, -2, -1, 1, 2, 3, 4], n)
     ys = [rng.integer(-3, 4, nonzero=False) for _ in xs]
     # unevaluated, so the mean stays a factor of the sum, as the guide writes it
     loss = sympy.Mul(sympy.Rational(1, n), sympy.Add(*[(w * xi - yi) ** 2 for xi, yi in zip(xs, ys)],
