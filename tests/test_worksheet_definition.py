@@ -131,11 +131,14 @@ def test_errors_are_one_line_on_the_command_line(tmp_path, capsys):
 def test_the_clubs_definitions_all_load_and_cover_the_guide():
     paths = sorted((REPO / "worksheets").glob("*.toml"))
     definitions = [load_worksheet(p) for p in paths]
-    used = {spec.topic for d in definitions for spec in d.problems}
+    used = {spec.topic for d in definitions for spec in d.problems if spec.custom is None}
     assert used == set(GENERATORS), f"topics no club sheet uses: {set(GENERATORS) - used}"
     parts = {GENERATORS[t].part for t in used}
     assert parts == set(range(1, 11))
-    assert any(len({GENERATORS[s.topic].part for s in d.problems}) >= 6 for d in definitions), "a mixed review"
+    assert any(len({GENERATORS[s.topic].part for s in d.problems if s.custom is None}) >= 6
+               for d in definitions), "a mixed review"
+    assert any(spec.custom is not None for d in definitions for spec in d.problems), "a teacher's own problem"
+    assert any(d.words.code != "en" for d in definitions), "a sheet in another language"
 
 
 def test_config_error_is_a_mathomong_error():

@@ -248,7 +248,7 @@ def evaluation(shown, expr, point) -> Derivation:
     value = as_expression(expr).xreplace(dict(point))
     if value.free_symbols:
         raise ValueError(f"no value for {', '.join(sorted(s.name for s in value.free_symbols))}")
-    value = sympy.nsimplify(value) if value.is_Float else value
+    value = as_number(value) if value.is_Float else value
     steps = [Step(name, substituted, rule=SUBSTITUTE, kind="evaluation"),
              Step(name, value, rule=ARITHMETIC, kind="evaluation")]
     return Derivation(lhs=name, steps=steps, result=value, definitions={name: value}, title="evaluation")
