@@ -49,6 +49,8 @@ def run(args) -> int:
     if args.topics:
         for generator in GENERATORS.values():
             print(f"{generator.id:18} {generator.topic:32} {generator.title} ({generator.points} points)")
+            for level, drawn in generator.levels.items():
+                print(f"{'':18} {level:>6}: {drawn}")
         return 0
     versions = _versions(args.versions)
     out = Path(args.out)

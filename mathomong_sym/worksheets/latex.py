@@ -62,11 +62,24 @@ def _rounding(part: Part, words) -> str:
     return teacher_text(words.word("round", n=part.decimals))
 
 
-#: a row of a key's display longer than this (in LaTeX characters) puts its right side on a line of its own
-_WIDE_ROW, _WIDE_SIDE, _LONG_SIDE = 110, 40, 50
+#: a row of a key's display wider than this (in characters as printed) gives its rule's name a line; a
+#: left side wider than _LONG_SIDE starts its line and keeps the alignment column narrow, so that the
+#: notes set in the right column fit beside it
+_WIDE_ROW, _LONG_SIDE = 68, 22
 _TAG = re.compile(r"\\tag\*\{((?:[^{}]|\{[^{}]*\})*)\}")
 _ROW_END = re.compile(r"\\\\\s*\n")
-_NOTE_ROW = re.compile(r"^&\s*\\qquad\s*\\parbox\[t\]\{[0-9.]*\\linewidth\}\{\\raggedright\\footnotesize (.*)\}$", re.DOTALL)
+_SPACING = re.compile(r"\\(left|right|big|Big|bigl|bigr|Bigl|Bigr)(?![A-Za-z])|\\[,;:!]|\\q?quad")
+_SCRIPT = re.compile(r"[\^_]\{[^{}]*\}|[\^_].")
+
+
+def _printed_width(latex: str) -> float:
+    """About how many characters wide *latex* prints (a command one, a script half, braces none)."""
+    text = _SPACING.sub("", latex)
+    scripts = sum(len(m.group(0)) - 1 for m in _SCRIPT.finditer(text))
+    text = _SCRIPT.sub("", text)
+    text = re.sub(r"\\frac", "", text)
+    text = re.sub(r"\\[A-Za-z]+", "x", text)
+    return len(re.sub(r"[{}\s&]", "", text)) + scripts / 2
 
 
 def _wrap(block: str) -> str:
@@ -88,22 +101,18 @@ def _fold_wide_rows(block: str) -> str:
     rows = _ROW_END.split(block[len(begin):-len(end)].strip())
     out = []
     for row in rows:
-        note = _NOTE_ROW.match(row.strip())
-        if note:
-            # a note set under its line across the page, not in the right column after the widest left side
-            out.append(r"\intertext{\leftskip=2.5em\footnotesize\raggedright " + note.group(1) + "}")
-            continue
+        # a note beside its line takes the half of the page the left sides leave free
+        row = row.replace(r"\parbox[t]{0.62\linewidth}", r"\parbox[t]{0.5\linewidth}")
         lhs, sep, rhs = row.partition("&=")
-        if sep and "\\intertext" not in lhs and (len(lhs.strip()) > _LONG_SIDE or (
-                len(row) > _WIDE_ROW and len(lhs.strip()) > _WIDE_SIDE)):
+        if sep and "intertext" not in lhs and _printed_width(lhs) > _LONG_SIDE:
             # the left side starts the line and leaves the alignment column narrow (mathtools)
             out.append(r"\MoveEqLeft[1] " + lhs.strip())
             row = "&=" + rhs
         tag = _TAG.search(row)
-        if tag and len(row) - len(tag.group(0)) > _WIDE_ROW:
+        if tag and _printed_width(_TAG.sub("", row)) + _printed_width(tag.group(1)) > _WIDE_ROW:
             # a long line gives its rule's name a line of its own, flush right, instead of the margin
             out.append(_TAG.sub("", row).rstrip())
-            out.append(rf"\intertext{{\hfill\footnotesize {tag.group(1)}}}")
+            out.append(rf"\shortintertext{{\hfill\footnotesize {tag.group(1)}}}")
         else:
             out.append(row)
     return begin + "\n" + " \\\\\n".join(out) + "\n" + end
@@ -187,7 +196,9 @@ def _solutions(problem, level, words) -> list[list[str]]:
 
 def _lines(blocks) -> int:
     """Lines of working a set of LaTeX blocks holds (a display is at least one)."""
-    return sum(max(1, block.count("\\\\") + 1 - block.count("\\intertext")) for block in blocks)
+    # headings, notes, a left side folded onto a line of its own, a rule's name under its line: no working
+    extra = ("intertext", "\\MoveEqLeft", "\\parbox[t]")
+    return sum(max(1, block.count("\\\\") + 1 - sum(block.count(e) for e in extra)) for block in blocks)
 
 
 def _space(part: Part, worked_lines: int) -> str:

@@ -27,6 +27,8 @@ class Generator:
     difficulty: str
     points: int
     make: Callable = field(repr=False)
+    #: what easy, medium and hard draw, in a teacher's words
+    levels: dict = field(default_factory=dict)
 
     @property
     def topic(self) -> str:
@@ -94,11 +96,16 @@ class _Registry(dict):
 GENERATORS: dict[str, Generator] = _Registry()
 
 
-def register_generator(id: str, *, title: str, part: int, skills, difficulty: str = "medium", points: int = 4):
-    """Decorator: register ``make(rng, difficulty) -> Problem`` under *id*."""
+def register_generator(id: str, *, title: str, part: int, skills, difficulty: str = "medium", points: int = 4,
+                       levels: dict | None = None):
+    """Decorator: register ``make(rng, difficulty) -> Problem`` under *id*.
+
+    *levels* says what each difficulty draws (``mathomong worksheet --topics`` prints it).
+    """
 
     def decorate(make):
-        dict.__setitem__(GENERATORS, id, Generator(id, title, part, tuple(skills), difficulty, points, make))
+        dict.__setitem__(GENERATORS, id, Generator(id, title, part, tuple(skills), difficulty, points, make,
+                                                   dict(levels or {})))
         return make
 
     return decorate

@@ -57,7 +57,8 @@ def _smooth_activation(rng, difficulty, name, function, confusions):
 
 
 @register_generator(
-    "activation-sigmoid", title="The sigmoid's derivative", part=8,
+    "activation-sigmoid",
+    levels={"easy": "σ(x)", "medium": "σ(ax + c), a = 2 or 3", "hard": "σ(ax + c), a from −3 to 3"}, title="The sigmoid's derivative", part=8,
     skills=("σ′(z) = σ(z)(1 − σ(z))", "chain rule with a linear inside"), difficulty="medium", points=4,
 )
 def activation_sigmoid(rng, difficulty):
@@ -68,7 +69,8 @@ def activation_sigmoid(rng, difficulty):
 
 
 @register_generator(
-    "activation-tanh", title="The tanh derivative", part=8,
+    "activation-tanh",
+    levels={"easy": "tanh(x)", "medium": "tanh(ax + c), a = 2 or 3", "hard": "tanh(ax + c), a from −3 to 3"}, title="The tanh derivative", part=8,
     skills=("tanh′(z) = 1 − tanh²(z)", "chain rule with a linear inside"), difficulty="medium", points=4,
 )
 def activation_tanh(rng, difficulty):
@@ -79,7 +81,8 @@ def activation_tanh(rng, difficulty):
 
 
 @register_generator(
-    "activation-relu", title="The ReLU derivative", part=8,
+    "activation-relu",
+    levels={"easy": "ReLU(x)", "medium": "ReLU(ax + c), a = 2 or 3", "hard": "ReLU(ax + c), a from −3 to 3"}, title="The ReLU derivative", part=8,
     skills=("ReLU′ is 1 for z > 0 and 0 for z < 0", "chain rule with a linear inside"),
     difficulty="easy", points=4,
 )

@@ -62,7 +62,8 @@ def _statement(net, point):
 
 
 @register_generator(
-    "backprop-delta", title="Backpropagation: the δ's", part=7,
+    "backprop-delta",
+    levels={"easy": "sigmoid units, positive inputs", "medium": "sigmoid units", "hard": "tanh hidden units"}, title="Backpropagation: the δ's", part=7,
     skills=("δ of the output layer", "δ of a hidden unit from the layer above"), difficulty="hard", points=6,
 )
 def backprop_delta(rng, difficulty):
@@ -91,7 +92,8 @@ def backprop_delta(rng, difficulty):
 
 
 @register_generator(
-    "backprop-weight", title="Backpropagation: a first-layer weight", part=7,
+    "backprop-weight",
+    levels={"easy": "sigmoid units, positive inputs", "medium": "sigmoid units", "hard": "tanh hidden units"}, title="Backpropagation: a first-layer weight", part=7,
     skills=("∂L/∂w = δ · input", "backpropagate δ through a hidden layer"), difficulty="hard", points=5,
 )
 def backprop_weight(rng, difficulty):

@@ -54,7 +54,8 @@ def _inner(rng, difficulty):
 
 
 @register_generator(
-    "chain-rule", title="The chain rule", part=6,
+    "chain-rule",
+    levels={"easy": "a square or a cube of ax + c", "medium": "also e^u and σ(u)", "hard": "a cube, e^u, σ(u) or ln u of a quadratic, at a decimal x"}, title="The chain rule", part=6,
     skills=("dC/dA = dC/dB · dB/dA", "name the inner function", "evaluate at a point"),
     difficulty="medium", points=4,
 )

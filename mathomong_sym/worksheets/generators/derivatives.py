@@ -28,7 +28,8 @@ def _polynomial(rng, difficulty):
 
 
 @register_generator(
-    "derivative-power", title="Power and sum rules", part=2,
+    "derivative-power",
+    levels={"easy": "one power a·xⁿ", "medium": "two powers and a constant", "hard": "three powers and a constant (1/x in place of x)"}, title="Power and sum rules", part=2,
     skills=("power rule", "sum rule", "constant rule", "derivative at a point"),
     difficulty="easy", points=4,
 )

@@ -32,7 +32,8 @@ def _rounded(value, decimals) -> str:
 
 
 @register_generator(
-    "gradient-step", title="One step of gradient descent", part=4,
+    "gradient-step",
+    levels={"easy": "a linear neuron: the new W", "medium": "a linear neuron: the new W and b", "hard": "a sigmoid neuron: the new W and b"}, title="One step of gradient descent", part=4,
     skills=("new weight = old weight − learning rate × gradient", "move against the gradient"),
     difficulty="medium", points=5,
 )

@@ -25,7 +25,8 @@ def _surface(rng, difficulty):
 
 
 @register_generator(
-    "landscape", title="The learning landscape", part=10,
+    "landscape",
+    levels={"easy": "a x² + c y²", "medium": "with an xy term", "hard": "with an xy term and linear terms"}, title="The learning landscape", part=10,
     skills=("gradient of a function of two variables", "the next point of gradient descent"),
     difficulty="medium", points=6,
 )

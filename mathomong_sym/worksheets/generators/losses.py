@@ -65,7 +65,8 @@ def _data_set(rng, difficulty):
 
 
 @register_generator(
-    "mse", title="Mean squared error and its derivative", part=3,
+    "mse",
+    levels={"easy": "one example: ∂L/∂ŷ", "medium": "a data set of two: dL/dw", "hard": "a data set of two, from a wider range"}, title="Mean squared error and its derivative", part=3,
     skills=("MSE of predictions", "derivative of a square", "mean over examples"), difficulty="medium", points=5,
 )
 def mse(rng, difficulty):

@@ -23,7 +23,8 @@ DECIMALS = 4
 
 
 @register_generator(
-    "one-neuron", title="The one-neuron chain rule", part=9,
+    "one-neuron",
+    levels={"easy": "sigmoid, a positive x", "medium": "sigmoid", "hard": "sigmoid or tanh, b ≠ 0"}, title="The one-neuron chain rule", part=9,
     skills=("∂L/∂W = ∂L/∂ŷ · ∂ŷ/∂z · ∂z/∂W", "∂L/∂b", "forward pass with numbers"),
     difficulty="medium", points=6,
 )

@@ -16,7 +16,8 @@ def _inputs(difficulty) -> int:
 
 
 @register_generator(
-    "partial-neuron", title="Partial derivatives of a neuron", part=5,
+    "partial-neuron",
+    levels={"easy": "two inputs", "medium": "three inputs", "hard": "four inputs"}, title="Partial derivatives of a neuron", part=5,
     skills=("partial derivative: the other variables are constants", "∂z/∂Wₖ = xₖ", "∂L/∂Wₖ of a linear neuron"),
     difficulty="medium", points=5,
 )

@@ -23,7 +23,8 @@ NUDGES = {"easy": (sympy.Rational(1, 100),), "medium": (sympy.Rational(1, 100), 
 
 
 @register_generator(
-    "sensitivity", title="Why calculus: how the loss responds to a weight", part=1,
+    "sensitivity",
+    levels={"easy": "a nudge of 0.01", "medium": "a nudge of ±0.01", "hard": "a nudge of 0.01, −0.02 or 0.005"}, title="Why calculus: how the loss responds to a weight", part=1,
     skills=("derivative as sensitivity", "chain rule", "linear estimate"),
     difficulty="easy", points=4,
 )
