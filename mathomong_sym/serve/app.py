@@ -353,11 +353,15 @@ async def api_reveal(request: Request):
     storage = _room(request).storage
     shown = (await run_in_threadpool(storage.revealed, student, problem)).get(part.label, {})
     index = shown.get("step", 0)
-    if index >= len(part.steps):
-        return JSONResponse({"done": True, "index": index, "total": len(part.steps)})
+    try:
+        steps = await run_in_threadpool(lambda: part.steps)
+    except MathomongError as exc:  # a step that does not hold is never shown
+        return JSONResponse({"error": f"The worked solution cannot be shown: {exc}"}, status_code=500)
+    if index >= len(steps):
+        return JSONResponse({"done": True, "index": index, "total": len(steps)})
     await run_in_threadpool(storage.record_reveal, student, problem, question=part.label, kind=kind, step=index)
-    step = part.steps[index]
-    payload = {"done": False, "index": index, "total": len(part.steps), "kind": kind, "hint": step.hint,
+    step = steps[index]
+    payload = {"done": False, "index": index, "total": len(steps), "kind": kind, "hint": step.hint,
                "reason": step.reason, "depth": step.depth, "section": step.section}
     if kind == "step":
         payload["latex"] = step.latex

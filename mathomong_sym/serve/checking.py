@@ -10,14 +10,13 @@ its worker warm.  When a page shows a problem, its keys are prepared in the
 background (:meth:`CheckService.prepare`) before the student has typed.
 
 Request threads hand their tasks to the lane's dispatcher thread, which sends
-every task waiting at that moment as one batch.
+every check waiting at that moment as one batch.
 """
 
 from __future__ import annotations
 
-import queue
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from concurrent.futures import Future
 
 from ..check.checker import CheckResult, make_task
@@ -27,40 +26,52 @@ __all__ = ["CheckService"]
 
 #: the most tasks one batch takes; the rest wait for the next
 _BATCH = 64
+#: keys waiting to be prepared per lane (the oldest are dropped first)
+_BACKGROUND = 256
 #: problems whose lane is remembered (the oldest is forgotten first)
 _REMEMBERED = 20000
 
 
 class _Lane:
-    """One worker process and the thread that feeds it."""
+    """One worker process and the thread that feeds it.
+
+    Students' checks go first: a key being prepared in the background runs
+    only while no check waits, one at a time, so a check waits for at most
+    one of them.
+    """
 
     def __init__(self, timeout: float, name: str):
         self.pool = CheckerPool(workers=1, timeout=timeout)
-        self.queue: queue.Queue = queue.Queue()
         self.problems = 0
+        self._checks: deque = deque()
+        self._background: deque = deque(maxlen=_BACKGROUND)
+        self._ready = threading.Condition()
+        self._closed = False
         self.thread = threading.Thread(target=self._dispatch, name=name, daemon=True)
         self.thread.start()
 
-    def submit(self, task) -> Future:
+    def submit(self, task, *, background: bool = False) -> Future:
         future: Future = Future()
-        self.queue.put((task, future))
+        with self._ready:
+            (self._background if background else self._checks).append((task, future))
+            self._ready.notify()
         return future
+
+    def _next_batch(self) -> list | None:
+        with self._ready:
+            while not (self._checks or self._background or self._closed):
+                self._ready.wait()
+            if self._checks:
+                return [self._checks.popleft() for _ in range(min(len(self._checks), _BATCH))]
+            if self._background and not self._closed:
+                return [self._background.popleft()]
+            return None
 
     def _dispatch(self) -> None:
         while True:
-            first = self.queue.get()
-            if first is None:
+            batch = self._next_batch()
+            if batch is None:
                 return
-            batch = [first]
-            while len(batch) < _BATCH:
-                try:
-                    item = self.queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:
-                    self.queue.put(None)  # stop after this batch
-                    break
-                batch.append(item)
             try:
                 results = self.pool.run([task for task, _ in batch])
             except BaseException as exc:  # the pool itself failed: every waiting request hears it
@@ -71,7 +82,9 @@ class _Lane:
                 future.set_result(result)
 
     def close(self) -> None:
-        self.queue.put(None)
+        with self._ready:
+            self._closed = True
+            self._ready.notify()
         self.thread.join(timeout=10)
         self.pool.close()
 
@@ -109,7 +122,7 @@ class CheckService:
         """Have the lane of *problem* read these keys now (each against its own answer), without waiting."""
         lane = self._lane(problem)
         for entry in entries:
-            lane.submit(make_task(entry.latex, entry))
+            lane.submit(make_task(entry.latex, entry), background=True)
 
     def close(self) -> None:
         for lane in self._lanes:

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field, replace
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from ..errors import ConfigError, MathomongError, UnknownNameError
@@ -25,7 +25,7 @@ from ..printing import to_latex
 from ..render.common import expression, numbers_tail
 from ..render.document import build_document
 from ..worksheets import GENERATORS, draw_problem, load_worksheet, problem_seed
-from ..worksheets.assemble import MAX_ATTEMPTS
+from ..worksheets.assemble import MAX_ATTEMPTS, verify_problem
 from ..worksheets.definition import DIFFICULTIES
 from ..worksheets.key import part_entry
 from ..worksheets.randomness import Degenerate
@@ -58,7 +58,14 @@ class PracticePart:
     numeric: bool
     rounding: str          # "4 decimal places", "exact" or ""
     answer_latex: str
-    steps: tuple[SolutionStep, ...]
+    problem: object = field(repr=False, compare=False)  # the generator's Problem
+    source: object = field(repr=False, compare=False)   # the generator's Part
+
+    @cached_property
+    def steps(self) -> tuple[SolutionStep, ...]:
+        """The worked solution, built and verified the first time a student asks for it."""
+        verify_problem(replace(self.problem, parts=(self.source,)))
+        return tuple(solution_steps(self.source))
 
 
 @dataclass(frozen=True)
@@ -112,7 +119,10 @@ def topics_of_part(number: int) -> list:
 
 @lru_cache(maxsize=512)
 def practice_problem(topic: str, difficulty: str, seed: str) -> PracticeProblem:
-    """The problem of *topic* at *difficulty* numbered *seed*, with keys and worked steps (cached)."""
+    """The problem of *topic* at *difficulty* numbered *seed*, with its keys (cached).
+
+    Its worked steps are built, and verified, when they are first asked for.
+    """
     if topic not in GENERATORS:
         raise UnknownNameError("topic", topic, GENERATORS)
     check_difficulty(difficulty)
@@ -121,7 +131,8 @@ def practice_problem(topic: str, difficulty: str, seed: str) -> PracticeProblem:
     problem = None
     for attempt in range(MAX_ATTEMPTS):
         try:
-            problem = draw_problem(topic, problem_seed("practice", number, topic, 0, attempt), difficulty)
+            problem = draw_problem(topic, problem_seed("practice", number, topic, 0, attempt), difficulty,
+                                   verify=False)
             break
         except Degenerate:
             continue
@@ -136,7 +147,8 @@ def practice_problem(topic: str, difficulty: str, seed: str) -> PracticeProblem:
             numeric=part.numeric,
             rounding=part.rounding_note,
             answer_latex=part.answer_latex(),
-            steps=tuple(solution_steps(part)),
+            problem=problem,
+            source=part,
         ))
     return PracticeProblem(topic, generator.title, generator.part, difficulty, seed,
                            latex_prose(problem.statement), tuple(parts))

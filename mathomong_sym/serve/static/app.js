@@ -150,7 +150,7 @@
       steps.append(item);
       typeset(item);
       const remaining = data.total - data.index - (kind === "step" ? 1 : 0);
-      left.textContent = remaining > 0 ? remaining + " step" + (remaining === 1 ? "" : "s") + " in the worked solution"
+      left.textContent = remaining > 0 ? remaining + " step" + (remaining === 1 ? "" : "s") + " left in the worked solution"
                                        : "The whole worked solution is shown.";
     }
     box.querySelector("button.hint").addEventListener("click", function () { reveal("hint"); });
