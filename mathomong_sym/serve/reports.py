@@ -1,7 +1,8 @@
 """What a teacher sees and exports: per student and per part, attempts, accuracy, mistakes.
 
 The gradebook CSV is written by the grading module's own gradebook
-(:class:`~mathomong_sym.check.grading.GradeReport`), so a class that
+(:func:`~mathomong_sym.check.reports.gradebook_csv` of a
+:class:`~mathomong_sym.check.grading.GradeReport`), so a class that
 practised online imports into a gradebook exactly as a graded worksheet
 does.  Each of the guide's parts is one gradebook column worth one point:
 the share of the problem parts the student attempted in that part of the
@@ -14,8 +15,10 @@ import csv
 import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from fractions import Fraction
 
-from ..check.grading import AnswerRow, GradedRow, GradeReport, _cell
+from ..check.grading import AnswerRow, GradedRow, GradeReport
+from ..check.reports import _cell, gradebook_csv as report_gradebook
 from ..check.key import AnswerEntry, AnswerKey
 from ..worksheets.registry import GUIDE_PARTS
 
@@ -42,8 +45,8 @@ class PartStats:
         return self.correct / self.attempts if self.attempts else 0.0
 
     @property
-    def mastery(self) -> float:
-        return len(self.solved) / len(self.tried) if self.tried else 0.0
+    def mastery(self) -> Fraction:
+        return Fraction(len(self.solved), len(self.tried)) if self.tried else Fraction(0)
 
     def add(self, row) -> None:
         item = (row.topic, row.difficulty, row.seed, row.question)
@@ -97,9 +100,9 @@ def gradebook_csv(rows, names) -> str:
             line += 1
             verdict = "correct" if stats.mastery == 1 else "incorrect"
             graded.append(GradedRow(AnswerRow(line, student, GRADEBOOK_VERSION, _column(number), ""),
-                                    GRADEBOOK_VERSION, verdict, round(stats.mastery, 4), 1.0,
+                                    GRADEBOOK_VERSION, verdict, stats.mastery, Fraction(1),
                                     f"{len(stats.solved)} of {len(stats.tried)} answered right"))
-    return GradeReport(graded, {GRADEBOOK_VERSION: key}).gradebook_csv()
+    return report_gradebook(GradeReport(graded, {GRADEBOOK_VERSION: key}))
 
 
 def attempts_csv(rows) -> str:

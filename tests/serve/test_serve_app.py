@@ -353,7 +353,8 @@ def test_the_teacher_sees_attempts_accuracy_mistakes_and_exports(app):
         gradebook = teacher.get(f"/teacher/class/{code}/gradebook.csv")
         assert gradebook.headers["content-type"].startswith("text/csv")
         rows = list(csv.reader(io.StringIO(gradebook.text)))
-        assert rows[0][:3] == ["student", "total", "out_of"] and rows[0][3:] == [f"part{n}" for n in range(1, 11)]
+        assert rows[0][:4] == ["student", "version", "total", "out_of"]
+        assert rows[0][4:] == [f"part{n}" for n in range(1, 11)]
         assert rows[1][0] == "Grace Hopper" and rows[1][rows[0].index("part9")] == "0.5"
         attempts = list(csv.DictReader(io.StringIO(teacher.get(f"/teacher/class/{code}/attempts.csv").text)))
         assert [a["verdict"] for a in attempts] == ["correct", "incorrect", "invalid"]
