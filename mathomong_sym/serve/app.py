@@ -41,6 +41,7 @@ HERE = Path(__file__).parent
 ASSETS = HERE.parent / "assets"
 _MAX_NAME = 60
 _MAX_FIELD = 200
+_MAX_PREVIEW = 500
 
 
 @dataclass
@@ -62,6 +63,8 @@ class ServeConfig:
     burst: int = 200                     # … in bursts of this many
     check_rate: float = 3.0              # checks per second per student …
     check_burst: int = 15                # … in bursts of this many
+    explore_rate: float = 1.0            # derivations explored per second per client address …
+    explore_burst: int = 8               # … in bursts of this many
     secure_cookies: bool = False         # set behind an HTTPS proxy
     warm: bool = True                    # read typical answers before the workers start
     extra: dict = field(default_factory=dict)
@@ -89,6 +92,9 @@ class Room:
             self.storage.setting("teacher_token", new_token) if required else None)
         self.worksheets = content.Worksheets(config.worksheets)
         self.check_limit = RateLimiter(config.check_rate, config.check_burst)
+        # a preview is asked for as the student types; a derivation to explore can take a second
+        self.read_limit = RateLimiter(config.check_rate * 2, config.check_burst * 2)
+        self.explore_limit = RateLimiter(config.explore_rate, config.explore_burst)
         self._checks: CheckService | None = None
         self._lock = threading.Lock()
 
@@ -137,8 +143,10 @@ def _is_teacher(request: Request) -> bool:
 
 def _page(request: Request, name: str, status: int = 200, **context):
     room = _room(request)
-    context.update(request=request, csrf=csrf_token(request.session), student=context.get("student", _student(request)),
-                   teacher=_is_teacher(request), tokens_required=room.class_token is not None)
+    if "student" not in context:
+        context["student"] = _student(request)
+    context.update(request=request, csrf=csrf_token(request.session), teacher=_is_teacher(request),
+                   tokens_required=room.class_token is not None)
     return request.app.state.templates.TemplateResponse(request, name, context, status_code=status)
 
 
@@ -193,6 +201,10 @@ def _problem(data) -> content.PracticeProblem:
         raise HTTPException(400, str(exc)) from None
 
 
+def _too_many(message: str, wait: float = 1.0) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=429, headers={"Retry-After": str(max(1, int(wait + 0.999)))})
+
+
 def _require_student(request: Request):
     student = _student(request)
     if student is None:
@@ -230,10 +242,14 @@ async def join(request: Request):
     return RedirectResponse("/practice", status_code=303)
 
 
-async def leave(request: Request):
+async def _forget(request: Request, who: str):
     await _form(request)
-    request.session.pop("student", None)
+    request.session.pop(who, None)
     return RedirectResponse("/", status_code=303)
+
+
+async def leave(request: Request):
+    return await _forget(request, "student")
 
 
 # ---------------------------------------------------------------------------
@@ -264,9 +280,8 @@ async def practice_topic(request: Request):
             return _error(request, 400, str(exc))
         url = request.url_for("practice_topic", topic=topic).include_query_params(
             difficulty=difficulty, seed=content.new_seed())
-        for name in ("sheet",):
-            if name in request.query_params:
-                url = url.include_query_params(**{name: request.query_params[name][:64]})
+        if "sheet" in request.query_params:
+            url = url.include_query_params(sheet=request.query_params["sheet"][:64])
         return RedirectResponse(str(url), status_code=303)
     try:
         problem = await run_in_threadpool(content.practice_problem, topic, difficulty, seed)
@@ -309,8 +324,7 @@ async def api_check(request: Request):
     room = _room(request)
     wait = room.check_limit.allow(student.id)
     if wait:
-        return JSONResponse({"error": "Too many checks at once: wait a moment."}, status_code=429,
-                            headers={"Retry-After": str(max(1, int(wait + 0.999)))})
+        return _too_many("Too many checks at once: wait a moment.", wait)
     problem = await run_in_threadpool(_problem, data)
     try:
         part = problem.part(_text(data, "part", 8))
@@ -371,10 +385,14 @@ async def api_reveal(request: Request):
 async def api_read(request: Request):
     """How the package's reader reads what is typed so far (the live preview), without checking it."""
     data = await _json(request)
-    _require_student(request)
+    student = _require_student(request)
     text = _text(data, "answer", MAX_LENGTH * 2, required=False)
     if not text:
         return JSONResponse({"latex": ""})
+    if len(text) > _MAX_PREVIEW:
+        return JSONResponse({"error": f"the preview shows answers of up to {_MAX_PREVIEW} characters"})
+    if _room(request).read_limit.allow(student.id):
+        return _too_many("Typing faster than the preview: it catches up in a moment.")
 
     def read():
         try:
@@ -391,6 +409,9 @@ async def api_read(request: Request):
 
 async def explore(request: Request):
     q = request.query_params
+    asks = any(q.get(name, "").strip() for name in ("expr", "net", "wrt", "at"))
+    if asks and _room(request).explore_limit.allow((request.client or ("", 0))[0]):
+        return _error(request, 429, "Too many derivations at once: wait a moment and try again.")
     mode = q.get("mode", "network")
     values = {name: q.get(name, "")[:_MAX_FIELD] for name in ("expr", "net", "wrt", "at", "activation", "loss")}
     try:
@@ -436,9 +457,7 @@ async def teacher_login(request: Request):
 
 
 async def teacher_logout(request: Request):
-    await _form(request)
-    request.session.pop("teacher", None)
-    return RedirectResponse("/", status_code=303)
+    return await _forget(request, "teacher")
 
 
 async def create_class(request: Request):

@@ -89,7 +89,8 @@ def make_app(tmp_path, **overrides):
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     # the rate limits have tests of their own, with apps of their own
-    application = make_app(tmp_path_factory.mktemp("room"), check_rate=1000, check_burst=1000, rate=1000, burst=1000)
+    application = make_app(tmp_path_factory.mktemp("room"), check_rate=1000, check_burst=1000, rate=1000, burst=1000,
+                           explore_rate=1000, explore_burst=1000)
     yield application
     application.state.room.close()
 

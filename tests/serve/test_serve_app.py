@@ -456,6 +456,23 @@ def test_checks_over_the_students_rate_are_refused(tmp_path):
         app.state.room.close()
 
 
+def test_explorations_and_previews_over_their_rate_are_refused(tmp_path):
+    app = make_app(tmp_path, explore_rate=0.1, explore_burst=2, check_rate=0.5, check_burst=2)
+    try:
+        with TestClient(app, base_url="http://127.0.0.1") as client:
+            v = Visitor(client)
+            codes = [v.get(f"/explore?mode=expression&expr=x%5E{k}").status_code for k in (2, 3, 4)]
+            assert codes == [200, 200, 429]
+            assert v.get("/explore").status_code == 200  # the empty form costs nothing
+            _joined(v, "Quick Quinn")
+            codes = [v.api("/api/read", {"answer": f"x^{k}"}).status_code for k in range(6)]
+            assert codes[:4] == [200] * 4 and 429 in codes[4:]
+            # a long answer is refused before it costs a preview
+            assert "up to 500" in v.api("/api/read", {"answer": "x+" * 300}).json()["error"]
+    finally:
+        app.state.room.close()
+
+
 def test_a_body_over_the_size_limit_is_refused_unread(tmp_path):
     app = make_app(tmp_path, max_body=4096)
     try:
