@@ -431,7 +431,7 @@ def test_tokens_are_made_once_and_kept(tmp_path):
 
 
 def test_requests_over_the_rate_are_refused(tmp_path):
-    app = make_app(tmp_path, rate=2, burst=5)
+    app = make_app(tmp_path, rate=0.01, burst=5)  # no refill while the test runs, however slow
     try:
         with TestClient(app, base_url="http://127.0.0.1") as client:
             codes = [client.get("/healthz").status_code for _ in range(8)]
@@ -443,7 +443,7 @@ def test_requests_over_the_rate_are_refused(tmp_path):
 
 
 def test_checks_over_the_students_rate_are_refused(tmp_path):
-    app = make_app(tmp_path, check_rate=0.5, check_burst=2)
+    app = make_app(tmp_path, check_rate=0.01, check_burst=2)
     try:
         with TestClient(app, base_url="http://127.0.0.1") as client:
             v = Visitor(client)
@@ -457,7 +457,7 @@ def test_checks_over_the_students_rate_are_refused(tmp_path):
 
 
 def test_explorations_and_previews_over_their_rate_are_refused(tmp_path):
-    app = make_app(tmp_path, explore_rate=0.1, explore_burst=2, check_rate=0.5, check_burst=2)
+    app = make_app(tmp_path, explore_rate=0.01, explore_burst=2, check_rate=0.01, check_burst=2)
     try:
         with TestClient(app, base_url="http://127.0.0.1") as client:
             v = Visitor(client)
