@@ -5,9 +5,11 @@ the explanation a learner reads, the answer key of a worksheet, the key the
 checker compares with and the gradient the trainer compiles all come from it.
 
 Each :class:`Step` states ``lhs = rhs`` with the rule that justifies it and,
-as ``substeps``, the finer detail behind it (levels of detail are depths of
-this tree).  A step may use *named intermediates* (z, ŷ, δ, u …): the
-derivation's ``definitions`` say what each one stands for.
+as ``substeps``, the detail behind it: the parts it is built from, the
+rule's formula applied, the algebra inside the rule (:func:`shown_at` says
+which an explanation shows at each level of detail).  A step may use *named
+intermediates* (z, ŷ, δ, u …): the derivation's ``definitions`` say what
+each one stands for.
 
 What an equality means
 ----------------------
@@ -36,7 +38,9 @@ from .errors import VerificationError
 from .parsing.values import as_expression, as_number
 
 __all__ = [
+    "Words",
     "Step",
+    "shown_at",
     "Factor",
     "Derivation",
     "StepCheck",
@@ -61,23 +65,115 @@ _SYMBOLIC_OPS_LIMIT = 400
 _SYMBOLIC_REACH = 8
 
 
+class Words(tuple):
+    """Prose with math in it: words (``str``) and expressions (sympy), each printed in its own way.
+
+    ``Words.of("only the term {t} of {z} contains {v}", t=W*x, z=z, v=W)``
+    keeps the math apart from the words, so that LaTeX sets it as math and
+    text prints it as Unicode; ``str(words)`` is the Unicode sentence, and
+    ``"term" in words`` looks in that sentence.
+    """
+
+    def __new__(cls, *pieces):
+        flat: list = []
+        for piece in pieces:
+            items = piece if isinstance(piece, Words) else (piece,)
+            for item in items:
+                if isinstance(item, str):
+                    if not item:
+                        continue
+                    if flat and isinstance(flat[-1], str):
+                        flat[-1] += item
+                        continue
+                elif not isinstance(item, sympy.Basic):
+                    item = sympy.sympify(item)
+                flat.append(item)
+        return super().__new__(cls, flat)
+
+    @classmethod
+    def of(cls, template: str, **values) -> "Words":
+        """Words from a template whose ``{name}`` fields are expressions."""
+        import string
+
+        pieces: list = []
+        for literal, name, _, _ in string.Formatter().parse(template):
+            pieces.append(literal)
+            if name is not None:
+                value = values[name]
+                pieces.append(value if isinstance(value, (str, Words)) else sympy.sympify(value))
+        return cls(*pieces)
+
+    @classmethod
+    def join(cls, items, separator: str = ", ") -> "Words":
+        out: list = []
+        for index, item in enumerate(items):
+            if index:
+                out.append(separator)
+            out.append(item)
+        return cls(*out)
+
+    def __add__(self, other):
+        return Words(self, other)
+
+    def __radd__(self, other):
+        return Words(other, self)
+
+    def __contains__(self, text) -> bool:
+        return text in str(self)
+
+    def __str__(self) -> str:
+        from .printing import to_text
+
+        def text(piece) -> str:
+            if isinstance(piece, sympy.Equality):  # n = 2, not Eq(n, 2)
+                return " = ".join(to_text(side) for side in piece.args)
+            return to_text(piece)
+
+        return "".join(p if isinstance(p, str) else text(p) for p in self)
+
+    def __repr__(self) -> str:
+        return f"Words({str(self)!r})"
+
+    def startswith(self, prefix) -> bool:
+        return str(self).startswith(prefix)
+
+    @property
+    def math(self) -> tuple:
+        return tuple(p for p in self if not isinstance(p, str))
+
+
 @dataclass
 class Step:
     """One line of a derivation: ``lhs = rhs``, by ``rule``, because ``reason``.
 
-    ``substeps`` hold the detail of the next level.  ``definitions`` are the
-    named intermediates this step introduces (``u = x² + 1``).  ``kind`` is
-    free-form metadata for renderers ("factor", "chain", "delta", "result").
+    ``substeps`` hold the detail behind the line; their ``kind`` says what
+    each is:
+
+    * ``"rule"``: a *part*, the line of a derivative this one is built from
+      (the outer and inner derivative of a chain rule, each term of a sum);
+    * ``"shape"``: the rule's formula with this line's pieces put in, still
+      with the parts as derivatives (d/dx = d(u²)/du · du/dx), or, for a rule
+      without parts, written out (2x^(2 − 1));
+    * ``"assembled"``: the parts' results put into the shape, before tidying
+      (2u · 1, before it becomes 2u);
+    * ``"algebra"``: the algebra inside the rule (σ′ from σ = (1 + e^(−z))^(−1)).
+
+    ``definitions`` are the named intermediates this step introduces
+    (``u = x² + 1``).  ``reason`` is a ``str`` or :class:`Words`.  Top-level
+    steps of a network derivation have kinds of their own ("chain",
+    "factor:loss", "delta", "cite", "product", "fused").
     """
 
     lhs: sympy.Expr
     rhs: sympy.Expr
     rule: str
-    reason: str = ""
+    reason: "str | Words" = ""
     substeps: list["Step"] = field(default_factory=list)
     definitions: dict = field(default_factory=dict)
     kind: str = ""
     formula: str = ""  # the rule's general formula, in LaTeX, when it helps
+    formula_text: str = ""  # the same formula in Unicode text
+    note: "str | Words" = ""  # what the result means, in plain words (2(ŷ − y) is large when ŷ is far from y)
 
     def walk(self, depth: int = 0):
         """This step and all its sub-steps, depth first, with their depth."""
@@ -838,23 +934,38 @@ class Derivation:
         return repr_latex(self)
 
     def _repr_markdown_(self) -> str:
-        return self.to_markdown()
+        # Jupyter: each step a <details>, its hint shown, its working one click away
+        return self.to_markdown(level=1, hints=True)
 
     def __str__(self) -> str:
         return self.to_text()
 
 
+def shown_at(step: Step, depth: int, level: int | None) -> bool:
+    """Does an explanation at *level* show *step* (at *depth* of the step tree)?
+
+    Level 0 shows the top steps and the parts they are built from, each by
+    its result; level 1 every part, down to the elementary rules; level 2
+    also the algebra inside each rule.  ``None`` is every step.
+    """
+    if level is None:
+        return True
+    if step.kind == "algebra":
+        return level >= 2
+    return depth <= 1 or level >= 1
+
+
 def _scoped_walk(steps, definitions: Mapping, level: int | None = None, depth: int = 0):
-    """(step, definitions to check it with) for every step and sub-step.
+    """(step, definitions to check it with) for every step and sub-step an explanation at *level* shows.
 
     The detail under a *local factor* (``kind`` "factor:…", e.g. ∂z/∂W of
     z = W·x + b) differentiates the factor's own formula: its own names
     (u, v …) join the table for its lines.
     """
     for step in steps:
-        yield step, definitions
-        if level is not None and depth >= level:
+        if not shown_at(step, depth, level):
             continue
+        yield step, definitions
         if step.kind.startswith("factor"):
             own: dict = {}
             for sub in step.substeps:
@@ -864,7 +975,7 @@ def _scoped_walk(steps, definitions: Mapping, level: int | None = None, depth: i
             local = {**definitions, **own} if own else definitions
             for sub in step.substeps:
                 for inner, inner_depth in sub.walk(depth + 1):
-                    if level is None or inner_depth <= level:
+                    if shown_at(inner, inner_depth, level):
                         yield inner, local
         else:
             yield from _scoped_walk(step.substeps, definitions, level, depth + 1)

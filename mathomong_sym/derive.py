@@ -20,11 +20,11 @@ import sympy
 from sympy import Derivative
 
 from . import naming
-from .derivation import Derivation, Factor, Step, expand_definitions
+from .derivation import Derivation, Factor, Step, Words, expand_definitions
 from .printing import to_text
 from .parsing.values import as_expression
 
-__all__ = ["Backprop", "NetworkDerivation", "LazyStep", "LayerEquations", "local_steps"]
+__all__ = ["Backprop", "NetworkDerivation", "LazyStep", "LayerEquations", "local_steps", "example_values"]
 
 
 def _t(expr) -> str:
@@ -45,6 +45,29 @@ def _d(expr, variable) -> Derivative:
 def _product(*factors) -> sympy.Expr:
     factors = [f for f in factors if f != 1] or [sympy.S.One]
     return factors[0] if len(factors) == 1 else sympy.Mul(*factors, evaluate=False)
+
+
+#: the guide's chain rule (Part 6), the formula every chain below applies
+CHAIN_FORMULA_TEXT = "dC/dA = dC/dB · dB/dA"
+CHAIN_FORMULA_LATEX = r"\frac{dC}{dA} = \frac{dC}{dB} \cdot \frac{dB}{dA}"
+
+#: what a local factor means, in plain words, where the guide or 3Blue1Brown says it
+_LOSS_NOTES = {
+    "mse": "large when the prediction is far from the target",
+}
+_ACTIVATION_NOTES = {
+    "relu": "1 where the unit is on ({z} > 0), 0 where it is off",
+    "leaky_relu": "1 where the unit is on ({z} > 0), 0.01 where it is off",
+}
+
+
+def _note(template: str | None, **values) -> Words:
+    return Words.of(template, **values) if template else Words()
+
+
+def _chain_step(lhs, rhs, reason) -> Step:
+    return Step(lhs, rhs, "chain rule", reason, kind="chain", formula=CHAIN_FORMULA_LATEX,
+                formula_text=CHAIN_FORMULA_TEXT)
 
 
 def local_steps(expression, variable) -> list[Step]:
@@ -168,43 +191,36 @@ class Backprop:
             value = loss.fused_delta(yhat, y)
             if act.elementwise:
                 dl = loss.derivative(yhat, y)
-                steps.append(Step(
-                    _d(L, z), _product(_d(L, yhat), _d(yhat, z)), "chain rule",
-                    f"L depends on {_t(z)} only through {_t(yhat)}", kind="chain",
-                ))
-                steps.append(self._factor_step(L, yhat, dl, "loss", f"the derivative of the {loss.text} loss"))
-                steps.append(self._factor_step(yhat, z, act.derivative(z), "activation", act.formula_text))
+                steps.append(_chain_step(_d(L, z), _product(_d(L, yhat), _d(yhat, z)),
+                                         Words.of("{L} depends on {z} only through {yhat}", L=L, z=z, yhat=yhat)))
+                steps.append(self._factor_step(L, yhat, dl, "loss"))
+                steps.append(self._factor_step(yhat, z, act.derivative(z), "activation"))
             else:
                 # softmax: z_k moves every output, so the chain rule sums over them
                 outputs = layer.outputs
-                steps.append(Step(
-                    _d(L, z), sympy.Add(*[_product(_d(L, o), _d(o, z)) for o in outputs]), "chain rule",
-                    f"{_t(z)} reaches L through every output of {act.text}", kind="chain",
-                ))
+                steps.append(_chain_step(_d(L, z), sympy.Add(*[_product(_d(L, o), _d(o, z)) for o in outputs]),
+                                         Words.of("{z} reaches {L} through every output of " + act.text, z=z, L=L)))
                 for j, o in enumerate(outputs):
-                    steps.append(self._factor_step(L, o, loss.derivative(o, net.targets[j]), "loss",
-                                                   f"the derivative of the {loss.text} loss"))
+                    steps.append(self._factor_step(L, o, loss.derivative(o, net.targets[j]), "loss"))
                 for j, o in enumerate(outputs):
                     local = o * (1 - o) if j == unit else -o * yhat
-                    steps.append(Step(_d(o, z), local, f"{act.text} derivative", act.formula_text,
-                                      kind="factor:activation"))
+                    steps.append(Step(_d(o, z), local, f"{act.text} rule", kind="factor:activation",
+                                      formula=act.formula_latex, formula_text=act.formula_text))
             steps.append(Step(
-                _d(L, z), value, f"{act.name} + {loss.name}",
-                f"the factors cancel: δ = {_t(value)}, finite for any z" +
-                (f" ({loss.assumption})" if loss.assumption else ""),
-                kind="fused", formula=loss.formula_latex,
+                _d(L, z), value, f"{act.text} with the {loss.text} loss",
+                Words.of("the factors cancel, leaving {v}, finite for any z", v=value)
+                + (Words(f" ({loss.assumption})") if loss.assumption else Words()),
+                kind="fused", formula=loss.formula_latex, formula_text=loss.formula_text,
+                note=Words("the prediction minus the target"),
             ))
             factors = [Factor(_d(L, z), value, "delta")]
         else:
             dl = loss.derivative(yhat, y)
             da = act.derivative(z)
-            steps.append(Step(
-                _d(L, z), _product(_d(L, yhat), _d(yhat, z)), "chain rule",
-                f"L depends on {_t(z)} only through {_t(yhat)} = {act.text}({_t(z)})",
-                kind="chain",
-            ))
-            steps.append(self._factor_step(L, yhat, dl, "loss", f"the derivative of the {loss.text} loss"))
-            steps.append(self._factor_step(yhat, z, da, "activation", act.formula_text))
+            steps.append(_chain_step(_d(L, z), _product(_d(L, yhat), _d(yhat, z)),
+                                     Words.of("{L} depends on {z} only through {yhat}", L=L, z=z, yhat=yhat)))
+            steps.append(self._factor_step(L, yhat, dl, "loss"))
+            steps.append(self._factor_step(yhat, z, da, "activation"))
             value = _product(dl, da)
             steps.append(Step(_d(L, z), value, "multiply the factors", kind="product"))
             factors = [Factor(_d(L, yhat), dl, "loss"), Factor(_d(yhat, z), da, "activation")]
@@ -224,18 +240,16 @@ class Backprop:
         paths = sympy.Add(*[_product(_d(L, zk), _d(zk, a)) for zk in above.pre_activations]) \
             if above.size > 1 else _product(_d(L, above.pre_activations[0]), _d(above.pre_activations[0], a))
         n_paths = above.size
-        reason = (f"{_t(z)} reaches L only through {_t(a)}, which feeds "
-                  + (f"{n_paths} units of layer {above.index}: one product per path, added"
-                     if n_paths > 1 else f"{_t(above.pre_activations[0])}"))
-        steps = [Step(_d(L, z), _product(paths, _d(a, z)), "chain rule", reason, kind="chain")]
+        reason = (Words.of("{z} reaches {L} only through {a}, which feeds " + (
+            f"{n_paths} units of layer {above.index}: one product per path, added" if n_paths > 1 else "{next}"),
+            z=z, L=L, a=a, next=above.pre_activations[0]))
+        steps = [_chain_step(_d(L, z), _product(paths, _d(a, z)), reason)]
         for k, zk in enumerate(above.pre_activations):
-            w = above.weights[k][unit]
-            steps.append(self._factor_step(zk, a, w, "linear",
-                                           f"only the term {_t(w * a)} of {_t(zk)} contains {_t(a)}"))
-        steps.append(self._factor_step(a, z, da, "activation", act.formula_text))
+            steps.append(self._factor_step(zk, a, above.weights[k][unit], "linear"))
+        steps.append(self._factor_step(a, z, da, "activation"))
         for k, zk in enumerate(above.pre_activations):
             steps.append(Step(_d(L, zk), cited[k].lhs, "δ from the layer above",
-                              f"derived once, for layer {above.index}", kind="cite"))
+                              Words(f"found once, for layer {above.index}"), kind="cite"))
         weighted = sympy.Add(*[_product(cited[k].lhs, above.weights[k][unit]) for k in range(above.size)]) \
             if above.size > 1 else _product(cited[0].lhs, above.weights[0][unit])
         value = _product(weighted, da)
@@ -264,12 +278,48 @@ class Backprop:
             network=self.net,
         )
 
-    def _factor_step(self, of, wrt, value, kind, reason) -> Step:
+    def _factor_step(self, of, wrt, value, kind) -> Step:
+        """∂of/∂wrt = value, a local factor: named by its rule, said in plain words, detailed on demand."""
         expression = self.definitions.get(of, of)
+        rule, formula_text, formula_latex, reason, note = self._factor_words(of, wrt, value, kind, expression)
         return LazyStep(
-            _d(of, wrt), value, rule=_rule_name(kind, of, self.net), reason=reason, kind=f"factor:{kind}",
-            detail=lambda: local_steps(expression, wrt),
+            _d(of, wrt), value, rule=rule, reason=reason, kind=f"factor:{kind}", formula=formula_latex,
+            formula_text=formula_text, note=note, detail=lambda: local_steps(expression, wrt),
         )
+
+    def _factor_words(self, of, wrt, value, kind, expression):
+        net = self.net
+        if kind == "loss":
+            from .printing import to_latex
+
+            loss = net.loss_function
+            y = next((t for t, o in zip(net.targets, net.predictions) if o == wrt), None)
+            # the loss as it reaches this prediction: L = (ŷ − y)², or its term of the sum
+            term = loss.term(wrt, y) if y is not None else expression
+            head = "L = " if len(net.predictions) == 1 else "the term "
+            return (f"derivative of the {loss.text} loss", head + to_text(term),
+                    (r"L = " if len(net.predictions) == 1 else r"\text{the term } ") + to_latex(term), "",
+                    _note(_LOSS_NOTES.get(loss.name), yhat=wrt, y=y))
+        if kind == "activation":
+            layer = next(layer for layer in net.layers if of in layer.outputs)
+            act = layer.activation
+            from .calculus import choose_rule
+
+            rule = choose_rule(act.function(wrt), wrt).name if act.elementwise else f"{act.text} rule"
+            return rule, act.formula_text, act.formula_latex, "", _note(_ACTIVATION_NOTES.get(act.name), z=wrt)
+        from .calculus.rules import CONSTANT_MULTIPLE_LATEX, CONSTANT_MULTIPLE_TEXT, SUM_LATEX, SUM_TEXT
+
+        if value == 1:
+            return ("sum rule", SUM_TEXT, SUM_LATEX,
+                    Words.of("{p} enters {z} on its own", p=wrt, z=of),
+                    Words.of("the bias moves {z} one for one", z=of))
+        term = wrt * value
+        reason = Words.of("only the term {t} of {z} contains {p}", t=term, z=of, p=wrt)
+        if wrt in net.parameters:
+            note = Words.of("the weight matters more when its input {x} is large", x=value)
+        else:
+            note = Words.of("{a} reaches {z} scaled by the weight {w}", a=wrt, z=of, w=value)
+        return "constant multiple rule", CONSTANT_MULTIPLE_TEXT, CONSTANT_MULTIPLE_LATEX, reason, note
 
     # -- parameters ------------------------------------------------------------------------
 
@@ -288,29 +338,26 @@ class Backprop:
         z = layer.pre_activations[unit]
         delta = self.delta(layer.index, unit)
         local = layer.inputs[source] if source is not None else sympy.S.One
-        dz = self._factor_step(z, p, local, "linear",
-                               f"only the term {_t(p * local)} of {_t(z)} contains {_t(p)}"
-                               if source is not None else f"{_t(z)} = … + {_t(p)}: the bias enters alone")
+        dz = self._factor_step(z, p, local, "linear")
         chain = self._chain(layer.index, unit, p)
         steps: list[Step] = []
+        through = Words.of("{d} = ∂L/∂{z} gathers every factor above {z}", d=delta.lhs, z=z)
         if chain is not None:
             factor_steps, factors = chain
-            steps.append(Step(_d(L, p), _product(*[f.lhs for f in factors]), "chain rule",
-                              f"L depends on {_t(p)} only through "
-                              + ", then ".join(_t(f.lhs.variables[0]) for f in reversed(factors[:-1]))
-                              if len(factors) > 1 else "", kind="chain"))
+            path = [f.lhs.variables[0] for f in reversed(factors[:-1])]
+            steps.append(_chain_step(_d(L, p), _product(*[f.lhs for f in factors]),
+                                     Words(L, " depends on ", p, " only through ", Words.join(path, ", then "))))
             steps.extend(factor_steps)
-            steps.append(Step(_d(L, p), _product(delta.lhs, local), "δ times the local factor",
-                              f"{_t(delta.lhs)} = ∂L/∂{_t(z)} collects every factor above {_t(z)}",
+            steps.append(Step(_d(L, p), _product(delta.lhs, local), "chain rule through δ", through,
                               kind="delta"))
             named = _product(*[f.value for f in factors])
             steps.append(Step(_d(L, p), named, "multiply the factors", kind="product"))
         else:
             factors = [Factor(_d(L, z), delta.lhs, "delta"), Factor(_d(z, p), local, "linear")]
-            steps.append(Step(_d(L, p), _product(_d(L, z), _d(z, p)), "chain rule",
-                              f"L depends on {_t(p)} only through {_t(z)}", kind="chain"))
-            steps.append(Step(_d(L, z), delta.lhs, "δ, derived once",
-                              f"backpropagated from the layers above", kind="cite"))
+            steps.append(_chain_step(_d(L, p), _product(_d(L, z), _d(z, p)),
+                                     Words.of("{L} depends on {p} only through {z}", L=L, p=p, z=z)))
+            steps.append(Step(_d(L, z), delta.lhs, "δ, found once", Words("backpropagated from the layers above"),
+                              kind="cite"))
             steps.append(dz)
             named = _product(delta.lhs, local)
             steps.append(Step(_d(L, p), named, "multiply the factors", kind="product"))
@@ -344,29 +391,24 @@ class Backprop:
         yhat, y = output.outputs[units[depth]], net.targets[units[depth]]
         dl = net.loss_function.derivative(yhat, y)
         factors.append(Factor(_d(L, yhat), dl, "loss"))
-        factor_steps.append(self._factor_step(L, yhat, dl, "loss", f"the derivative of the {net.loss_function.text} loss"))
+        factor_steps.append(self._factor_step(L, yhat, dl, "loss"))
         for index in range(depth, layer_index - 1, -1):
             layer = layers[index - 1]
             z, a = layer.pre_activations[units[index]], layer.outputs[units[index]]
             da = layer.activation.derivative(z)
             factors.append(Factor(_d(a, z), da, "activation"))
-            factor_steps.append(self._factor_step(a, z, da, "activation", layer.activation.formula_text))
+            factor_steps.append(self._factor_step(a, z, da, "activation"))
             if index > layer_index:
                 a_below = layers[index - 2].outputs[units[index - 1]]
                 w = layer.weights[units[index]][units[index - 1]]
                 factors.append(Factor(_d(z, a_below), w, "linear"))
-                factor_steps.append(self._factor_step(
-                    z, a_below, w, "linear",
-                    f"only the term {_t(w * a_below)} of {_t(z)} contains {_t(a_below)}"))
+                factor_steps.append(self._factor_step(z, a_below, w, "linear"))
         layer = layers[layer_index - 1]
         z = layer.pre_activations[unit]
         _, _, source = net.layer_of(p)
         local = layer.inputs[source] if source is not None else sympy.S.One
         factors.append(Factor(_d(z, p), local, "linear"))
-        factor_steps.append(self._factor_step(
-            z, p, local, "linear",
-            f"only the term {_t(p * local)} of {_t(z)} contains {_t(p)}" if source is not None
-            else f"{_t(z)} = … + {_t(p)}: the bias enters alone"))
+        factor_steps.append(self._factor_step(z, p, local, "linear"))
         return factor_steps, factors
 
     # -- layer form ----------------------------------------------------------------------------
@@ -401,12 +443,26 @@ class Backprop:
         return LayerEquations(z, a, y, output_delta, self.fused, hidden, tuple(latex), tuple(text))
 
 
-def _rule_name(kind: str, of, net) -> str:
-    if kind == "loss":
-        return f"{net.loss_function.text} derivative"
-    if kind == "activation":
-        for layer in net.layers:
-            if of in layer.outputs:
-                return f"{layer.activation.text} derivative"
-        return "activation derivative"
-    return "linear term"
+def example_values(network, seed: int = 0) -> dict:
+    """Values for every input, parameter and target of *network*, drawn from *seed*, easy to work by hand.
+
+    Inputs are halves from −2 to 2, weights and biases tenths from −0.9 to
+    0.9 (none 0), targets 0 or 1 (fractions summing to 1 for a softmax).
+    """
+    import random
+
+    rng = random.Random(seed)
+    values: dict = {}
+    for x in network.inputs:
+        values[x] = sympy.Rational(rng.choice([v for v in range(-4, 5) if v]), 2)
+    for p in network.parameters:
+        values[p] = sympy.Rational(rng.choice([v for v in range(-9, 10) if v]), 10)
+    targets = network.targets
+    if network.output_activation.name == "softmax" or network.loss_function.name == "cross_entropy":
+        hot = rng.randrange(len(targets))
+        for k, y in enumerate(targets):
+            values[y] = sympy.S.One if k == hot else sympy.S.Zero
+    else:
+        for y in targets:
+            values[y] = sympy.Integer(rng.choice([0, 1]))
+    return values

@@ -26,3 +26,17 @@ def require_pdflatex():
             pytest.fail("pdflatex is required in CI (apt-get install texlive-latex-extra latexmk)")
         pytest.skip("pdflatex is not installed")
     return shutil.which("pdflatex")
+
+
+@pytest.fixture(autouse=True)
+def every_explanation_reads_in_order():
+    """Every document a test builds is read in order: nothing is used before the line that derives it."""
+    from mathomong_sym.render import document
+
+    def check(built):
+        problems = document.reading_problems(built)
+        assert not problems, problems[:5]
+
+    document.CHECKS.append(check)
+    yield
+    document.CHECKS.remove(check)

@@ -53,7 +53,10 @@ CORPUS = [
     ("quotient", x / (x + 1), x, "quotient rule"),
     ("quotient of functions", sympy.sin(x) / x, x, "quotient rule"),
     ("quotient of polynomials", (x ** 2 + 1) / (x - 1), x, "quotient rule"),
-    ("quotient with exponentials", sympy.exp(x) / (1 + sympy.exp(x)), x, "quotient rule"),
+    ("quotient with exponentials", sympy.exp(x) / (2 + sympy.exp(x)), x, "quotient rule"),
+    ("sigmoid written as e^x/(1 + e^x)", sympy.exp(x) / (1 + sympy.exp(x)), x, "sigmoid written out"),
+    ("sigmoid written as 1/(1 + e^-x)", 1 / (1 + sympy.exp(-x)), x, "sigmoid written out"),
+    ("sigmoid spelled out inside a chain", 1 / (1 + sympy.exp(-(3 * x + 1))), x, "sigmoid written out"),
     # the chain rule
     ("chain: sin of a square", sympy.sin(x ** 2), x, "chain rule"),
     ("chain: power of a sum", (x ** 2 + 1) ** 3, x, "chain rule"),
@@ -76,7 +79,8 @@ CORPUS = [
     # absolute value and the non-smooth functions
     ("abs", sympy.Abs(x), x, "absolute value rule"),
     ("abs of a difference", sympy.Abs(x ** 2 - 1), x, "chain rule"),
-    ("max with 0", sympy.Max(0, x), x, "max rule"),
+    ("max with 0", sympy.Max(0, x), x, "ReLU written as max"),
+    ("max with 0 of a sum", sympy.Max(0, 2 * x + 1), x, "ReLU written as max"),
     ("max of two functions", sympy.Max(x, x ** 2), x, "max rule"),
     ("min", sympy.Min(x, 1), x, "min rule"),
     ("Heaviside", sympy.Heaviside(x), x, "Heaviside rule"),
@@ -250,10 +254,10 @@ def test_nested_chains_never_reuse_a_letter():
     four_deep = diff_steps(sympy.exp(sympy.sin(sympy.cos(sympy.log(x ** 2 + 1)))), x)
     letters = [s.name for s in four_deep.definitions]
     assert len(letters) == 4 and len(set(letters)) == 4
-    # each chain step says which letter it introduces
-    chain_reasons = [s.reason for s, _ in four_deep.walk() if s.rule == "chain rule" and s.kind == "rule"]
-    for letter in letters:
-        assert sum(r.startswith(f"let {letter} = ") for r in chain_reasons) >= 1
+    # each chain step introduces its own letter
+    introduced = [s.name for step, _ in four_deep.walk() if step.rule == "chain rule" and step.kind == "rule"
+                  for s in step.definitions]
+    assert sorted(introduced) == sorted(letters)
 
 
 def test_letters_avoid_the_expressions_own_symbols():
@@ -275,12 +279,14 @@ def test_sparse_partial_derivative_names_the_one_term():
     rules = [s.rule for s, _ in derivation.walk()]
     assert "constant rule" not in rules
     first = derivation.steps[0]
-    assert first.rhs == sympy.Derivative(w1 * x1, w1, evaluate=False)
-    # one sentence says the other terms are constants
-    assert "only the term" in first.reason
+    assert first.rule == "sum rule" and first.rhs == x1
+    shape = next(s for s in first.substeps if s.kind == "shape")
+    assert shape.rhs == sympy.Derivative(w1 * x1, w1, evaluate=False)
+    # one sentence says the other terms do not contain w₁ (no "derivative of b is 0" line)
+    assert "do not contain" in first.reason
     assert to_text(w2 * x2) in first.reason and to_text(b) in first.reason
-    # one rule line below it: the constant multiple for w₁x₁, and nothing for b or w₂x₂
-    assert [s.rule for s in first.substeps] == ["constant multiple rule"]
+    # one part: the constant multiple for w₁x₁, and nothing for b or w₂x₂
+    assert [s.rule for s in first.substeps if s.kind == "rule"] == ["constant multiple rule"]
 
 
 def test_no_step_is_simplified_into_cosh():
@@ -319,28 +325,71 @@ def test_a_wrong_sub_step_fails_verification():
 # levels of detail
 # ---------------------------------------------------------------------------
 
-def test_levels_outer_rule_then_each_rule_then_algebra():
+def test_the_step_tree_is_rule_then_parts_then_shape():
     derivation = diff_steps(sympy.sin(x ** 2 + 3 * x), x)
-    level0 = [s for s, depth in derivation.walk() if depth == 0]
-    level1 = [s for s, depth in derivation.walk() if depth == 1]
-    level2 = [s for s, depth in derivation.walk() if depth == 2]
-    assert [s.rule for s in level0] == ["chain rule", "put the derivatives in", "substitute back"]
-    assert level0[0].rhs.has(sympy.Derivative)
-    assert not level0[-1].rhs.has(sympy.Derivative)
-    assert level0[-1].rhs == derivation.result or _equal(level0[-1].rhs, derivation.result)
-    assert {s.kind for s in level1} == {"rule"}
-    assert [s.rule for s in level1] == ["sine rule", "power rule", "constant multiple rule", "sum rule"]
-    assert {s.kind for s in level2} == {"algebra"}
-    # every line of level 1 is complete: no derivative left unevaluated on its right
-    assert not any(s.rhs.has(sympy.Derivative) for s in level1)
+    root, back = derivation.steps
+    assert root.rule == "chain rule" and back.rule == "substitute back"
+    assert not back.rhs.has(sympy.Derivative) and _equal(back.rhs, derivation.result)
+    parts = [s for s in root.substeps if s.kind == "rule"]
+    # the outer derivative, then the inner one, each a rule line of its own
+    assert [s.rule for s in parts] == ["sine rule", "sum rule"]
+    inner_parts = [s.rule for s in parts[1].substeps if s.kind == "rule"]
+    assert inner_parts == ["power rule", "constant multiple rule"]
+    # the shape is the chain rule applied, the parts still derivatives; every rule line is complete
+    shape = next(s for s in root.substeps if s.kind == "shape")
+    assert shape.rhs.has(sympy.Derivative)
+    assert not any(s.rhs.has(sympy.Derivative) for s, _ in derivation.walk() if s.kind == "rule")
+    assert [s.name for s in root.definitions] == ["u"]
 
 
-def test_detail_steps_of_a_single_rule_are_its_algebra():
+def test_levels_show_parts_then_algebra():
+    from mathomong_sym.derivation import shown_at
+
+    derivation = diff_steps(sigmoid(3 * x + 1), x)
+    shown = {level: [s for s, depth in derivation.walk() if shown_at(s, depth, level)] for level in (0, 1, 2)}
+    assert len(shown[0]) <= len(shown[1]) < len(shown[2])
+    assert not any(s.kind == "algebra" for s in shown[1])
+    assert any(s.kind == "algebra" for s in shown[2])
+
+
+def test_a_derivative_needed_twice_is_derived_once():
+    derivation = diff_steps(sympy.Mul(x, x, evaluate=False), x)  # x·x typed as a product
+    assert derivation.steps[0].rule == "product rule"
+    lines = [s for s, _ in derivation.walk() if s.kind == "rule"]
+    identity = [s for s in lines if s.rule == "identity rule"]
+    assert len(identity) == 2 and identity[0] is identity[1]  # one line, used by both terms
+    assert derivation.result == 2 * x
+
+
+def test_detail_steps_of_a_single_rule_carry_its_algebra():
     detail = detail_steps(sigmoid(z), z)
-    assert to_text(detail[-1].rhs) == "σ(z)(1 − σ(z))"
-    assert detail[0].rhs.has(sympy.exp)
+    assert len(detail) == 1 and detail[0].rule == "sigmoid rule"
+    algebra = [s for s in detail[0].substeps if s.kind == "algebra"]
+    assert to_text(algebra[-1].rhs) == "σ(z)(1 − σ(z))"
+    assert algebra[0].rhs.has(sympy.exp)
     composite = detail_steps((yhat - y) ** 2, yhat)
     assert composite[0].rule == "chain rule"
+
+
+@pytest.mark.parametrize("expr", [1 / (1 + sympy.exp(-x)), sympy.exp(x) / (1 + sympy.exp(x))])
+def test_the_guides_sigmoid_spelling_ends_at_sigma_times_one_minus_sigma(expr):
+    derivation = diff_steps(expr, x)
+    assert to_text(derivation.result) == "σ(x)(1 − σ(x))"
+    sigmoid_line = next(s for s, _ in derivation.walk() if s.rule == "sigmoid rule")
+    algebra = [s for s in sigmoid_line.substeps if s.kind == "algebra"]
+    assert to_text(algebra[-1].rhs) == "σ(x)(1 − σ(x))"
+    assert "is σ(x)" in derivation.steps[0].reason
+    assert derivation.verify().ok
+
+
+@pytest.mark.parametrize("expr, kink", [(sympy.Max(0, x), 0), (sympy.Max(2 * x - 1, 0), sympy.Rational(1, 2))])
+def test_max_with_0_is_relu_with_the_packages_convention_at_the_kink(expr, kink):
+    derivation = diff_steps(expr, x)
+    assert any(s.rule == "ReLU rule" for s, _ in derivation.walk())
+    assert derivation.at({x: kink}).value(derivation.steps[-1].rhs) == 0  # ReLU′(0) = 0, as relu(x) gives
+    assert derivation.at({x: kink + 1}).value(derivation.steps[-1].rhs) != 0
+    assert any("ReLU′(0) = 0" in c for c in derivation.conventions)
+    assert "ReLU" in derivation.steps[0].reason
 
 
 # ---------------------------------------------------------------------------
@@ -410,7 +459,7 @@ def test_a_neurons_factors_expand_into_elementary_rules(activation, rule):
     assert factors["factor:activation"].substeps[0].rule == rule
     assert factors["factor:loss"].substeps[0].rule == "chain rule"
     linear = factors["factor:linear"].substeps
-    assert linear[0].rule == "sum rule" and "only the term" in linear[0].reason
+    assert linear[0].rule == "sum rule" and "do not contain" in linear[0].reason
     assert derivation.verify().ok
 
 
@@ -419,7 +468,7 @@ def test_a_two_path_networks_factors_verify():
 
     net = MLP([2, 2, 2])
     derivation = net.derive(net.parameters[0])
-    known = set(rule_names()) | {"put the derivatives in", "substitute back"}
+    known = set(rule_names()) | {"substitute back"}
     elementary = [s for item in [derivation, *derivation._cited_closure()]
                   for s, depth in item.walk() if s.kind in ("rule", "algebra", "result")]
     assert elementary and {s.rule for s in elementary} <= known

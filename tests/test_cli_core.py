@@ -12,7 +12,7 @@ def test_demo_walks_through_the_guide(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path), "--level", "0"]) == 0
     out = capsys.readouterr().out
     for expected in ("z = W·x + b", "∂L/∂ŷ = 2(ŷ − y)", "σ(z)(1 − σ(z))", "= −0.5", "gradient check (central) passed",
-                     "W ← 0.5 − 0.1·(−0.5) = 0.55", "0.2500 → 0.2198", "δ⁽¹⁾₁", "accuracy:  100.0%",
+                     "= 0.5 − 0.1·(−0.5) = 0.55", "0.25\u00a0→\u00a00.2198", "δ⁽¹⁾₁", "accuracy:  100.0%",
                      "→ correct", "you left out σ′(z)"):
         assert expected in out, expected
     assert (tmp_path / "worksheet" / "demo-A-2026-key.json").stat().st_size > 100

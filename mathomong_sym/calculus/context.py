@@ -47,6 +47,7 @@ class DerivationContext:
     _taken: set = field(default_factory=set)  # names in use, as strings
     _queue: list = field(default_factory=list)  # names given as a sequence, not used yet
     _mapping: dict = field(default_factory=dict)  # names given for particular expressions
+    _frames: list = field(default_factory=list)  # per rule being applied: the lines it has asked for
 
     def __post_init__(self):
         self._taken = {s.name for s in self.expression.free_symbols}
@@ -67,15 +68,30 @@ class DerivationContext:
     # -- the lines -------------------------------------------------------------
 
     def derive(self, expr, variable) -> Step:
-        """The line for d(expr)/d(variable); its own sub-derivatives are written first."""
+        """The line for d(expr)/d(variable), with the lines it is built from as its parts.
+
+        Every line a rule asks for while it applies becomes one of its parts
+        (a sub-step of kind "rule"), in the order asked, before the rule's
+        own shape and algebra.  A derivative asked for a second time is the
+        same line again: it is derived once.
+        """
         from .rules import choose_rule
 
         key = (expr, variable)
         if key in self._derived:
-            return self._derived[key]
-        line = choose_rule(expr, variable).apply(expr, variable, self)
-        self.lines.append(line)
-        self._derived[key] = line
+            line = self._derived[key]
+        else:
+            self._frames.append([])
+            try:
+                line = choose_rule(expr, variable).apply(expr, variable, self)
+            finally:
+                parts = self._frames.pop()
+            if parts:
+                line.substeps[:0] = parts
+            self.lines.append(line)
+            self._derived[key] = line
+        if self._frames:
+            self._frames[-1].append(line)
         return line
 
     def relabel(self, line: Step, lhs) -> Step:
@@ -88,6 +104,8 @@ class DerivationContext:
         for key, value in self._derived.items():
             if value is line:
                 self._derived[key] = relabelled
+        for frame in self._frames:
+            frame[:] = [relabelled if item is line else item for item in frame]
         return relabelled
 
     # -- names -------------------------------------------------------------------

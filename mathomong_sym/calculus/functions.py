@@ -16,8 +16,9 @@ from dataclasses import dataclass
 import sympy
 from sympy import Pow, S
 
+from ..derivation import Words
 from .forms import plus, scale, times
-from .rules import FunctionRule, Rule, _d, _depends, _t, register
+from .rules import FunctionRule, Rule, _d, _depends, register
 
 __all__ = ["SquareRootRule", "PowerRule", "ExponentialBaseRule", "GeneralPowerRule", "ExponentialRule",
            "LogarithmRule", "AbsoluteValueRule", "SignRule", "HeavisideRule", "MaxRule", "MinRule",
@@ -48,8 +49,8 @@ class SquareRootRule(FunctionRule):
         half = S.Half
         return [
             (times(half, Pow(u, sympy.Add(half, -1, evaluate=False), evaluate=False)),
-             "√x = x^(1/2): power rule with n = 1/2"),
-            (times(half, Pow(u, -half)), "1/2 − 1 = −1/2"),
+             Words.of("√{v} = {p}: the power rule with n = 1/2", v=u, p=Pow(u, half, evaluate=False))),
+            (times(half, Pow(u, -half)), Words("1/2 − 1 = −1/2")),
         ]
 
 
@@ -58,7 +59,7 @@ class PowerRule(FunctionRule):
     """d/dx xⁿ = n·xⁿ⁻¹ for any constant n (negative and fractional too)."""
 
     name = "power rule"
-    formula_text = "d/dx x^n = n·x^(n − 1)"
+    formula_text = "d/dx xⁿ = n·xⁿ⁻¹"
     formula_latex = r"\frac{d}{dx} x^{n} = n\, x^{n-1}"
 
     def fits(self, expr, variable):
@@ -74,15 +75,18 @@ class PowerRule(FunctionRule):
         n = expr.exp
         return scale(n, Pow(u, n - 1))
 
+    #: n·x^(n − 1) written out is the rule applied, not a proof of it
+    derivation_kind = "shape"
+
     def derivation(self, expr, u):
         n = expr.exp
         written = times(n, Pow(u, sympy.Add(n, -1, evaluate=False), evaluate=False))
         if written == self.derivative(expr, u):
             return []
-        return [(written, f"bring the exponent {_t(n)} down and lower it by 1")]
+        return [(written, Words.of("bring the exponent {n} down and lower it by 1", n=n))]
 
     def reason(self, expr, u):
-        return f"n = {_t(expr.exp)}: bring n down, lower the exponent by 1"
+        return Words(sympy.Eq(sympy.Symbol("n"), expr.exp, evaluate=False))
 
 
 @register(Pow)
@@ -90,7 +94,7 @@ class ExponentialBaseRule(FunctionRule):
     """d/dx aˣ = aˣ·ln a for a constant base a."""
 
     name = "exponential rule (base a)"
-    formula_text = "d/dx a^x = a^x·ln a"
+    formula_text = "d/dx aˣ = aˣ·ln a"
     formula_latex = r"\frac{d}{dx} a^{x} = a^{x} \ln a"
 
     def fits(self, expr, variable):
@@ -109,12 +113,12 @@ class ExponentialBaseRule(FunctionRule):
         a = expr.base
         e = sympy.exp(times(u, sympy.log(a)), evaluate=False)
         return [
-            (_d(e, u), f"{_t(a)}^{{v}} = e^({{v}}·ln {_t(a)})"),
-            (times(e, sympy.log(a)), "exponential rule and the constant ln a"),
+            (_d(e, u), Words.of("{p} = {q}", p=Pow(a, u, evaluate=False), q=e)),
+            (times(e, sympy.log(a)), Words("the exponential rule; ln a is a constant")),
         ]
 
     def reason(self, expr, u):
-        return f"a = {_t(expr.base)}"
+        return Words(sympy.Eq(sympy.Symbol("a"), expr.base, evaluate=False))
 
 
 @register(Pow)
@@ -131,7 +135,8 @@ class GeneralPowerRule(Rule):
     def apply(self, expr, variable, context):
         exponent = times(expr.exp, sympy.log(expr.base))
         inner = context.derive(sympy.Mul(expr.exp, sympy.log(expr.base)), variable).rhs
-        reason = f"{_t(expr)} = e^({_t(exponent)}): the exponential rule and the chain rule"
+        reason = Words.of("{f} = {e}: the exponential rule around g·ln f", f=expr,
+                          e=sympy.exp(exponent, evaluate=False))
         shape = times(expr, _d(sympy.Mul(expr.exp, sympy.log(expr.base)), variable))
         return self.line(expr, variable, times(expr, inner), reason, [self.algebra(expr, variable, shape, reason)])
 
@@ -141,7 +146,7 @@ class ExponentialRule(FunctionRule):
     """d/dx eˣ = eˣ."""
 
     name = "exponential rule"
-    formula_text = "d/dx e^x = e^x"
+    formula_text = "d/dx eˣ = eˣ"
     formula_latex = r"\frac{d}{dx} e^{x} = e^{x}"
 
     def rebuild(self, expr, u):
@@ -187,14 +192,15 @@ class AbsoluteValueRule(FunctionRule):
     def derivation(self, expr, u):
         return [
             # built unevaluated: for a real u sympy would turn √(u²) straight back into |u|
-            (_d(Pow(u ** 2, S.Half, evaluate=False), u), "|{v}| = √({v}²)"),
+            (_d(Pow(u ** 2, S.Half, evaluate=False), u),
+             Words.of("{a} = {r}", a=sympy.Abs(u), r=Pow(u ** 2, S.Half, evaluate=False))),
             (times(Pow(times(2, Pow(u ** 2, S.Half, evaluate=False)), -1, evaluate=False), 2 * u),
-             "square root rule and chain rule"),
-            (u / sympy.Abs(u), "√({v}²) = |{v}|"),
+             Words("the chain rule, with the square root rule outside")),
+            (u / sympy.Abs(u), Words.of("{r} = {a}", a=sympy.Abs(u), r=Pow(u ** 2, S.Half, evaluate=False))),
         ]
 
     def reason(self, expr, u):
-        return "slope 1 right of 0, −1 left of it; |x| has a corner at 0"
+        return Words("slope 1 right of 0, −1 left of it; a corner at 0")
 
 
 @register(sympy.sign)
@@ -209,7 +215,7 @@ class SignRule(FunctionRule):
         return 2 * sympy.DiracDelta(u)
 
     def reason(self, expr, u):
-        return "0 for every x ≠ 0 (δ is 0 there); the jump at 0 is 2δ(x)"
+        return Words("0 for every x ≠ 0 (δ is 0 there); the jump at 0 is 2δ(x)")
 
 
 @register(sympy.Heaviside)
@@ -227,7 +233,7 @@ class HeavisideRule(FunctionRule):
         return sympy.DiracDelta(u)
 
     def reason(self, expr, u):
-        return "H is flat on both sides of 0 (δ(x) = 0 for x ≠ 0); its jump at 0 is δ"
+        return Words("H is flat on both sides of 0 (δ(x) = 0 for x ≠ 0); its jump at 0 is δ")
 
 
 def _max_min_derivative(expr, variable, context, compare):
@@ -280,7 +286,7 @@ def _simple(name, head, text, latex, derivative, reason=""):
         return derivative(u)
 
     def say(self, expr, u):
-        return reason or text
+        return Words(reason)
 
     cls = type(f"{head.__name__.capitalize()}Rule", (FunctionRule,), {
         "__doc__": text, "name": name, "formula_text": text, "formula_latex": latex,
@@ -317,9 +323,9 @@ class TangentRule(FunctionRule):
     def derivation(self, expr, u):
         s, c = sympy.sin(u), sympy.cos(u)
         return [
-            (_d(sympy.Mul(s, Pow(c, -1)), u), "tan {v} = sin {v} / cos {v}"),
-            (sympy.Mul(plus(times(c, c), times(s, s)), Pow(c, -2)), "quotient rule"),
-            (Pow(c, -2), "sin²x + cos²x = 1"),
+            (_d(sympy.Mul(s, Pow(c, -1)), u), Words.of("{t} = {q}", t=sympy.tan(u), q=sympy.Mul(s, Pow(c, -1)))),
+            (sympy.Mul(plus(times(c, c), times(s, s)), Pow(c, -2)), Words("the quotient rule")),
+            (Pow(c, -2), Words("sin²x + cos²x = 1")),
         ]
 
 
@@ -376,5 +382,5 @@ class PiecewiseRule(Rule):
     def apply(self, expr, variable, context):
         pieces = [(context.derive(piece, variable).rhs, condition) for piece, condition in expr.args]
         result = sympy.Piecewise(*pieces)
-        reason = "each piece by its own rule, inside its own interval"
+        reason = Words("each piece by its own rule, inside its own interval")
         return self.line(expr, variable, result, reason)

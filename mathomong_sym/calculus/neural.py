@@ -4,7 +4,12 @@ function, softmax and log-sum-exp.
 Their derivatives come from the Activation registry of
 :mod:`mathomong_sym.activations`, in the form they are taught (σ(1 − σ),
 1 − tanh², H with H(0) = 0); each rule adds the derivation behind it for
-the finest level of detail.
+the finest level of detail, one rule per line.
+
+The guide spells two activations out: ReLU(x) = max(0, x) and
+sigmoid(x) = 1/(1 + e^−x).  Typed that way they are recognised, said so,
+and differentiated by the activation's own rule (with its convention at the
+kink, and σ′ = σ(1 − σ)), not by the rules for max and quotients.
 """
 
 from __future__ import annotations
@@ -16,9 +21,9 @@ import sympy
 from sympy import Pow, S
 
 from ..activations import LEAKY_SLOPE, get_activation, leaky_relu, logsumexp, relu, sigmoid, softmax, softplus, step
-from ..derivation import Step
+from ..derivation import Step, Words
 from .forms import minus, plus, times
-from .rules import FunctionRule, Rule, _d, _depends, _t, register
+from .rules import FunctionRule, Rule, _d, _depends, register
 
 __all__ = ["ActivationRule", "SigmoidRule", "TanhRule", "ReluRule", "LeakyReluRule", "SoftplusRule", "StepRule",
            "SoftmaxRule", "LogSumExpRule"]
@@ -50,8 +55,7 @@ class ActivationRule(FunctionRule):
         return self.entry.derivative(u)
 
     def reason(self, expr, u):
-        entry = self.entry
-        return entry.formula_text + (f"; {entry.convention}" if entry.convention else "")
+        return Words(self.entry.convention)
 
 
 @register(sigmoid)
@@ -64,14 +68,18 @@ class SigmoidRule(ActivationRule):
     def derivation(self, expr, u):
         e = sympy.exp(-u)
         one_plus = sympy.Add(1, e, evaluate=False)
+        minus_square = times(-1, Pow(one_plus, -2, evaluate=False))
+        fraction = sympy.Mul(e, Pow(one_plus, -1, evaluate=False))
         return [
-            (_d(Pow(one_plus, -1, evaluate=False), u), "σ({v}) = (1 + e^(−{v}))^(−1)"),
-            (times(times(-1, Pow(one_plus, -2, evaluate=False)), times(-1, e)),
-             "power rule, chain rule, d/d{v} e^(−{v}) = −e^(−{v})"),
-            (sympy.Mul(e, Pow(one_plus, -2, evaluate=False)), "the two minus signs cancel"),
-            (times(Pow(one_plus, -1, evaluate=False), sympy.Mul(e, Pow(one_plus, -1, evaluate=False))),
-             "split the fraction in two"),
-            (self.derivative(expr, u), "1/(1 + e^(−{v})) = σ({v}), and e^(−{v})/(1 + e^(−{v})) = 1 − σ({v})"),
+            (_d(Pow(one_plus, -1, evaluate=False), u),
+             Words.of("{s} = {d}", s=sigmoid(u), d=Pow(one_plus, -1, evaluate=False))),
+            (times(minus_square, _d(one_plus, u)), Words("the chain rule, with the power rule outside")),
+            (times(minus_square, times(-1, e)), Words.of("the exponential rule: the derivative of {e} is {m}",
+                                                         e=e, m=times(-1, e))),
+            (sympy.Mul(e, Pow(one_plus, -2, evaluate=False)), Words("the two minus signs cancel")),
+            (times(Pow(one_plus, -1, evaluate=False), fraction), Words("split the fraction in two")),
+            (self.derivative(expr, u), Words.of("{a} = {s} and {b} = {c}", a=Pow(one_plus, -1, evaluate=False),
+                                                s=sigmoid(u), b=fraction, c=minus(1, sigmoid(u)))),
         ]
 
 
@@ -85,10 +93,11 @@ class TanhRule(ActivationRule):
     def derivation(self, expr, u):
         s, c = sympy.sinh(u), sympy.cosh(u)
         return [
-            (_d(sympy.Mul(s, Pow(c, -1)), u), "tanh {v} = sinh {v} / cosh {v}"),
-            (sympy.Mul(minus(times(c, c), times(s, s)), Pow(c, -2)), "quotient rule, sinh′ = cosh, cosh′ = sinh"),
-            (minus(1, sympy.Mul(s ** 2, Pow(c, -2))), "split the fraction"),
-            (self.derivative(expr, u), "sinh²/cosh² = tanh²"),
+            (_d(sympy.Mul(s, Pow(c, -1)), u), Words.of("{t} = {q}", t=sympy.tanh(u), q=sympy.Mul(s, Pow(c, -1)))),
+            (sympy.Mul(minus(times(c, c), times(s, s)), Pow(c, -2)),
+             Words("the quotient rule, with sinh′ = cosh and cosh′ = sinh")),
+            (minus(1, sympy.Mul(s ** 2, Pow(c, -2))), Words("split the fraction")),
+            (self.derivative(expr, u), Words.of("{q} = {t}", q=sympy.Mul(s ** 2, Pow(c, -2)), t=sympy.tanh(u) ** 2)),
         ]
 
 
@@ -102,7 +111,7 @@ class ReluRule(ActivationRule):
     def derivation(self, expr, u):
         return [
             (sympy.Piecewise((1, u > 0), (0, True)),
-             "ReLU({v}) = {v} for {v} > 0 (slope 1) and 0 for {v} < 0 (slope 0); at the kink {v} = 0 the convention is 0"),
+             "ReLU({v}) is {v} for {v} > 0 (slope 1) and 0 for {v} < 0 (slope 0); at the kink 0 the convention is 0"),
             (step(u), "that is the step function H, with H(0) = 0"),
         ]
 
@@ -152,7 +161,7 @@ class StepRule(FunctionRule):
         return S.Zero
 
     def reason(self, expr, u):
-        return "H is flat (1 for z > 0, 0 for z < 0); at the jump z = 0 the convention is 0"
+        return Words("H is flat (1 for z > 0, 0 for z < 0); at the jump z = 0 the convention is 0")
 
 
 def _through_each_argument(expr, arguments, variable, context, partial):
@@ -188,9 +197,8 @@ class SoftmaxRule(Rule):
             return times(-own, softmax(k, *zs))
 
         shape, result = _through_each_argument(expr, zs, variable, context, partial)
-        reason = (f"softmax moves with every input; only those containing {_t(variable)} count, "
-                  f"each through ∂sᵢ/∂zⱼ = sᵢ(δᵢⱼ − sⱼ)")
-        return self.line(expr, variable, result, reason, _unless_same(self.algebra(expr, variable, shape, reason)))
+        reason = Words.of("softmax moves with every input; only those containing {v} count", v=variable)
+        return self.line(expr, variable, result, reason, _unless_same(self.shape(expr, variable, shape, reason)))
 
 
 def _unless_same(step: Step) -> list:
@@ -212,5 +220,87 @@ class LogSumExpRule(Rule):
     def apply(self, expr, variable, context):
         zs = expr.args
         shape, result = _through_each_argument(expr, zs, variable, context, lambda k: softmax(k, *zs))
-        reason = f"each input zⱼ that contains {_t(variable)} contributes softmaxⱼ · dzⱼ/d{_t(variable)}"
-        return self.line(expr, variable, result, reason, _unless_same(self.algebra(expr, variable, shape, reason)))
+        reason = Words.of("each input that contains {v} contributes its softmax times its derivative", v=variable)
+        return self.line(expr, variable, result, reason, _unless_same(self.shape(expr, variable, shape, reason)))
+
+
+# ---------------------------------------------------------------------------
+# the guide's spellings: max(0, x) is ReLU, 1/(1 + e^−x) is σ
+# ---------------------------------------------------------------------------
+
+def _relu_argument(expr):
+    """g when *expr* is max(0, g) (or max(g, 0)), else None."""
+    if isinstance(expr, sympy.Max) and len(expr.args) == 2 and S.Zero in expr.args:
+        return next(a for a in expr.args if a != 0)
+    return None
+
+
+def _sigmoid_argument(expr):
+    """g when *expr* is 1/(1 + e^(−g)) or e^g/(1 + e^g), else None."""
+    def one_plus_exp(node):
+        if node.is_Add and len(node.args) == 2 and S.One in node.args:
+            other = next(a for a in node.args if a != 1)
+            if isinstance(other, sympy.exp):
+                return other.args[0]
+        return None
+
+    if expr.is_Pow and expr.exp == -1:
+        exponent = one_plus_exp(expr.base)
+        return None if exponent is None else -exponent
+    if expr.is_Mul and len(expr.args) == 2:
+        for top, bottom in (expr.args, expr.args[::-1]):
+            if isinstance(top, sympy.exp) and bottom.is_Pow and bottom.exp == -1 \
+                    and one_plus_exp(bottom.base) == top.args[0]:
+                return top.args[0]
+    return None
+
+
+@dataclass(frozen=True)
+class SpelledOutRule(Rule):
+    """A named activation typed as its formula: say which one it is, then use its own rule."""
+
+    activation: ClassVar[str] = ""
+    spoken: ClassVar[str] = ""
+
+    def recognise(self, expr):  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+    def applies(self, expr, variable):
+        return _depends(expr, variable) and self.recognise(expr) is not None
+
+    def apply(self, expr, variable, context):
+        entry = get_activation(self.activation)
+        named = entry.function(self.recognise(expr))
+        result = context.derive(named, variable).rhs
+        reason = Words.of("{e} is {n}, the " + self.spoken + " of the guide", e=expr, n=named)
+        if entry.convention:
+            reason = reason + Words("; " + entry.convention)
+        return self.line(expr, variable, result, reason, [self.shape(expr, variable, _d(named, variable), reason)])
+
+
+@register(sympy.Max, first=True)
+class ReluAsMaxRule(SpelledOutRule):
+    """max(0, g) is ReLU(g): its derivative is H(g)·g′ with H(0) = 0, the package's convention."""
+
+    name = "ReLU written as max"
+    formula_text = "ReLU(x) = max(0, x)"
+    formula_latex = r"\operatorname{ReLU}(x) = \max(0, x)"
+    activation = "relu"
+    spoken = "ReLU"
+
+    def recognise(self, expr):
+        return _relu_argument(expr)
+
+
+@register(sympy.Pow, sympy.Mul, first=True)
+class SigmoidSpelledOutRule(SpelledOutRule):
+    """1/(1 + e^(−g)) and e^g/(1 + e^g) are σ(g): σ′ = σ(1 − σ)."""
+
+    name = "sigmoid written out"
+    formula_text = "σ(x) = 1/(1 + e^(−x))"
+    formula_latex = r"\sigma(x) = rac{1}{1 + e^{-x}}"
+    activation = "sigmoid"
+    spoken = "sigmoid"
+
+    def recognise(self, expr):
+        return _sigmoid_argument(expr)

@@ -16,10 +16,16 @@ argument (sin, σ, xⁿ, aˣ …) subclass :class:`FunctionRule`; when the argum
 is not the variable itself they hand over to :class:`ChainRule`, which names
 the inner function and derives both parts.
 
-Each line a rule writes is ``d(expr)/d(var) = result`` (kind ``"rule"``); its
-``substeps`` are the algebra inside the rule (kind ``"algebra"``): the
-general formula with the pieces put in, or, for σ, tanh, ReLU and the other
-rules with a derivation of their own, that derivation.
+Each line a rule writes is ``d(expr)/d(var) = result`` (kind ``"rule"``).
+Its ``substeps`` are, in order: its *parts* (the lines of the derivatives it
+asked the context for, kind ``"rule"``), its *shape* (the general formula
+with the pieces put in, the parts still written as derivatives, kind
+``"shape"``), the parts' results put in before tidying (kind
+``"assembled"``, shown when it differs from the result: the ·1 of a chain
+whose inner derivative is 1) and, for σ, tanh, |x| and the other rules with
+a derivation of their own, that derivation (kind ``"algebra"``).  Reasons
+are :class:`~mathomong_sym.derivation.Words`, so that their math is set as
+math.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from typing import ClassVar
 import sympy
 from sympy import Pow, S
 
-from ..derivation import Step
+from ..derivation import Step, Words
 from ..printing import to_text
 from .forms import derivative, minus, plus, scale, times
 from ..parsing.values import as_expression
@@ -62,15 +68,20 @@ FALLBACK_FUNCTIONS = (
 )
 
 
-def register(*heads):
-    """Class decorator: make one instance of the rule and file it under *heads*."""
+def register(*heads, first: bool = False):
+    """Class decorator: make one instance of the rule and file it under *heads*.
+
+    ``first=True`` files it before the rules already there (a special shape
+    of an expression, tried before the general rule for its head).
+    """
 
     def decorate(cls):
         rule = cls()
         if not heads:
             GENERAL_RULES.append(rule)
         for head in heads:
-            REGISTRY.setdefault(head, []).append(rule)
+            rules = REGISTRY.setdefault(head, [])
+            rules.insert(0, rule) if first else rules.append(rule)
         return cls
 
     return decorate
@@ -125,11 +136,21 @@ class Rule:
 
     def line(self, expr, variable, result, reason="", substeps=(), definitions=None) -> Step:
         return Step(_d(expr, variable), result, rule=self.name, reason=reason, substeps=list(substeps),
-                    definitions=dict(definitions or {}), kind="rule", formula=self.formula_latex)
+                    definitions=dict(definitions or {}), kind="rule", formula=self.formula_latex,
+                    formula_text=self.formula_text)
 
     def algebra(self, expr, variable, rhs, reason="", rule=None) -> Step:
-        return Step(_d(expr, variable), rhs, rule=rule or self.name, reason=reason, kind="algebra",
-                    formula=self.formula_latex)
+        return Step(_d(expr, variable), rhs, rule=rule or self.name, reason=reason, kind="algebra")
+
+    def shape(self, expr, variable, rhs, reason="") -> Step:
+        """The rule's formula with this expression's pieces put in."""
+        return Step(_d(expr, variable), rhs, rule=self.name, reason=reason, kind="shape")
+
+    def assembled(self, expr, variable, rhs, result) -> list[Step]:
+        """[the parts' results put in, as written], unless that is the result already."""
+        if rhs == result:
+            return []
+        return [Step(_d(expr, variable), rhs, rule=self.name, kind="assembled")]
 
 
 # ---------------------------------------------------------------------------
@@ -148,7 +169,7 @@ class ConstantRule(Rule):
         return not _depends(expr, variable)
 
     def apply(self, expr, variable, context):
-        return self.line(expr, variable, S.Zero, f"{_t(expr)} does not contain {_t(variable)}")
+        return self.line(expr, variable, S.Zero, Words.of("{c} does not contain {v}", c=expr, v=variable))
 
 
 @register()
@@ -163,20 +184,26 @@ class IdentityRule(Rule):
         return expr == variable
 
     def apply(self, expr, variable, context):
-        return self.line(expr, variable, S.One, f"the slope of {_t(variable)} against itself is 1")
+        return self.line(expr, variable, S.One)
 
 
 # ---------------------------------------------------------------------------
 # sums and products
 # ---------------------------------------------------------------------------
 
+SUM_TEXT = "(f + g)′ = f′ + g′"
+SUM_LATEX = r"\left(f \pm g\right)' = f' \pm g'"
+CONSTANT_MULTIPLE_TEXT = "(c·f)′ = c·f′"
+CONSTANT_MULTIPLE_LATEX = r"\left(c\, f\right)' = c\, f'"
+
+
 @register(sympy.Add)
 class SumRule(Rule):
     """(f ± g)′ = f′ ± g′; terms without the variable are constants and drop out."""
 
     name = "sum rule"
-    formula_text = "(f + g)′ = f′ + g′"
-    formula_latex = r"\left(f \pm g\right)' = f' \pm g'"
+    formula_text = SUM_TEXT
+    formula_latex = SUM_LATEX
 
     def applies(self, expr, variable):
         return True
@@ -189,22 +216,21 @@ class SumRule(Rule):
         results = [context.derive(t, variable).rhs for t in varying]
         result = plus(*results)
         reason = self._reason(varying, constant, variable)
-        substeps = [self.algebra(expr, variable, placeholders, reason)]
+        substeps = [self.shape(expr, variable, placeholders, reason)] if len(varying) > 1 or constant else []
         return self.line(expr, variable, result, reason, substeps)
 
     @staticmethod
-    def _reason(varying, constant, variable) -> str:
-        v = _t(variable)
+    def _reason(varying, constant, variable) -> Words:
         if not constant:
-            return "differentiate term by term"
-        listed = ", ".join(_t(c) for c in constant)
-        them = "it is a constant" if len(constant) == 1 else "they are constants"
+            return Words("differentiate term by term")
+        listed = Words.join(constant)
+        verb = "does" if len(constant) == 1 else "do"
         if len(varying) == 1:
-            return (f"only the term {_t(varying[0])} contains {v}; {listed} "
-                    f"{'does' if len(constant) == 1 else 'do'} not, so {them} and {'its' if len(constant) == 1 else 'their'}"
-                    f" derivative is 0")
-        return (f"term by term; {listed} {'does' if len(constant) == 1 else 'do'} not contain {v}, "
-                f"so {them} with derivative 0")
+            # the sign of a term is not what matters here: y, not −y, does not contain ŷ
+            listed = Words.join([-c if c.could_extract_minus_sign() else c for c in constant])
+            return Words.of("{c} " + ("does" if len(constant) == 1 else "do") + " not contain {v}", c=listed,
+                            v=variable)
+        return Words.of("term by term; {c} " + verb + " not contain {v}", c=listed, v=variable)
 
 
 def _split_constant(expr, variable):
@@ -220,8 +246,8 @@ class ConstantMultipleRule(Rule):
     """(c·f)′ = c·f′ for a constant c."""
 
     name = "constant multiple rule"
-    formula_text = "(c·f)′ = c·f′"
-    formula_latex = r"\left(c\, f\right)' = c\, f'"
+    formula_text = CONSTANT_MULTIPLE_TEXT
+    formula_latex = CONSTANT_MULTIPLE_LATEX
 
     def applies(self, expr, variable):
         coefficient, _ = _split_constant(expr, variable)
@@ -230,16 +256,16 @@ class ConstantMultipleRule(Rule):
     def apply(self, expr, variable, context):
         coefficient, varying = _split_constant(expr, variable)
         inner = sympy.Mul(*varying)
-        c, f = _t(coefficient), _t(inner)
         if inner == variable:
-            reason = f"{c} is a constant factor and d/d{_t(variable)} {_t(variable)} = 1"
-            return self.line(expr, variable, coefficient, reason)
-        result = scale(coefficient, context.derive(inner, variable).rhs)
+            return self.line(expr, variable, coefficient, Words.of("{c} is a constant factor", c=coefficient))
+        derived = context.derive(inner, variable).rhs
+        result = scale(coefficient, derived)
         if coefficient == -1:
-            reason = f"the minus sign stays in front of the derivative of {f}"
+            reason = Words.of("the minus sign stays in front of the derivative of {f}", f=inner)
         else:
-            reason = f"{c} does not contain {_t(variable)}: keep it as a factor of the derivative of {f}"
-        substeps = [self.algebra(expr, variable, times(coefficient, _d(inner, variable)), reason)]
+            reason = Words.of("{c} does not contain {v}: it stays a factor", c=coefficient, v=variable)
+        substeps = [self.shape(expr, variable, times(coefficient, _d(inner, variable)), reason),
+                    *self.assembled(expr, variable, times(coefficient, derived), result)]
         return self.line(expr, variable, result, reason, substeps)
 
 
@@ -272,10 +298,10 @@ class QuotientRule(Rule):
         f, g = _ratio(expr, variable)
         df = context.derive(f, variable).rhs
         dg = context.derive(g, variable).rhs
-        reason = f"a ratio with f = {_t(f)} and g = {_t(g)}"
+        reason = Words.of("a ratio with f = {f} and g = {g}", f=f, g=g)
         shape = sympy.Mul(minus(times(_d(f, variable), g), times(f, _d(g, variable))), Pow(g, -2))
         result = sympy.Mul(minus(times(df, g), times(f, dg)), Pow(g, -2))
-        return self.line(expr, variable, result, reason, [self.algebra(expr, variable, shape, reason)])
+        return self.line(expr, variable, result, reason, [self.shape(expr, variable, shape, reason)])
 
 
 @register(sympy.Mul)
@@ -300,9 +326,11 @@ class ProductRule(Rule):
         shape = expand([_d(f, variable) for f in factors])
         result = expand(derivatives)
         letters = "fghkmn"
-        named = ", ".join(f"{letters[i] if i < len(letters) else f'f_{i}'} = {_t(f)}" for i, f in enumerate(factors))
-        reason = f"a product of {len(factors)} factors that contain {_t(variable)}: {named}"
-        return self.line(expr, variable, result, reason, [self.algebra(expr, variable, shape, reason)])
+        named = Words.join([Words(f"{letters[i] if i < len(letters) else f'f_{i}'} = ", f)
+                            for i, f in enumerate(factors)])
+        reason = Words.of(f"a product of {len(factors)} factors that contain {{v}}: {{named}}", v=variable,
+                          named=named)
+        return self.line(expr, variable, result, reason, [self.shape(expr, variable, shape, reason)])
 
 
 # ---------------------------------------------------------------------------
@@ -333,24 +361,39 @@ class FunctionRule(Rule):
     def applies(self, expr, variable):
         return self.fits(expr, variable)
 
+    #: what the lines of ``derivation`` are: the rule written out ("shape") or a proof of it ("algebra")
+    derivation_kind: ClassVar[str] = "algebra"
+
     def derivative(self, expr, u):  # pragma: no cover - every rule defines it
         raise NotImplementedError
 
     def derivation(self, expr, u) -> list[tuple]:
         return []
 
-    def reason(self, expr, u) -> str:
-        return self.formula_text
+    def reason(self, expr, u) -> "str | Words":
+        return ""
 
     def apply(self, expr, variable, context):
         if self.argument(expr) != variable:
             return CHAIN.apply_with(self, expr, variable, context)
         result = self.derivative(expr, variable)
-        # the rule's own derivation is written for a generic {v}: say it in this variable
-        name = _t(variable)
-        substeps = [self.algebra(expr, variable, rhs, why.replace("{v}", name))
+        make = self.shape if self.derivation_kind == "shape" else self.algebra
+        substeps = [make(expr, variable, rhs, _in_variable(why, variable))
                     for rhs, why in self.derivation(expr, variable)]
         return self.line(expr, variable, result, self.reason(expr, variable), substeps)
+
+
+def _in_variable(why, variable) -> Words:
+    """A rule's derivation is written for a generic {v}: say it in *variable*."""
+    if isinstance(why, Words):
+        return why
+    if "{v}" not in why:
+        return Words(why)
+    pieces = why.split("{v}")
+    out: list = [pieces[0]]
+    for piece in pieces[1:]:
+        out.extend([variable, piece])
+    return Words(*out)
 
 
 @dataclass(frozen=True)
@@ -373,12 +416,13 @@ class ChainRule(Rule):
         if inner_line.lhs != _d(u, variable) and not inner.is_Symbol:
             inner_line = context.relabel(inner_line, _d(u, variable))
         result = times(outer_line.rhs, inner_line.rhs)
-        how = "by sympy" if outer.name == BySympy.name else f"by the {outer.name}"
-        reason = (f"let {_t(u)} = {_t(inner)}: the outer function {_t(rebuilt)} {how}, "
-                  f"times the derivative of the inner one")
-        shape = times(_d(rebuilt, u), _d(u, variable))
-        return self.line(expr, variable, result, reason, [self.algebra(expr, variable, shape, reason)],
-                         definitions={u: inner})
+        reason = Words()
+        shape = sympy.Mul(_d(rebuilt, u), _d(u, variable), evaluate=False)
+        # the inner derivative stays visible even when it is 1: 2u · 1, then 2u
+        written = sympy.Mul(outer_line.rhs, inner_line.rhs, evaluate=False) \
+            if outer_line.rhs != 1 and inner_line.rhs != 0 else result
+        substeps = [self.shape(expr, variable, shape, reason), *self.assembled(expr, variable, written, result)]
+        return self.line(expr, variable, result, reason, substeps, definitions={u: inner})
 
 
 CHAIN = ChainRule()
@@ -407,7 +451,7 @@ class BySympy(Rule):
             return CHAIN.apply_with(_OUTER_BY_SYMPY, expr, variable, context)
         name = getattr(expr.func, "__name__", str(expr.func))
         return self.line(expr, variable, sympy.diff(expr, variable),
-                         f"no elementary rule here covers {name}: the derivative is sympy's")
+                         Words(f"no elementary rule here covers {name}: the derivative is sympy's"))
 
 
     @staticmethod
@@ -427,7 +471,8 @@ class _OuterBySympy(FunctionRule):
         return sympy.diff(expr, u)
 
     def reason(self, expr, u):
-        return f"no elementary rule here covers {getattr(expr.func, '__name__', expr.func)}: the derivative is sympy's"
+        return Words(f"no elementary rule here covers {getattr(expr.func, '__name__', expr.func)}: "
+                     "the derivative is sympy's")
 
 
 BY_SYMPY = BySympy()

@@ -1,22 +1,18 @@
 r"""``diff_steps``: the derivative of one expression, rule by rule.
 
-The derivation it returns is laid out by level of detail (depth in the step
-tree):
+The derivation it returns has one top step: the outermost rule applied,
+``d(expr)/d(var) = result``.  Its sub-steps are the tree of everything it
+rests on (see :class:`~mathomong_sym.derivation.Step`): the *parts* it is
+built from (for a chain rule, the outer and then the inner derivative),
+each a rule line with parts of its own; the rule's *shape* (its formula
+with the pieces put in); and the *algebra* inside the rule (σ′ from
+σ = (1 + e^(−z))^(−1), tanh′ from sinh/cosh …).  If inner functions were
+given letters, a second step writes the result with them substituted back.
 
-* level 0 (``steps``): the outermost rule applied, with the derivatives it
-  needs still written as d/dx …; then the result with those put in; then, if
-  inner functions were given letters, the result with them substituted back.
-  When the outermost rule needs no other derivative (x², σ(z)) this is one
-  line.
-* level 1 (the first step's ``substeps``): one line per rule used, innermost
-  first, so that every line uses only results already shown.
-* level 2 (each rule line's ``substeps``): the algebra inside the rule: the
-  general formula with the pieces put in, or the rule's own derivation
-  (σ′ from σ = (1 + e^(−z))^(−1), tanh′ from sinh/cosh …).
-
-A single-rule derivation puts that rule's algebra directly under its one
-line.  :func:`detail_steps` gives what a network factor shows one level below
-its own line.
+Every derivative is derived once: a part needed twice is the same line in
+both places.  An explanation reads this tree top-down: the rule, its parts,
+the parts put together, the number (see :mod:`mathomong_sym.render.document`).
+:func:`detail_steps` gives what a network factor shows below its own line.
 """
 
 from __future__ import annotations
@@ -26,7 +22,7 @@ from typing import Mapping, Sequence
 import sympy
 from sympy import Symbol
 
-from ..derivation import Derivation, Step
+from ..derivation import Derivation, Step, Words
 from ..errors import IncompatibleError
 from ..printing import to_text
 from .context import DerivationContext
@@ -67,27 +63,16 @@ def diff_steps(expr, var, *, names: Mapping | Sequence | None = None) -> Derivat
     """
     expr = _check_input(expr, var)
     context = DerivationContext(expr, names)
-    last = context.derive(expr, var)
+    root = context.derive(expr, var)
     lhs = derivative(expr, var)
-    lines = context.lines
-    named = last.rhs
-    if len(lines) == 1:
-        steps = [last]
-    else:
-        shape = last.substeps[0] if last.substeps else None
-        opening = Step(lhs, shape.rhs if shape is not None else last.rhs, rule=last.rule, reason=last.reason,
-                       substeps=lines[:-1], definitions=dict(last.definitions), kind="rule",
-                       formula=last.formula)
-        steps = [opening]
-        if shape is not None:
-            steps.append(Step(lhs, named, rule="put the derivatives in",
-                              reason="each d/d… above replaced by the line that derives it",
-                              substeps=last.substeps[1:], kind="result"))
-    # in the order the letters were given (u before v), never a set's order
-    automatic = {s: inner for s, inner in context.definitions.items() if s in context.automatic}
+    steps = [root]
+    named = root.rhs
+    # in the order the letters were introduced, so that the same derivation always reads the same
+    automatic = {s: v for s, v in context.definitions.items() if s in context.automatic}
     final = substitute(named, _resolved(automatic)) if automatic else named
     if automatic and final != named:
-        letters = ", ".join(f"{to_text(s)} = {to_text(automatic[s])}" for s in automatic if named.has(s))
+        used = [s for s in automatic if named.has(s)]
+        letters = Words.join([Words.of("{s} = {v}", s=s, v=automatic[s]) for s in used])
         steps.append(Step(lhs, final, rule="substitute back", reason=letters, kind="result"))
     result = substitute(final, _resolved(context.definitions)) if context.definitions else final
     return Derivation(
@@ -98,7 +83,7 @@ def diff_steps(expr, var, *, names: Mapping | Sequence | None = None) -> Derivat
         expression=expr,
         definitions=dict(context.definitions),
         title=f"d/d{to_text(var)} of {to_text(expr)}",
-        conventions=_conventions(expr),
+        conventions=_conventions(steps),
     )
 
 
@@ -118,21 +103,23 @@ def _resolved(definitions: Mapping) -> dict:
     return resolved
 
 
-def _conventions(expr) -> list[str]:
-    heads = {getattr(f.func, "__name__", "") for f in expr.atoms(sympy.Function, sympy.Abs)}
+def _conventions(steps) -> list[str]:
+    """The conventions of the functions the steps use (max(0, x) uses ReLU's)."""
+    heads: set = set()
+    for top in steps:
+        for step, _ in top.walk():
+            for side in (step.lhs, step.rhs):
+                heads |= {getattr(f.func, "__name__", "") for f in side.atoms(sympy.Function, sympy.Abs)}
     return [text for head, text in _CONVENTIONS if head in heads]
 
 
 def detail_steps(expr, var, *, names: Mapping | Sequence | None = None) -> list[Step]:
-    """The steps one level below a line ∂expr/∂var = … that already states the result.
+    """The steps below a line ∂expr/∂var = … that already states the result.
 
-    For a one-rule derivative (σ(z) by z) that is the rule's own algebra;
-    otherwise the derivation's steps (outer rule, result, substitution).
+    The outermost rule's line (the same equality, said by its rule, with
+    its parts) and, when letters were used, the result substituted back.
     """
-    derivation = diff_steps(expr, var, names=names)
-    if len(derivation.steps) == 1 and derivation.steps[0].substeps:
-        return list(derivation.steps[0].substeps)
-    return list(derivation.steps)
+    return list(diff_steps(expr, var, names=names).steps)
 
 
 def uses_fallback(derivation: Derivation) -> bool:

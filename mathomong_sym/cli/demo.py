@@ -8,15 +8,14 @@ from pathlib import Path
 import numpy as np
 
 GUIDE_POINT = {"x": 2, "W": 0.5, "b": -1, "y": 1}
-LEARNING_RATE = 0.1
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "demo",
         help="walk through the guide's one-neuron example, backprop, training and checking",
-        description="A tour: the guide's neuron derived step by step, its compiled gradient and "
-                    "gradient check, one step of gradient descent, a δ that sums two paths, "
+        description="A tour: the guide's neuron derived step by step with one step of gradient descent, "
+                    "its compiled gradient and gradient check, a δ that sums two paths, "
                     "XOR trained with the derived gradients, and a student's answer checked.",
     )
     parser.add_argument("--out", default="mathomong-demo", metavar="DIR",
@@ -52,11 +51,6 @@ def _demo_worksheet(folder: Path, stream) -> None:
         print("PDFs skipped: pdflatex is not installed (the .tex files compile with any TeX system)", file=stream)
 
 
-def _n(value: float) -> str:
-    """A number as the guide prints it, with a real minus sign."""
-    return f"{value:g}".replace("-", "−")
-
-
 def _section(stream, title: str) -> None:
     print(f"\n{'═' * 72}\n{title}\n{'═' * 72}", file=stream)
 
@@ -73,12 +67,14 @@ def run(args, stream=None) -> int:
         print("   ", equation.to_text(), file=stream)
     print(f"\nAt the point x = 2, W = 0.5, b = −1, y = 1:", file=stream)
 
-    _section(stream, "2. ∂L/∂W and ∂L/∂b by the chain rule")
-    for name in ("W", "b"):
-        derivation = net.derive(name)
-        print(derivation.at(GUIDE_POINT).to_text(level=args.level), file=stream)
-        report = derivation.verify()
-        print(f"    every step checked: {report}\n", file=stream)
+    _section(stream, "2. ∂L/∂W and ∂L/∂b by the chain rule: δ = ∂L/∂z found once, used by both")
+    from ..derivation import VerificationReport
+    from ..render.document import build_document
+    from ..render.text import document_text
+
+    derivations = [net.derive(name).at(GUIDE_POINT) for name in ("W", "b")]
+    report = VerificationReport(tuple(c for d in derivations for c in d.verify().raise_if_failed().checks))
+    print(document_text(build_document(derivations, args.level, report=report)), file=stream)
 
     _section(stream, "3. Compiled to numpy, and checked against numeric gradients")
     compiled = net.compile()
@@ -90,25 +86,18 @@ def run(args, stream=None) -> int:
     print(gradient_check(net, theta, X, Y), file=stream)
     print(gradient_check(net, theta, X, Y, method="complex").summary(), file=stream)
 
-    _section(stream, f"4. One step of gradient descent (Part 4), η = {LEARNING_RATE}")
-    new_theta = theta - LEARNING_RATE * gradient
-    new_loss = compiled.loss(new_theta, X, Y)
-    print(f"W ← {_n(theta[0])} − {LEARNING_RATE}·({_n(gradient[0])}) = {_n(new_theta[0])}", file=stream)
-    print(f"b ← {_n(theta[1])} − {LEARNING_RATE}·({_n(gradient[1])}) = {_n(new_theta[1])}", file=stream)
-    print(f"the loss goes down: {loss:.4f} → {new_loss:.4f}", file=stream)
-
-    _section(stream, "5. Backpropagation (Part 7): a first-layer weight of a 2-2-2 network")
+    _section(stream, "4. Backpropagation (Part 7): a first-layer weight of a 2-2-2 network")
     wide = MLP([2, 2, 2])
     derivation = wide.derive("w1_1_2")
     print(derivation.to_text(level=0), file=stream)
     print(f"    every step checked: {derivation.verify()}", file=stream)
 
-    _section(stream, "6. Training XOR with the derived gradients")
+    _section(stream, "5. Training XOR with the derived gradients")
     from .train import demo_training
 
     demo_training(out, stream)
 
-    _section(stream, "7. Checking a student's answer for ∂L/∂W")
+    _section(stream, "6. Checking a student's answer for ∂L/∂W")
     from ..check import AnswerEntry, check_answer
 
     key = AnswerEntry.from_derivation("dL/dW", net.derive("W"))
@@ -117,9 +106,11 @@ def run(args, stream=None) -> int:
         result = check_answer(answer, key)
         print(f"answer {answer}\n    → {result.verdict}: {result.feedback}", file=stream)
 
-    _section(stream, "8. A worksheet with its machine-verified key")
+    _section(stream, "7. A worksheet with its machine-verified key")
     _demo_worksheet(out / "worksheet", stream)
 
-    print(f"\nNext: mathomong explain 'x^2' --wrt x --at x=3 · mathomong derive --net 2-2-1 --wrt w1_1_1 "
-          f"--level 1 · mathomong worksheet --all --out sheets/ · mathomong --help", file=stream)
+    print("\nNext:\n  mathomong explain 'x^2' --wrt x --at x=3\n"
+          "  mathomong derive --net 2-2-1 --wrt all --at example\n"
+          "  mathomong worksheet --all --out sheets/\n"
+          "  mathomong --help", file=stream)
     return 0

@@ -9,6 +9,7 @@ expression's (or the network's) own symbols.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 from fractions import Fraction
@@ -24,9 +25,10 @@ def register(subparsers) -> None:
     _register_derive(subparsers)
 
 
-def _add_output_options(parser) -> None:
+def _add_output_options(parser, *, example: bool = False) -> None:
     parser.add_argument("--at", action="append", default=[], metavar="NAME=VALUE,…",
-                        help="a point: each line is then shown again with its numbers (repeatable)")
+                        help="a point: each line is then shown again with its numbers (repeatable)"
+                             + ("; --at example draws every value from --seed" if example else ""))
     parser.add_argument("--level", type=int, choices=LEVELS, default=1,
                         help="detail: 0 the chain of named factors (or the outermost rule), "
                              "1 each factor by its rule, 2 the algebra inside each rule (default: 1)")
@@ -35,6 +37,11 @@ def _add_output_options(parser) -> None:
                         help="with --format latex: a complete document pdflatex compiles")
     parser.add_argument("--no-verify", dest="verify", action="store_false",
                         help="skip checking every step against sympy.diff")
+    parser.add_argument("--hints", action="store_true",
+                        help="text and markdown: each step's hint first, its worked lines after a ▸ "
+                             "(markdown: a <details> to open per step)")
+    parser.add_argument("--lr", type=float, default=0.1, metavar="η",
+                        help="learning rate of the gradient-descent step shown with --at (default: 0.1)")
 
 
 def _register_explain(subparsers) -> None:
@@ -67,8 +74,9 @@ def _register_derive(subparsers) -> None:
                     "by the chain rule and backpropagation, every step named and checked.",
         epilog="examples:\n"
                "  mathomong derive --net neuron --wrt W --at x=2,W=0.5,b=-1,y=1\n"
+               "  mathomong derive --net neuron:2 --wrt all --at x_1=1,x_2=2,W_1=0.5,W_2=-0.5,b=0,y=1\n"
                "  mathomong derive --net 2-2-1 --activation sigmoid --loss mse --wrt w1_1_1 --level 0\n"
-               "  mathomong derive --net 2-2-2 --wrt w1_1_1 --at x_1=1,x_2=0.5,y_1=1,y_2=0,... --dot",
+               "  mathomong derive --net 2-2-2 --wrt w1_1_1 --at example --seed 3 --dot",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--net", required=True, metavar="SIZES",
@@ -78,10 +86,12 @@ def _register_derive(subparsers) -> None:
                    help="output activation of an MLP (default: sigmoid)")
     p.add_argument("--loss", default="mse", help="loss (default: mse)")
     p.add_argument("--wrt", required=True, metavar="PARAMETER",
-                   help="the weight or bias, by its plain name (w1_1_1, b2_1; W, b for a neuron)")
+                   help="the weight or bias, by its plain name (w1_1_1, b2_1; W, b for a neuron), several "
+                        "separated by commas, or 'all' for every partial and the gradient")
     p.add_argument("--dot", action="store_true",
                    help="print the computation graph as Graphviz dot (values and gradients with --at)")
-    _add_output_options(p)
+    p.add_argument("--seed", type=int, default=0, help="the seed of --at example (default: 0)")
+    _add_output_options(p, example=True)
     p.set_defaults(func=run_derive)
 
 
@@ -146,29 +156,51 @@ def _variable(expr, wrt: str | None):
         ParseError(f"--wrt {wrt!r}: the expression has no variable")
 
 
-def _render(derivation, args) -> str:
-    if args.format == "json":
-        return derivation.to_json(level=args.level, verify=args.verify) + "\n"
-    report = None
-    if args.verify:
-        report = derivation.verify().raise_if_failed()
+def _render(derivations, args) -> str:
+    """One document for *derivations* (one, or several of one network), verified unless --no-verify."""
+    from ..derivation import VerificationReport
     from ..render.document import build_document
 
-    document = build_document(derivation, args.level, report=report)
+    derivations = derivations if isinstance(derivations, list) else [derivations]
+    report = None
+    if args.verify:
+        checks = []
+        for derivation in derivations:
+            checks.extend(derivation.verify().raise_if_failed().checks)
+        report = VerificationReport(tuple(checks))
+    document = build_document(derivations, args.level, report=report, learning_rate=_learning_rate(args.lr))
+    if args.format == "json":
+        from ..render.json_format import json_document
+
+        return json.dumps(json_document(document), ensure_ascii=False, indent=2) + "\n"
     if args.format == "text":
         from ..render.text import document_text
 
-        return document_text(document)
+        return document_text(document, hints=args.hints)
     if args.format == "markdown":
         from ..render.markdown import document_markdown
 
-        return document_markdown(document)
-    from ..render.latex import STANDALONE_PREAMBLE, document_latex
+        return document_markdown(document, hints=args.hints)
+    from ..render.latex import document_latex, standalone_latex
 
     body = document_latex(document)
-    if args.standalone:
-        return f"{STANDALONE_PREAMBLE}\\begin{{document}}\n{body}\n\\end{{document}}\n"
-    return body + "\n"
+    return standalone_latex(body) if args.standalone else body + "\n"
+
+
+def _learning_rate(value: float):
+    import sympy
+
+    if not math.isfinite(value) or value <= 0:
+        raise ParseError(f"--lr {value:g}: the learning rate must be a positive number")
+    return sympy.nsimplify(Fraction(str(value)))
+
+
+def _complete(point: dict, needed, what: str, hint: str = "") -> None:
+    """Refuse a point that leaves some of *needed* without a value, naming them."""
+    missing = [s.name for s in needed if s not in point]
+    if missing and point:
+        shown = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
+        raise ParseError(f"--at gives no value for {shown}: every {what} needs one{hint}")
 
 
 def _emit(text: str) -> None:
@@ -194,7 +226,9 @@ def run_explain(args) -> int:
     derivation = diff_steps(expr, variable)
     if pairs:
         allowed = {s.name: s for s in expr.free_symbols}
-        derivation = derivation.at(_point(pairs, allowed, "variable"))
+        point = _point(pairs, allowed, "variable")
+        _complete(point, sorted(expr.free_symbols, key=lambda s: s.name), "variable of the expression")
+        derivation = derivation.at(point)
     _emit(_render(derivation, args))
     return 0
 
@@ -214,20 +248,45 @@ def build_network(spec: str, activation: str, output_activation: str | None, los
     return MLP(spec, activation=activation, output_activation=output_activation or "sigmoid", loss=loss)
 
 
+def _parameters(net, wrt: str) -> list:
+    """The parameters --wrt names: one, several separated by commas, or 'all'."""
+    names = [name.strip() for name in wrt.split(",") if name.strip()]
+    if names == ["all"]:
+        return list(net.parameters)
+    if not names:
+        raise ParseError("--wrt needs a parameter name, several separated by commas, or 'all'")
+    chosen = []
+    for name in names:
+        parameter = net.parameter(name)
+        if parameter not in chosen:
+            chosen.append(parameter)
+    return chosen
+
+
 def run_derive(args) -> int:
     net = build_network(args.net, args.activation, args.output_activation, args.loss)
-    parameter = net.parameter(args.wrt)
-    derivation = net.derive(parameter)
-    pairs = parse_point(args.at)
-    if pairs:
+    parameters = _parameters(net, args.wrt)
+    derivations = [net.derive(p) for p in parameters]
+    if [item.strip() for item in args.at] == ["example"]:
+        from ..derive import example_values
+
+        point = example_values(net, seed=args.seed)
+    else:
+        pairs = parse_point(args.at)
         allowed = {s.name: s for s in [*net.inputs, *net.targets, *net.parameters]}
-        derivation = derivation.at(_point(pairs, allowed, "input, target or parameter"))
+        point = _point(pairs, allowed, "input, target or parameter")
+        _complete(point, [*net.inputs, *net.parameters, *net.targets], "input, parameter and target",
+                  " (or use --at example)")
+    if point:
+        derivations = [d.at(point) for d in derivations]
     if args.dot:
+        if len(derivations) > 1:
+            raise IncompatibleError("--dot draws the graph of one parameter: give one --wrt")
         from ..render.dot import render_dot
 
-        _emit(render_dot(derivation))
+        _emit(render_dot(derivations[0]))
         return 0
-    _emit(_render(derivation, args))
+    _emit(_render(derivations, args))
     return 0
 
 

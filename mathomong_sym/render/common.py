@@ -1,50 +1,82 @@
-"""Pieces the text, LaTeX and Markdown renderers share: one side of a line, with or without numbers."""
+"""Pieces every renderer shares: an expression, an equation with its numbers, prose with math in it."""
 
 from __future__ import annotations
 
-from ..printing import MINUS, to_latex, to_text
-from .document import Definition, Line, factors_of, is_product, number_text
+import re
+
+import sympy
+
+from ..derivation import Words
+from ..printing import MINUS, format_number, to_latex, to_text
+from .document import Equation, _by_factors, factors_of, is_product, number_text
+
+__all__ = ["math", "equation_pieces", "words_text", "given_text", "report_text", "checked_text"]
+
+_PARTIAL_LATEX = re.compile(r"\\partial(?![A-Za-z])")
 
 
-def expression(expr, *, latex: bool, numbers: dict | None = None, by_factors: bool = False) -> str:
-    """*expr* printed; a product of named factors factor by factor (``2(ŷ − y) · σ(z)(1 − σ(z)) · x``)."""
+def math(expr, *, latex: bool, numbers: dict | None = None, factors: bool = False, ordinary: bool = False) -> str:
+    """*expr* printed; a product of named factors factor by factor (``2(ŷ − y) · σ(z)(1 − σ(z)) · x``).
+
+    ``ordinary`` writes the derivatives of a function of one variable with d, as the guide does (dy/dx).
+    """
     printer = to_latex if latex else to_text
-    if not (by_factors and is_product(expr)):
-        return printer(expr, numbers=numbers or None)
-    separator = r" \cdot " if latex else " · "
-    parts = []
-    for index, factor in enumerate(factors_of(expr)):
-        text = printer(factor, numbers=numbers or None)
-        negative = text.startswith(("-", MINUS))
-        if factor.is_Add or (negative and index > 0):
-            text = rf"\left({text}\right)" if latex else f"({text})"
-        parts.append(text)
-    return separator.join(parts)
-
-
-def numbers_tail(item: Line | Definition, *, latex: bool) -> str | None:
-    """``= 2(0.5 − 1) = −1``: the right side with numbers, then its value; None when it adds nothing."""
-    if isinstance(item, Line):
-        expr, by_factors = item.rhs, item.by_factors
+    if isinstance(expr, sympy.Equality):  # n = 2 in a reason
+        return " = ".join(math(side, latex=latex, numbers=numbers, ordinary=ordinary) for side in expr.args)
+    if not (factors and is_product(expr)):
+        text = printer(expr, numbers=numbers or None)
     else:
-        expr, by_factors = item.expression, False
-    if not item.numbers and item.value is None:
-        return None
-    plain = expression(expr, latex=latex, by_factors=by_factors)
-    with_numbers = expression(expr, latex=latex, numbers=item.numbers, by_factors=by_factors) if item.numbers else plain
-    if item.value is None:
-        return None if with_numbers == plain else f"= {with_numbers}"
-    relation, value = number_text(item.value, latex=latex)
-    if with_numbers == value or not item.numbers:
-        if plain == value:
-            return None  # the line is already a number
-        return f"{relation} {value}"
-    return f"= {with_numbers} {relation} {value}"
+        separator = r" \cdot " if latex else " · "
+        parts = []
+        for index, factor in enumerate(factors_of(expr)):
+            text = printer(factor, numbers=numbers or None)
+            negative = text.startswith(("-", MINUS))
+            if factor.is_Add or (negative and index > 0) or (negative and numbers and factor in numbers):
+                text = rf"\left({text}\right)" if latex else f"({text})"
+            parts.append(text)
+        text = separator.join(parts)
+    if ordinary:
+        text = _PARTIAL_LATEX.sub("d", text) if latex else text.replace("∂", "d")
+    return text
+
+
+def equation_pieces(equation: Equation, *, latex: bool, ordinary: bool = False) -> list[tuple[str, str]]:
+    """[(relation, text)]: the left side (relation ""), then each side, the numbers and the value, each once."""
+    def show(expr, numbers=None):
+        # a product of separately found quantities prints factor by factor (2u · 1), others as they are
+        factors = _by_factors(expr)
+        return math(expr, latex=latex, numbers=numbers, factors=factors, ordinary=ordinary)
+
+    relation = {"←": r"\leftarrow" if latex else "←"}.get(equation.relation, "=")
+    pieces = [("", show(equation.lhs))]
+    seen = {pieces[0][1]}
+    for side in equation.sides:
+        text = show(side)
+        if text not in seen:
+            pieces.append((relation, text))
+            seen.add(text)
+        relation = "="
+    for expr, numbers in equation.at:
+        text = show(expr, numbers)
+        if text not in seen:
+            pieces.append((relation, text))
+            seen.add(text)
+        relation = "="
+    if equation.value is not None:
+        related, number = number_text(equation.value, latex=latex)
+        if number not in seen:
+            pieces.append((relation if related == "=" else related, number))
+    return pieces
+
+
+def words_text(words, *, ordinary: bool = False) -> str:
+    """Prose as Unicode text, its math printed by the text printer."""
+    if not isinstance(words, Words):
+        return str(words or "")
+    return "".join(p if isinstance(p, str) else math(p, latex=False, ordinary=ordinary) for p in words)
 
 
 def given_text(given, *, latex: bool) -> str:
-    from ..printing import format_number
-
     printer = to_latex if latex else to_text
     return ", ".join(f"{printer(s)} = {format_number(v, latex=latex)}" for s, v in given)
 
@@ -59,5 +91,25 @@ def report_text(report) -> str:
         parts.append(f"{counts['numeric']} checked at random points to 50 digits")
     if counts["failed"]:
         parts.append(f"{counts['failed']} FAILED")
-    head = "every step checked against sympy.diff" if report.ok else "verification FAILED"
-    return f"{head}: {', '.join(parts)}"
+    total = sum(counts.values())
+    if not report.ok:
+        return f"verification FAILED ({', '.join(parts)})"
+    if counts["proved"] == total:
+        return f"all {total} steps proved symbolically"
+    return f"all {total} steps ({', '.join(parts)})"
+
+
+def checked_text(document) -> str | None:
+    """The verification and the number sentences' checks, in one sentence (None when nothing was checked)."""
+    if document.report is None:
+        return None
+    pieces = [report_text(document.report)]
+    meanings = document.meanings
+    if meanings:
+        held = sum(1 for m in meanings if m.holds)
+        if len(meanings) == 1:
+            what = "the nudge sentence" if held else "the nudge sentence (where the slope does not predict it)"
+        else:
+            what = f"{held} of {len(meanings)} nudge sentences"
+        pieces.append(f"{what} against the function itself")
+    return "; ".join(pieces)

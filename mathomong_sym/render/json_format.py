@@ -1,10 +1,13 @@
-"""JSON: the derivation as structured, documented data (docs/derivation-json.md).
+"""JSON: the document as structured, documented data (docs/derivation-json.md).
 
 The format is versioned by ``format_version``; a field is never renamed or
-given another meaning without raising it.  Every expression is an object
+given another meaning without raising it.  It is the
+:class:`~mathomong_sym.render.document.Document` itself: sections of steps,
+each step a hint (rule, formula, reason, names, opening), its parts, its
+worked lines and a note, in reading order.  Every expression is an object
 with three spellings: ``text`` (Unicode), ``latex`` and ``plain`` (sympy's
 ``str``, whose symbol names are the project's plain names such as
-``w2_1_13``).
+``w2_1_13``); prose is ``{"text", "latex"}``.
 """
 
 from __future__ import annotations
@@ -15,18 +18,26 @@ import math
 import sympy
 
 from ..printing import format_number, to_latex, to_text
-from .common import expression, numbers_tail
-from .document import Document, Line, Section, build_document
+from .common import equation_pieces, words_text
+from .document import Document, DocStep, Equation, Section, build_document
 from ..parsing.values import as_expression
 
 __all__ = ["FORMAT_VERSION", "render_json", "json_document"]
 
 #: raised whenever a field changes meaning or disappears; adding fields keeps it
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 def _expr(expr) -> dict:
     return {"text": to_text(expr), "latex": to_latex(expr), "plain": str(expr)}
+
+
+def _words(words) -> dict | None:
+    if not words:
+        return None
+    from .latex import words_latex
+
+    return {"text": words_text(words), "latex": words_latex(words)}
 
 
 def _number(value):
@@ -39,62 +50,62 @@ def _number(value):
     return f if math.isfinite(f) else None
 
 
-def _numbers(item) -> dict | None:
-    if not item.numbers and item.value is None:
+def _equation(equation: Equation | None, ordinary: bool) -> dict | None:
+    if equation is None:
         return None
-    tail_text = numbers_tail(item, latex=False)
-    tail_latex = numbers_tail(item, latex=True)
+
+    def joined(latex: bool) -> str:
+        pieces = equation_pieces(equation, latex=latex, ordinary=ordinary)
+        return " ".join(f"{relation} {text}".strip() for relation, text in pieces)
+
+    def valued(expr, numbers, latex: bool) -> str:
+        from .common import math as show
+
+        return show(expr, latex=latex, numbers=numbers, ordinary=ordinary)
+
     return {
-        "value": _number(item.value),
-        "value_text": format_number(item.value) if item.value is not None else None,
-        "text": tail_text,
-        "latex": tail_latex,
+        "lhs": _expr(equation.lhs),
+        "relation": equation.relation,
+        "sides": [_expr(side) for side in equation.sides],
+        "numbers": [{"text": valued(e, n, False), "latex": valued(e, n, True)} for e, n in equation.at],
+        "value": _number(equation.value),
+        "value_text": format_number(equation.value) if equation.value is not None else None,
+        "text": joined(False),
+        "latex": joined(True),
     }
 
 
-def _step(line: Line) -> dict:
-    by_factors = line.by_factors
-    rhs_text = expression(line.rhs, latex=False, by_factors=by_factors)
-    rhs_latex = expression(line.rhs, latex=True, by_factors=by_factors)
+def _step(step: DocStep, ordinary: bool) -> dict:
+    meaning = step.meaning
     return {
-        "rule": line.rule,
-        "reason": line.reason,
-        "kind": line.kind,
-        "formula": line.step.formula,
-        "depth": line.depth,
-        "before": _expr(line.lhs),
-        "after": _expr(line.rhs),
-        "text": f"{to_text(line.lhs)} = {rhs_text}",
-        "latex": f"{to_latex(line.lhs)} = {rhs_latex}",
-        "factors": [_expr(f) for f in line.rhs.args] if by_factors else [],
-        "numbers": _numbers(line),
-        "children": [],
+        "id": step.id,
+        "kind": step.kind,
+        "target": _expr(step.target) if step.target is not None else None,
+        "rule": step.rule,
+        "formula": {"text": step.formula.text, "latex": step.formula.latex} if step.formula else None,
+        "reason": _words(step.reason),
+        "tag": step.tag,
+        "label": step.label,
+        "lets": [_equation(let, ordinary) for let in step.lets],
+        "opening": _equation(step.opening, ordinary),
+        "parts": [_step(part, ordinary) for part in step.parts],
+        "worked": [_equation(equation, ordinary) for equation in step.worked],
+        "note": _words(step.note),
+        "meaning": None if meaning is None else {
+            "variable": meaning.variable.name, "nudge": _number(meaning.nudge), "before": _number(meaning.before),
+            "after": _number(meaning.after), "predicted_change": _number(meaning.predicted),
+            "holds": meaning.holds,
+        },
+        "cites": list(step.cites),
     }
 
 
-def _steps(lines) -> list[dict]:
-    """The flat, depth-first lines as a tree again."""
-    roots: list[dict] = []
-    stack: list[dict] = []
-    for line in lines:
-        node = _step(line)
-        while stack and stack[-1]["depth"] >= line.depth:
-            stack.pop()
-        (stack[-1]["children"] if stack else roots).append(node)
-        stack.append(node)
-    return roots
-
-
-def _section(section: Section, ids: dict) -> dict:
-    derivation = section.derivation
+def _section(section: Section, ordinary: bool) -> dict:
     return {
-        "id": ids[id(derivation)],
-        "title": section.title,
-        "lhs": _expr(derivation.lhs),
-        "variable": derivation.variable.name if derivation.variable is not None else None,
-        "cites": [ids[id(c)] for c in derivation.cites if id(c) in ids],
-        "steps": _steps(section.lines),
-        "factors": [{"lhs": _expr(f.lhs), "value": _expr(f.value), "kind": f.kind} for f in derivation.factors],
+        "kind": section.kind,
+        "title": _words(section.title),
+        "intro": _words(section.intro),
+        "steps": [_step(step, ordinary) for step in section.steps],
     }
 
 
@@ -113,31 +124,22 @@ def _verification(report) -> dict | None:
 
 def json_document(document: Document) -> dict:
     derivation = document.derivation
-    ids = {}
-    for index, section in enumerate(document.sections):
-        ids[id(section.derivation)] = "result" if not section.cited else f"cited-{index + 1}"
-    main = document.main
-    payload = _section(main, ids)
     network = getattr(derivation, "network", None)
-    payload.update({
+    derivations = document.derivations or (derivation,)
+    return {
         "format_version": FORMAT_VERSION,
+        "title": _words(document.title),
         "level": document.level,
+        "variables": [d.variable.name for d in derivations if d.variable is not None],
         "expression": _expr(derivation.expression) if derivation.expression is not None else None,
         "network": getattr(network, "description", None) if network is not None else None,
-        "result": _expr(derivation.result) if derivation.result is not None else None,
-        "definitions": [
-            {"name": d.symbol.name, "symbol": _expr(d.symbol), "expression": _expr(d.expression),
-             "numbers": _numbers(d)}
-            for d in document.definitions
-        ],
         "point": {s.name: _number(v) for s, v in document.given} if derivation.point else None,
+        "legend": [{"name": _expr(name), "meaning": meaning} for name, meaning in document.legend],
         "conventions": list(document.conventions),
-        "cited": [_section(s, ids) for s in document.sections if s.cited],
+        "sections": [_section(section, document.ordinary) for section in document.sections],
+        "results": [_expr(d.result) for d in derivations if d.result is not None],
         "verification": _verification(document.report),
-    })
-    order = ["format_version", "id", "title", "lhs", "variable", "expression", "network", "level", "point",
-             "conventions", "definitions", "cited", "cites", "steps", "factors", "result", "verification"]
-    return {key: payload[key] for key in order}
+    }
 
 
 def render_json(derivation, level: int = 2, *, verify: bool = True, indent: int | None = 2,

@@ -1,23 +1,23 @@
-r"""LaTeX: one ``align*`` with the rule named at the right of each line.
+r"""LaTeX: the document's steps as nested lists, one indentation per depth.
 
-``render_latex`` gives the environment alone, to paste into a document that
-loads amsmath; ``standalone=True`` wraps it in a complete article that
-pdflatex compiles.  Jupyter and MathJax cannot put ``align*`` inside
-``$$ … $$``, so :func:`repr_latex` uses ``aligned`` there, with the rules in
-a ``&&\text{…}`` column instead of ``\tag*``.
+Each line is inline math (TeX breaks a long one after an "="), its rule and
+reason after it in small type, every piece of math in a reason set as math.
+``render_latex`` gives the lists alone, to paste into a document that loads
+amsmath; ``standalone=True`` wraps them in a complete article that pdflatex
+compiles.  MathJax (Jupyter) knows no lists, so :func:`repr_latex` writes one
+``aligned`` block, each depth a ``\quad`` further in.
 """
 
 from __future__ import annotations
 
 import re
 
-import sympy
+from ..derivation import Words
+from .common import checked_text, equation_pieces, given_text, math
+from .document import Document, DocStep, build_document
 
-from ..printing import to_latex
-from .common import expression, given_text, numbers_tail, report_text
-from .document import Document, build_document
-
-__all__ = ["render_latex", "repr_latex", "document_latex", "latex_text", "STANDALONE_PREAMBLE"]
+__all__ = ["render_latex", "repr_latex", "document_latex", "standalone_latex", "latex_text", "words_latex",
+           "STANDALONE_PREAMBLE"]
 
 STANDALONE_PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[T1]{fontenc}
@@ -27,7 +27,6 @@ STANDALONE_PREAMBLE = r"""\documentclass[11pt]{article}
 \allowdisplaybreaks
 """
 
-_ENVIRONMENTS = ("align*", "aligned")
 
 
 _SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
@@ -106,110 +105,246 @@ def latex_text(text: str, *, unicode: bool = False) -> str:
     return "".join(out)
 
 
-def section_title_latex(section) -> str:
-    """A section's heading with its math typeset: δ⁽¹⁾₁ = ∂L/∂z⁽¹⁾₁, or ∂L/∂W and the words after it."""
-    derivation = section.derivation
-    math = to_latex(derivation.lhs)
-    steps = derivation.steps
-    if isinstance(derivation.lhs, sympy.Symbol) and steps and steps[0].lhs != derivation.lhs:
-        math += " = " + to_latex(steps[0].lhs)
-    words = section.title.split(", ", 1)[1] if ", " in section.title else ""
-    heading = f"${math}$" + (", " + latex_text(words) if words else "")
-    return heading + (" (derived once, cited below)" if section.cited else "")
-
-
-def _row_label(environment: str, rule: str, depth: int = 0, mathjax: bool = False) -> str:
-    if not rule:
-        return ""
-    # detail (sub-steps) is named smaller than the step it explains
-    text = latex_text(rule, unicode=mathjax)
-    text = text if depth == 0 else rf"\small {text}"
-    if environment == "align*":
-        return rf" \tag*{{{text}}}"
-    return rf" && \text{{{text}}}"
-
-
-def _title_row(environment: str, title: str, mathjax: bool = False, *, encoded: bool = False) -> str:
-    text = title if encoded else latex_text(title, unicode=mathjax)
-    if environment == "align*":
-        return rf"\intertext{{\textbf{{{text}}}}}"
-    return rf"&\textbf{{{text}}}"
-
-
-def _reason_row(reason: str, mathjax: bool = False) -> str:
-    if mathjax:
-        return rf"& \qquad \text{{{latex_text(reason, unicode=True)}}}"
-    # a reason can be long: a paragraph box wraps it instead of running off the page
-    return rf"& \qquad \parbox[t]{{0.62\linewidth}}{{\raggedright\footnotesize {latex_text(reason)}}}"
-
-
-_GIVEN_PER_ROW = 5
-
-
-def document_latex(document: Document, *, environment: str = "align*", reasons: bool = True,
-                   mathjax: bool = False) -> str:
-    """The rows of *document* in *environment*; ``mathjax=True`` keeps prose Unicode (MathJax reads it)."""
-    if environment not in _ENVIRONMENTS:
-        raise ValueError(f"environment must be one of {_ENVIRONMENTS}, got {environment!r}")
-    rows: list[str] = []
-    if document.given:
-        rows.append(_title_row(environment, "At the point", mathjax))
-        # a network has many given values: a few per row, so none runs off the page
-        given = list(document.given)
-        for start in range(0, len(given), _GIVEN_PER_ROW):
-            rows.append(rf"& {given_text(given[start:start + _GIVEN_PER_ROW], latex=True)}")
-    if document.definitions:
-        rows.append(_title_row(environment, "Named quantities", mathjax))
-        for definition in document.definitions:
-            tail = numbers_tail(definition, latex=True)
-            row = rf"{to_latex(definition.symbol)} &= {to_latex(definition.expression)}"
-            rows.append(row + (f" {tail}" if tail else "") + _row_label(environment, "definition", 0, mathjax))
-    for section in document.sections:
-        if mathjax:
-            title = section.title + (" (derived once, cited below)" if section.cited else "")
-            rows.append(_title_row(environment, title, mathjax))
+def words_latex(words, *, ordinary: bool = False, mathjax: bool = False) -> str:
+    """Prose with its math set as math: words as text, each expression in ``$…$``."""
+    if not isinstance(words, Words):
+        return latex_text(str(words or ""), unicode=mathjax)
+    out = []
+    for piece in words:
+        if isinstance(piece, str):
+            out.append(latex_text(piece, unicode=mathjax))
         else:
-            rows.append(_title_row(environment, section_title_latex(section), encoded=True))
-        for line in section.lines:
-            lhs = "" if line.continued else to_latex(line.lhs)
-            rhs = expression(line.rhs, latex=True, by_factors=line.by_factors)
-            rows.append(rf"{lhs} &= {rhs}" + _row_label(environment, line.rule, line.depth, mathjax))
-            if reasons and line.reason:
-                rows.append(_reason_row(line.reason, mathjax))
-            tail = numbers_tail(line, latex=True)
-            if tail is not None:
-                rows.append(rf"&{tail}")
-    for convention in document.conventions:
-        rows.append(_title_row(environment, f"Convention: {convention}", mathjax) if environment == "align*"
-                    else rf"&\text{{{latex_text('Convention: ' + convention, unicode=mathjax)}}}")
-    if document.report is not None:
-        text = f"Checked: {report_text(document.report)}."
-        rows.append(rf"\intertext{{{latex_text(text)}}}" if environment == "align*"
-                    else rf"&\text{{{latex_text(text, unicode=mathjax)}}}")
-    # \intertext sits between rows: no row break after it
-    body = ""
-    for index, row in enumerate(rows):
-        body += row
-        if index < len(rows) - 1:
-            body += "\n" if row.startswith(r"\intertext") else " \\\\\n"
-    return f"\\begin{{{environment}}}\n{body}\n\\end{{{environment}}}"
+            out.append(f"${math(piece, latex=True, ordinary=ordinary)}$")
+    return "".join(out)
+
+
+def _sentence(words: Words) -> Words:
+    """*words* as a sentence: a capital first letter and a full stop."""
+    if not words or not isinstance(words[0], str):
+        return words
+    head = words[0][:1].upper() + words[0][1:]
+    tail = "" if str(words).endswith(".") else "."
+    return Words(head, *words[1:], tail)
+
+
+def _formula_latex(formula) -> str:
+    if formula is None:
+        return ""
+    if formula.latex:
+        return f"${formula.latex}$"
+    return latex_text(formula.text)
+
+
+class _Writer:
+    """Nested lists: one list per depth, one item per line, each rule in small type after its line."""
+
+    def __init__(self, document: Document):
+        self.document = document
+        self.out: list[str] = []
+
+    def math(self, expr) -> str:
+        return math(expr, latex=True, ordinary=self.document.ordinary)
+
+    def words(self, words) -> str:
+        return words_latex(words, ordinary=self.document.ordinary)
+
+    def equation(self, equation) -> str:
+        pieces = equation_pieces(equation, latex=True, ordinary=self.document.ordinary)
+        return "$" + " ".join(f"{relation} {text}".strip() for relation, text in pieces) + "$"
+
+    def item(self, text: str, annotation: str = "") -> None:
+        self.out.append(r"\item[] " + text + (rf"\quad{{\small {annotation}}}" if annotation else ""))
+
+    def open(self) -> None:
+        self.out.append(_LIST_OPEN)
+
+    def close(self) -> None:
+        self.out.append(r"\end{list}")
+
+    def annotation(self, step: DocStep) -> str:
+        pieces = []
+        if step.rule:
+            rule = latex_text(step.rule)
+            if step.formula:
+                rule += ": " + _formula_latex(step.formula)
+            pieces.append(rule)
+        if step.reason:
+            pieces.append(self.words(step.reason))
+        text = "; ".join(pieces)
+        if step.tag:
+            text = rf"\textbf{{{step.tag}}}" + (f" {text}" if text else "")
+        return text
+
+    def header(self, step: DocStep) -> str:
+        label = f"{step.label}: " if step.label else ""
+        if step.opening is not None:
+            core = self.equation(step.opening)
+            if step.kind == "delta":
+                core = f"${self.math(step.target)} = " + core[1:]
+        else:
+            core = f"${self.math(step.target)}$" if step.target is not None else ""
+        text = label + core
+        if step.rule:
+            text += f" by the {latex_text(step.rule)}"
+            if step.formula:
+                text += ", " + _formula_latex(step.formula)
+        if step.lets:
+            text += ", with " + "; ".join(self.equation(let) for let in step.lets)
+        if step.reason:
+            text += ": " + self.words(step.reason)
+        return text
+
+    def step(self, step: DocStep, top: bool = False) -> None:
+        if step.kind == "matrix":
+            self.item(rf"\textbf{{{step.tag}}}\quad ${step.formula.latex}$")
+            return
+        if step.leaf and not (top and step.kind in ("rule", "chain", "factor")):
+            label = f"{step.label}: " if step.label else ""
+            text = label + " ".join(self.equation(e) for e in step.worked) if step.worked else label
+            self.item(text, self.annotation(step) if step.kind != "algebra" else self.words(step.reason))
+            if step.note:
+                self.open()
+                self.item(self.words(step.note))
+                self.close()
+            return
+        self.item(self.header(step))
+        self.open()
+        for part in step.parts:
+            self.step(part)
+        for equation in step.worked:
+            self.item(self.equation(equation), rf"\textbf{{{step.tag}}}" if step.tag else "")
+        if step.note:
+            self.item(self.words(_sentence(step.note)) if step.meaning is not None else self.words(step.note))
+        self.close()
+
+    def section(self, section) -> None:
+        document = self.document
+        given = ""
+        if section.kind in ("forward", "derivative") and document.given and (
+                section.kind == "forward" or section.derivation is None or section.derivation.network is None):
+            given = f" at ${given_text(document.given, latex=True)}$"
+        title = self.words(section.title)
+        heading = section.kind in ("forward", "backward", "gradient", "update") or (
+            section.kind == "derivative" and (section.derivation is None or section.derivation.network is None))
+        if heading:
+            intro = ": " + self.words(section.intro) if section.intro else ""
+            self.item(rf"\textbf{{{title}}}{given}{intro}")
+            self.open()
+            for step in section.steps:
+                self.step(step, top=section.kind == "derivative")
+            self.close()
+        else:
+            for step in section.steps:
+                self.step(step, top=True)
+
+    def render(self) -> str:
+        document = self.document
+        self.open()
+        if document.legend:
+            names = ", ".join(f"${self.math(name)}$ = {latex_text(meaning)}" for name, meaning in document.legend)
+            self.item(r"\textbf{Names:} " + names)
+        for section in document.sections:
+            self.section(section)
+        for convention in document.conventions:
+            self.item(r"\textit{Convention:} " + latex_text(convention))
+        checked = checked_text(document)
+        if checked:
+            self.item(r"\textit{Checked:} " + latex_text(checked) + ".")
+        self.close()
+        return "\n".join(self.out)
+
+
+_LIST_OPEN = (r"\begin{list}{}{\setlength{\leftmargin}{1.5em}\setlength{\itemsep}{1pt}"
+              r"\setlength{\parsep}{0pt}\setlength{\topsep}{1pt}\setlength{\itemindent}{0pt}}")
+
+
+def document_latex(document: Document, *, environment: str = "list", mathjax: bool = False) -> str:
+    """*document* as LaTeX: nested lists for pdflatex, or an ``aligned`` block for MathJax (Jupyter)."""
+    if environment == "aligned" or mathjax:
+        return _aligned(document, mathjax=mathjax)
+    if environment != "list":
+        raise ValueError(f"environment must be 'list' or 'aligned', got {environment!r}")
+    return _Writer(document).render()
+
+
+def _aligned(document: Document, *, mathjax: bool) -> str:
+    """One ``aligned`` block (MathJax knows no lists): each depth one \\quad further in, the rule at the right."""
+    rows = []
+
+    def prose(words) -> str:
+        # in \text{…}, math goes back in $…$
+        pieces = []
+        for piece in (words if isinstance(words, Words) else Words(str(words))):
+            if isinstance(piece, str):
+                pieces.append(r"\text{" + latex_text(piece, unicode=mathjax) + "}")
+            else:
+                pieces.append(math(piece, latex=True, ordinary=document.ordinary))
+        return "".join(pieces)
+
+    def add(step: DocStep, depth: int) -> None:
+        pad = r"\quad " * depth
+        if step.kind == "matrix":
+            rows.append(rf"&{pad}\text{{{step.tag}}}\ {step.formula.latex}")
+            return
+        if not step.leaf:
+            head = step.target if step.target is not None else None
+            label = prose(Words(f"{step.label}: ")) if step.label else ""
+            rule = prose(Words(f" by the {step.rule}")) if step.rule else ""
+            formula = r",\ " + step.formula.latex if step.formula and step.formula.latex else ""
+            rows.append(rf"&{pad}{label}{math(head, latex=True, ordinary=document.ordinary) if head is not None else ''}"
+                        rf"{rule}{formula}")
+            for let in step.lets:
+                rows.append(rf"&{pad}\quad\text{{let }}" + _aligned_equation(let, document))
+            if step.opening is not None:
+                rows.append(rf"&{pad}\quad" + _aligned_equation(step.opening, document))
+        for part in step.parts:
+            add(part, depth + 1)
+        for equation in step.worked:
+            annotation = ""
+            if step.leaf and (step.rule or step.reason):
+                annotation = r" && \text{" + latex_text(step.rule, unicode=mathjax) + "}"
+            inset = "" if step.leaf else r"\quad "
+            rows.append(rf"&{pad}{inset}" + _aligned_equation(equation, document) + annotation)
+        if step.note:
+            rows.append(rf"&{pad}\quad " + prose(step.note))
+
+    if document.legend:
+        rows.append(r"&\text{Names: }" + r",\ ".join(
+            math(n, latex=True) + r"\text{ = " + latex_text(m, unicode=mathjax) + "}" for n, m in document.legend))
+    for section in document.sections:
+        title = [r"\textbf{" + latex_text(piece, unicode=mathjax) + "}" if isinstance(piece, str)
+                 else math(piece, latex=True, ordinary=document.ordinary) for piece in section.title]
+        rows.append("&" + "".join(title))
+        for step in section.steps:
+            add(step, 1)
+    checked = checked_text(document)
+    if checked:
+        rows.append(r"&\text{Checked: " + latex_text(checked, unicode=mathjax) + ".}")
+    return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+
+
+def _aligned_equation(equation, document) -> str:
+    pieces = equation_pieces(equation, latex=True, ordinary=document.ordinary)
+    return " ".join(f"{relation} {text}".strip() for relation, text in pieces)
 
 
 def render_latex(derivation, level: int = 0, *, verify: bool = False, standalone: bool = False,
-                 environment: str = "align*", definitions: bool = True, reasons: bool = True,
-                 mathjax: bool = False, at=None) -> str:
+                 environment: str = "list", definitions: bool = True, mathjax: bool = False, at=None) -> str:
     """The derivation in LaTeX down to *level*; a complete document with ``standalone=True``.
 
-    ``environment="aligned"`` goes inside display math; ``mathjax=True`` writes
-    prose for MathJax (Unicode) rather than for pdflatex.
+    ``environment="aligned"`` goes inside display math (MathJax, Jupyter);
+    ``mathjax=True`` writes prose for MathJax (Unicode) rather than for pdflatex.
     """
     derivation = derivation.at(at) if at is not None else derivation
     report = derivation.verify() if verify else None
     body = document_latex(build_document(derivation, level, report=report, definitions=definitions),
-                          environment=environment, reasons=reasons, mathjax=mathjax)
-    if not standalone:
-        return body
-    return f"{STANDALONE_PREAMBLE}\\begin{{document}}\n{body}\n\\end{{document}}\n"
+                          environment=environment, mathjax=mathjax)
+    return standalone_latex(body) if standalone else body
+
+
+def standalone_latex(body: str) -> str:
+    """*body* in a complete article that pdflatex compiles."""
+    return f"{STANDALONE_PREAMBLE}\\begin{{document}}\n\\noindent\n{body}\n\\end{{document}}\n"
 
 
 def repr_latex(derivation, level: int = 0) -> str:

@@ -1,10 +1,15 @@
-"""Markdown for notebooks and READMEs: nested lists (one level of nesting per level of detail), math in ``$…$``."""
+"""Markdown for notebooks and READMEs: nested lists (one level per depth), math in ``$…$``.
+
+With ``hints=True`` every step is an HTML ``<details>`` block: its hint is the
+summary, its parts and worked lines are revealed on a click (Jupyter renders
+Markdown output this way, one reveal per step).
+"""
 
 from __future__ import annotations
 
-from ..printing import to_latex
-from .common import expression, given_text, numbers_tail, report_text
-from .document import Document, build_document
+from ..derivation import Words
+from .common import checked_text, equation_pieces, given_text, math
+from .document import Document, DocStep, build_document
 
 __all__ = ["render_markdown", "document_markdown"]
 
@@ -15,51 +20,128 @@ def _prose(text: str) -> str:
     return text.translate(_MARKDOWN_SPECIALS)
 
 
-def document_markdown(document: Document, *, heading: str = "###") -> str:
-    out: list[str] = []
-    if document.given:
-        out.append(f"**At** ${given_text(document.given, latex=True)}$")
-        out.append("")
-    if document.definitions:
-        out.append("**Named quantities**")
-        out.append("")
-        for definition in document.definitions:
-            tail = numbers_tail(definition, latex=True)
-            math = f"{to_latex(definition.symbol)} = {to_latex(definition.expression)}" + (f" {tail}" if tail else "")
-            out.append(f"- ${math}$")
-        out.append("")
-    for section in document.sections:
-        suffix = " (derived once, cited below)" if section.cited else ""
-        out.append(f"{heading} {_prose(section.title)}{suffix}")
-        out.append("")
-        for line in section.lines:
-            indent = "  " * line.depth
-            rhs = expression(line.rhs, latex=True, by_factors=line.by_factors)
-            lhs = to_latex(line.lhs)
-            math = f"{lhs} = {rhs}"
-            annotation = ""
-            if line.rule:
-                annotation = f" — *{_prose(line.rule)}*" + (f": {_prose(line.reason)}" if line.reason else "")
-            elif line.reason:
-                annotation = f" — {_prose(line.reason)}"
-            out.append(f"{indent}- ${math}${annotation}")
-            tail = numbers_tail(line, latex=True)
-            if tail is not None:
-                # a hard line break keeps the numbers under their formula, in the same item
-                out[-1] += "  "
-                out.append(f"{indent}  ${tail}$")
-        out.append("")
-    for convention in document.conventions:
-        out.append(f"*Convention:* {_prose(convention)}  ")
-    if document.report is not None:
-        out.append(f"*Checked:* {_prose(report_text(document.report))}.")
-    return "\n".join(out).rstrip() + "\n"
+class _Writer:
+    def __init__(self, document: Document, hints: bool):
+        self.document = document
+        self.hints = hints
+        self.out: list[str] = []
+
+    def math(self, expr) -> str:
+        return "$" + math(expr, latex=True, ordinary=self.document.ordinary) + "$"
+
+    def words(self, words) -> str:
+        if not isinstance(words, Words):
+            return _prose(str(words or ""))
+        return "".join(_prose(p) if isinstance(p, str) else self.math(p) for p in words)
+
+    def equation(self, equation) -> str:
+        pieces = equation_pieces(equation, latex=True, ordinary=self.document.ordinary)
+        return "$" + " ".join(f"{relation} {text}".strip() for relation, text in pieces) + "$"
+
+    def annotation(self, step: DocStep) -> str:
+        pieces = []
+        if step.rule:
+            rule = f"*{_prose(step.rule)}*"
+            if step.formula and step.formula.latex:
+                rule += f": ${step.formula.latex}$"
+            pieces.append(rule)
+        if step.reason:
+            pieces.append(self.words(step.reason))
+        text = "; ".join(pieces)
+        if step.tag:
+            text = f"**{step.tag}**" + (f" {text}" if text else "")
+        return f" — {text}" if text else ""
+
+    def header(self, step: DocStep) -> str:
+        label = f"{step.label}: " if step.label else ""
+        if step.opening is not None:
+            core = self.equation(step.opening)
+            if step.kind == "delta":
+                core = f"{self.math(step.target)[:-1]} = {core[1:]}"
+        else:
+            core = self.math(step.target) if step.target is not None else ""
+        text = label + core
+        if step.rule:
+            text += f" by the *{_prose(step.rule)}*"
+            if step.formula and step.formula.latex:
+                text += f", ${step.formula.latex}$"
+        if step.lets:
+            text += ", with " + "; ".join(self.equation(let) for let in step.lets)
+        if step.reason:
+            text += ": " + self.words(step.reason)
+        return text
+
+    def item(self, depth: int, text: str) -> None:
+        self.out.append("  " * depth + "- " + text)
+
+    def step(self, step: DocStep, depth: int, top: bool = False) -> None:
+        if step.kind == "matrix":
+            self.item(depth, f"**{step.tag}** ${step.formula.latex}$")
+            return
+        leaf = step.leaf and not (top and step.kind in ("rule", "chain", "factor"))
+        hint = self.header(step) if not leaf else \
+            (self.math(step.target) if step.target is not None else "") + ": " + self.annotation(step).lstrip(" —")
+        if self.hints and step.kind not in ("definition", "cite", "algebra"):
+            self.item(depth, f"<details><summary>Step {step.id}. {hint}</summary>")
+            self.out.append("")
+            for part in step.parts:
+                self.step(part, depth + 1)
+            for equation in step.worked:
+                self.item(depth + 1, self.equation(equation) + (f" **{step.tag}**" if step.tag else ""))
+            if step.note:
+                self.item(depth + 1, self.words(step.note))
+            self.out.append("  " * (depth + 1) + "</details>")
+            return
+        if leaf:
+            text = " ".join(self.equation(e) for e in step.worked)
+            label = f"{step.label}: " if step.label else ""
+            annotation = self.annotation(step) if step.kind != "algebra" else \
+                (f" — {self.words(step.reason)}" if step.reason else "")
+            self.item(depth, label + text + annotation)
+            if step.note:
+                self.item(depth + 1, self.words(step.note))
+            return
+        self.item(depth, self.header(step))
+        for part in step.parts:
+            self.step(part, depth + 1)
+        for equation in step.worked:
+            self.item(depth + 1, self.equation(equation) + (f" **{step.tag}**" if step.tag else ""))
+        if step.note:
+            self.item(depth + 1, self.words(step.note))
+
+    def render(self, heading: str) -> str:
+        document = self.document
+        if document.legend:
+            self.out.append("**Names:** " + ", ".join(f"{self.math(n)} = {_prose(m)}" for n, m in document.legend))
+            self.out.append("")
+        for section in document.sections:
+            given = ""
+            if document.given and (section.kind == "forward" or (section.kind == "derivative"
+                                                                 and section.derivation is not None
+                                                                 and section.derivation.network is None)):
+                given = f" at ${given_text(document.given, latex=True)}$"
+            intro = f": {self.words(section.intro)}" if section.intro else ""
+            self.out.append(f"{heading} {self.words(section.title)}{given}{intro}")
+            self.out.append("")
+            for step in section.steps:
+                self.step(step, 0, top=section.kind == "derivative")
+            self.out.append("")
+        for convention in document.conventions:
+            self.out.append(f"*Convention:* {_prose(convention)}  ")
+        checked = checked_text(document)
+        if checked:
+            self.out.append(f"*Checked:* {_prose(checked)}.")
+        return "\n".join(self.out).rstrip() + "\n"
+
+
+def document_markdown(document: Document, *, heading: str = "###", hints: bool = False) -> str:
+    return _Writer(document, hints).render(heading)
 
 
 def render_markdown(derivation, level: int = 0, *, verify: bool = False, definitions: bool = True,
-                    heading: str = "###", at=None) -> str:
-    """The derivation as Markdown down to *level*, with numbers after ``.at(...)``."""
+                    heading: str = "###", at=None, hints: bool = False) -> str:
+    """The derivation as Markdown down to *level*, with numbers after ``.at(...)``; ``hints``: a reveal per step."""
     derivation = derivation.at(at) if at is not None else derivation
     report = derivation.verify() if verify else None
     return document_markdown(build_document(derivation, level, report=report, definitions=definitions),
-                             heading=heading)
+                             heading=heading, hints=hints)

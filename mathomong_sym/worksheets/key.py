@@ -1,9 +1,14 @@
-"""The JSON answer key of a worksheet version, in the checker's format.
+"""The answer key of a worksheet version: its worked solutions, and its JSON in the checker's format.
 
-Built with :mod:`mathomong_sym.check.key` (``AnswerKey``/``AnswerEntry``),
-so ``mathomong check`` and ``mathomong grade`` read it as they read any key.
-One entry per part: its id is the question number and the part's letter
-(``"3b"``), as printed on the sheet.
+The worked solutions come from one :class:`~mathomong_sym.render.document.Explainer`
+per key, so a quantity is derived once across all the parts of the key: a
+later part cites it (with its value at that part's numbers) instead of
+deriving it again.
+
+The JSON key is built with :mod:`mathomong_sym.check.key`
+(``AnswerKey``/``AnswerEntry``), so ``mathomong check`` and ``mathomong
+grade`` read it as they read any key.  One entry per part: its id is the
+question number and the part's letter (``"3b"``), as printed on the sheet.
 """
 
 from __future__ import annotations
@@ -17,10 +22,38 @@ from .assemble import WorksheetVersion
 from .generators.common import at_point, ordered_definitions
 from .problem import Part
 
-__all__ = ["answer_key", "entry_id", "FACTOR_SHARE"]
+__all__ = ["answer_key", "entry_id", "FACTOR_SHARE", "KeySolutions", "LEVEL"]
+
+#: level of detail of printed solutions: each factor by its rule
+LEVEL = 1
 
 #: all of a chain's factors together are worth this share of the part's points
 FACTOR_SHARE = 0.5
+
+
+class KeySolutions:
+    """The worked solution of each part of one key, every quantity derived once across the parts."""
+
+    def __init__(self, level: int = LEVEL):
+        from ..render.document import Explainer
+
+        self.level = level
+        self.explainer = Explainer(level)
+
+    def blocks(self, part: Part, place: str = "") -> list[str]:
+        """The LaTeX the key prints for *part*: the engine's derivation (at the part's numbers), then its extras.
+
+        *place* names the part ("1(a)") for the citations of later parts.
+        """
+        from ..render.document import build_document
+        from ..render.latex import document_latex
+
+        self.explainer.place = place
+        derivation = part.derivation
+        if part.numeric and part.point:
+            derivation = derivation.at(part.point)
+        document = build_document(derivation, self.level, explainer=self.explainer)
+        return [document_latex(document), *part.extra]
 
 
 def entry_id(number: int, label: str) -> str:

@@ -19,6 +19,7 @@ from ..derivation import expand_definitions
 from ..printing import to_latex
 from .assemble import WorksheetVersion
 from .generators.common import exact_decimal, is_evaluation
+from .key import KeySolutions
 from .problem import Part, display_latex, escape_text, format_points, teacher_text
 
 __all__ = ["render_sheet", "render_key", "render_answers", "solution_blocks", "LEVEL", "KEY_DETAILS"]
@@ -147,58 +148,38 @@ def _numeric_chain(part: Part) -> str | None:
 
 
 def solution_blocks(part: Part, level: int = LEVEL) -> list[str]:
-    """The LaTeX a key prints for *part*: the engine's derivation, as the engine renders it.
+    """The LaTeX a key prints for *part* on its own: the engine's derivation, as the engine renders it.
 
-    A symbolic part shows each factor by its rule (and why); a numeric part
-    shows its numbers as one chain of true equalities (a function's
-    derivative: the formula, the numbers put in, the value), or for a network
-    the same derivation with its numbers side by side, without the prose,
-    since the symbolic reasons were given where the formula was asked.
+    A numeric value of a function's derivative is one chain of true
+    equalities (the formula, the numbers put in, the value); anything else is
+    the derivation's document (see :class:`~mathomong_sym.worksheets.key.KeySolutions`,
+    which in a whole key cites what earlier parts found instead of deriving it again).
     """
+    return _part_blocks(part, level, None)
+
+
+def _part_blocks(part: Part, level, solutions: KeySolutions | None, place: str = "") -> list[str]:
+    """*part*'s blocks; through *solutions*, a quantity worked in an earlier part of the key is cited."""
     if level is None:
         return []
     chain = _numeric_chain(part) if part.numeric else None
     if chain is not None:
-        blocks = [chain]
-    elif part.numeric and part.point:
-        blocks = [_wrap(part.derivation.at(part.point).to_latex(level=max(level - 1, 0), reasons=level > 1))]
-    else:
-        blocks = [_wrap(part.derivation.to_latex(level=level))]
-    blocks.extend(part.extra)
-    return blocks
+        return [chain, *part.extra]
+    solutions = solutions if solutions is not None else KeySolutions(level)
+    return solutions.blocks(part, place)
 
 
-def _reference_block(part: Part, earlier: str, words) -> str:
-    """One line instead of a derivation already worked, with the same numbers, in an earlier part."""
-    value = part.derivation.result.xreplace(part.point)
-    if value.is_Rational:
-        relation, shown = "=", display_latex(value)
-    else:
-        relation, shown = r"\approx", f"{float(sympy.N(value, 20)):.{part.decimals or 4}f}"
-    note = teacher_text(words.word("worked_in", label=earlier))
-    return rf"\[{to_latex(part.derivation.lhs)} {relation} {shown}\qquad\text{{({note})}}\]"
-
-
-def _solutions(problem, level, words) -> list[list[str]]:
-    """Each part's solution blocks; a derivation is worked once per problem and point."""
-    worked: dict = {}
-    out = []
-    for part in problem.parts:
-        identity = (id(part.derivation), tuple(sorted((str(k), v) for k, v in part.point.items())))
-        if level is not None and part.numeric and part.point and identity in worked:
-            out.append([_reference_block(part, worked[identity], words), *part.extra])
-        else:
-            out.append(solution_blocks(part, level))
-            if part.numeric and part.point:
-                worked[identity] = part.label
-    return out
+def _solutions(problem, number: int, level, solutions: KeySolutions | None) -> list[list[str]]:
+    """Each part's solution blocks; through the key's *solutions*, each quantity is worked once in the key."""
+    return [_part_blocks(part, level, solutions, f"{number}({part.label})") for part in problem.parts]
 
 
 def _lines(blocks) -> int:
     """Lines of working a set of LaTeX blocks holds (a display is at least one)."""
     # headings, notes, a left side folded onto a line of its own, a rule's name under its line: no working
     extra = ("intertext", "\\MoveEqLeft", "\\parbox[t]")
-    return sum(max(1, block.count("\\\\") + 1 - sum(block.count(e) for e in extra)) for block in blocks)
+    return sum(max(1, block.count("\\\\") + block.count("\\item[]") + 1 - sum(block.count(e) for e in extra))
+               for block in blocks)
 
 
 def _space(part: Part, worked_lines: int) -> str:
@@ -227,12 +208,15 @@ def _context(version: WorksheetVersion, key: bool, with_solutions: bool) -> dict
     definition = version.definition
     words = definition.words
     level = KEY_DETAILS[definition.key_detail] if with_solutions else None
+    # one per key: each quantity is worked once across all its parts
+    key_solutions = KeySolutions(level) if level is not None else None
     questions = []
     for number, problem in enumerate(version.problems, start=1):
         parts = []
-        solutions = _solutions(problem, level, words) if with_solutions else [[] for _ in problem.parts]
-        # the space a student gets is sized by the main lines of the working, whatever this key shows
-        sizing = _solutions(problem, 0, words)
+        solutions = _solutions(problem, number, level, key_solutions) if with_solutions \
+            else [[] for _ in problem.parts]
+        # the space a student gets is sized by the main lines of each part's own working, whatever this key shows
+        sizing = _solutions(problem, number, 0, None)
         for part, points, solution, worked in zip(problem.parts, problem.part_points(), solutions, sizing):
             space = _space(part, _lines(worked))
             parts.append({
