@@ -86,7 +86,7 @@ class Words(tuple):
                         flat[-1] += item
                         continue
                 elif not isinstance(item, sympy.Basic):
-                    item = sympy.sympify(item)
+                    item = as_expression(item)
                 flat.append(item)
         return super().__new__(cls, flat)
 
@@ -100,7 +100,7 @@ class Words(tuple):
             pieces.append(literal)
             if name is not None:
                 value = values[name]
-                pieces.append(value if isinstance(value, (str, Words)) else sympy.sympify(value))
+                pieces.append(value if isinstance(value, (str, Words)) else as_expression(value))
         return cls(*pieces)
 
     @classmethod

@@ -192,7 +192,8 @@ def _learning_rate(value: float):
 
     if not math.isfinite(value) or value <= 0:
         raise ParseError(f"--lr {value:g}: the learning rate must be a positive number")
-    return sympy.nsimplify(Fraction(str(value)))
+    fraction = Fraction(str(value))
+    return sympy.Rational(fraction.numerator, fraction.denominator)
 
 
 def _complete(point: dict, needed, what: str, hint: str = "") -> None:

@@ -51,6 +51,7 @@ from sympy import Derivative, Symbol
 
 from ..derivation import Derivation, Step, Words, _evaluate
 from ..errors import MathomongError
+from ..parsing.values import as_expression, as_number
 from ..printing import displays_exactly, format_number
 
 __all__ = ["Formula", "Equation", "DocStep", "Section", "Document", "Meaning", "Explainer", "build_document",
@@ -247,6 +248,28 @@ class Document:
                 for inner, depth in step.walk():
                     yield section, inner, depth
 
+    def reading(self):
+        """(section, step, depth, phase) in the order a reader meets them, one step at a time.
+
+        A step with parts comes twice: its "hint" (rule, formula, names,
+        opening) before its parts, its "worked" lines after them; a one-line
+        step once, as "worked".  A page that reveals a solution step by step
+        shows these in this order.
+        """
+        def visit(section, step, depth):
+            if step.leaf:
+                yield section, step, depth, "worked"
+                return
+            yield section, step, depth, "hint"
+            for part in step.parts:
+                yield from visit(section, part, depth + 1)
+            if step.worked:
+                yield section, step, depth, "worked"
+
+        for section in self.sections:
+            for step in section.steps:
+                yield from visit(section, step, 0)
+
     @property
     def meanings(self) -> list[Meaning]:
         return [step.meaning for _, step, _ in self.walk() if step.meaning is not None]
@@ -410,7 +433,7 @@ def _closed_form_at(function_call, value):
 
 def _short_number(value):
     """A number as it is printed: an integer stays one, anything else a short decimal."""
-    value = sympy.sympify(value)
+    value = as_expression(value)
     if value.is_Integer:
         return value
     if value.is_Rational and displays_exactly(value, format_number(value)):
@@ -430,7 +453,7 @@ def _nudged(function, x0, slope, variable) -> Meaning | None:
     no nudge down to 0.0001 moves the output by the slope's prediction (to a
     tenth): a kink, or a bend too sharp for the slope alone.
     """
-    slope = sympy.sympify(slope)
+    slope = as_expression(slope)
     try:
         before = sympy.Float(function(x0), 30)
         first = None
@@ -491,7 +514,7 @@ class Explainer:
 
     def __init__(self, level: int = 1, *, learning_rate=LEARNING_RATE, meaning: bool = True):
         self.level = check_level(level)
-        self.learning_rate = sympy.nsimplify(learning_rate)
+        self.learning_rate = as_number(learning_rate, what="the learning rate")
         self.with_meaning = meaning
         self._shown: dict = {}  # (target, rhs) → {point: id of the step that derived it there}
         self._values: dict = {}  # id → value, for citations
@@ -614,10 +637,17 @@ class Explainer:
             # parts not shown: the line says the rule applied and its result
             symbolic = [rhs for rhs in symbolic if rhs.has(Derivative)][:1]
         sides = [*symbolic, *(s.rhs for s in assembled), step.rhs]
-        if parts and not shown_parts:
-            # the parts are not shown: no side may use the letters they introduce
-            hidden = {name for part in parts for inner, _ in part.walk() for name in inner.definitions}
-            sides = [side for side in sides if not (side.free_symbols & hidden)]
+        # a letter introduced below a part that is not shown is written out again (u = 3x + 1 back in)
+        introduced = {let.lhs for shown in shown_parts for inner, _ in shown.walk() for let in inner.lets}
+        hidden = {name: expr for part in parts for inner, _ in part.walk()
+                  for name, expr in inner.definitions.items() if name not in introduced}
+        if hidden:
+            from ..calculus.forms import substitute
+            from ..calculus.steps import _resolved
+
+            back = _resolved(hidden)
+            sides = _distinct([substitute(side, back) if side.free_symbols & set(back) else side for side in sides],
+                              target)
         worked = self._equation(target, sides, numbers, parts=shown_parts if parts else ())
         result = DocStep(
             kind="rule", target=target, rule=step.rule, formula=_formula(step), reason=_words(step.reason),
@@ -946,7 +976,7 @@ class Explainer:
         meaning = _nudged(loss, p0, gradient, parameter)
         if meaning is None:
             return step
-        g = sympy.sympify(gradient)
+        g = as_expression(gradient)
         h = format_number(meaning.nudge)
         if not meaning.holds:
             words = _change_words(meaning, network.loss_symbol, parameter)

@@ -22,7 +22,6 @@ from pathlib import Path
 
 from ..errors import ConfigError, MathomongError, UnknownNameError
 from ..printing import to_latex
-from ..render.common import expression, numbers_tail
 from ..render.document import build_document
 from ..worksheets import GENERATORS, draw_problem, load_worksheet, problem_seed
 from ..worksheets.assemble import MAX_ATTEMPTS, verify_problem
@@ -164,16 +163,33 @@ def solution_steps(part) -> list[SolutionStep]:
 
 
 def document_steps(document) -> list[SolutionStep]:
-    """The lines of a derivation's document, typeset one by one, in the document's order."""
+    """The steps of a derivation's document, typeset one by one, in the order a reader meets them.
+
+    A step with parts gives two: its rule (with the formula applied) before
+    its parts, its worked lines after them.
+    """
+    from ..render.common import equation_pieces, words_text
+
+    def typeset(equation) -> str:
+        pieces = equation_pieces(equation, latex=True, ordinary=document.ordinary)
+        return " ".join(f"{relation} {text}".strip() for relation, text in pieces)
+
     steps = []
-    for section in document.sections:
-        for line in section.lines:
-            lhs = to_latex(line.lhs)
-            rhs = expression(line.rhs, latex=True, by_factors=line.by_factors)
-            tail = numbers_tail(line, latex=True)
-            latex = f"{lhs} = {rhs}" + (f" {tail}" if tail else "")
-            hint = getattr(line, "hint", "") or line.rule
-            steps.append(SolutionStep(hint, line.reason, latex, line.depth, section.title))
+    for section, step, depth, phase in document.reading():
+        title = words_text(section.title, ordinary=document.ordinary)
+        rule = step.rule + (f": {step.formula.text}" if step.formula and step.formula.text else "")
+        if phase == "hint":
+            shown = [*(typeset(let) for let in step.lets), *([typeset(step.opening)] if step.opening else [])]
+            latex = r" \\ ".join(shown) or (to_latex(step.target) if step.target is not None else "")
+            steps.append(SolutionStep(rule or "find it", words_text(step.reason), latex, depth, title))
+            continue
+        latex = r" \\ ".join(typeset(equation) for equation in step.worked)
+        if step.kind == "matrix":
+            latex, rule = step.formula.latex, step.tag
+        hint = (rule if step.leaf else "the parts put together") or words_text(step.reason) or "the result"
+        reason = words_text(step.note) if step.note else (words_text(step.reason) if step.leaf else "")
+        if latex:
+            steps.append(SolutionStep(hint, reason, latex, depth, title))
     return steps
 
 
