@@ -46,6 +46,9 @@ class GradedRow:
     details: dict = field(default_factory=dict)
     factors: dict = field(default_factory=dict)
 
+    def __post_init__(self):
+        self.score, self.points = exact(self.score), exact(self.points)
+
     @property
     def student(self) -> str:
         return self.row.student
@@ -97,6 +100,27 @@ class GradeReport:
 
     def total(self, student: str) -> Fraction:
         return sum((r.score for r in self.counted(student).values()), Fraction(0))
+
+    # -- the files, as text (see :mod:`.reports`) ------------------------------
+    def report_csv(self) -> str:
+        from .reports import report_csv
+
+        return report_csv(self)
+
+    def gradebook_csv(self) -> str:
+        from .reports import gradebook_csv
+
+        return gradebook_csv(self)
+
+    def summary_markdown(self) -> str:
+        from .reports import summary_markdown
+
+        return summary_markdown(self)
+
+    def student_feedback(self, student: str) -> str:
+        from .reports import student_feedback
+
+        return student_feedback(self, student)
 
     def write(self, folder, *, inputs=()) -> dict:
         """Write the whole set of reports into *folder*, replacing an earlier set as a whole."""

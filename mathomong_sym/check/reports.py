@@ -19,9 +19,9 @@ from fractions import Fraction
 from pathlib import Path
 
 from .engine import CORRECT, INCORRECT, INVALID
-from .grading import COUNTED
 
-__all__ = ["write_reports", "format_points", "spread_points", "feedback_file_names"]
+__all__ = ["write_reports", "format_points", "spread_points", "feedback_file_names", "spreadsheet_text",
+           "report_csv", "gradebook_csv", "summary_markdown", "student_feedback"]
 
 _ANSWER_ECHO = 500  # characters of a raw answer repeated in the report
 
@@ -61,7 +61,7 @@ def spread_points(parts: list[Fraction]) -> list[str]:
 # cells and names
 # ---------------------------------------------------------------------------
 
-def _cell(text) -> str:
+def spreadsheet_text(text) -> str:
     """A cell a spreadsheet shows as text: a leading =, +, -, @, tab or CR would make it a formula."""
     text = str(text)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
@@ -109,9 +109,9 @@ def report_csv(report) -> str:
     writer.writerow(["line", "student", "version", "question", "status", "answer", "verdict", "score", "points",
                      "mistake", "reason", "feedback"])
     for r in report.rows:
-        writer.writerow([r.row.line, _cell(r.student), _cell(r.version), _cell(r.question), r.status,
-                         _cell(_echo(r.row.answer)), r.verdict, format_points(r.score), format_points(r.points),
-                         r.mistake, _cell(r.reason), _cell(r.feedback)])
+        writer.writerow([r.row.line, spreadsheet_text(r.student), spreadsheet_text(r.version), spreadsheet_text(r.question), r.status,
+                         spreadsheet_text(_echo(r.row.answer)), r.verdict, format_points(r.score), format_points(r.points),
+                         r.mistake, spreadsheet_text(r.reason), spreadsheet_text(r.feedback)])
     return out.getvalue()
 
 
@@ -126,7 +126,7 @@ def gradebook_csv(report) -> str:
         asked = report.questions(version) if version else questions
         parts = [counted[q].score if q in counted else Fraction(0) for q in asked]
         shown = dict(zip(asked, spread_points(parts)))
-        writer.writerow([_cell(student), _cell(version), format_points(sum(parts, Fraction(0))),
+        writer.writerow([spreadsheet_text(student), spreadsheet_text(version), format_points(sum(parts, Fraction(0))),
                          format_points(report.points_available(student))] + [shown.get(q, "") for q in questions])
     return out.getvalue()
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from ..check.grading import AnswerRow, GradedRow, GradeReport
-from ..check.reports import _cell, gradebook_csv as report_gradebook
+from ..check.reports import gradebook_csv as report_gradebook
+from ..check.reports import spreadsheet_text as _cell
 from ..check.key import AnswerEntry, AnswerKey
 from ..worksheets.registry import GUIDE_PARTS
 
