@@ -80,7 +80,8 @@ def test_grade_1000_rows_with_50_bad_rows(tmp_path, keys):
         for fields, _ in rows:
             writer.writerow(fields)
     out = tmp_path / "grades"
-    assert main(["grade", "--key", str(keys[0]), "--key", str(keys[1]), "--answers", str(path), "--out", str(out), "--quiet"]) == 0
+    assert main(["grade", "--key", str(keys[0]), "--key", str(keys[1]), "--answers", str(path), "--out", str(out), "--quiet",
+                 "--timeout", "60"]) == 0
 
     with open(out / "report.csv", newline="", encoding="utf-8") as stream:
         report = list(csv.DictReader(stream))

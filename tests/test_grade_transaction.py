@@ -55,8 +55,9 @@ def _command(*args) -> list[str]:
 
 
 def _grade(keys, answers, out, *extra, **run):
+    # a generous time limit per answer: a loaded machine must not turn a verdict into a timeout
     return subprocess.run(_command("grade", "--key", keys[0], "--key", keys[1], "--answers", answers, "--out", out,
-                                   *extra), capture_output=True, text=True, timeout=600, **run)
+                                   "--timeout", "60", *extra), capture_output=True, text=True, timeout=600, **run)
 
 
 def _report(out: Path) -> list[dict]:
