@@ -291,7 +291,14 @@ class _TextbookMixin:
         factors = textbook_factors(expr)
         negative, factors = self._split_sign(factors)
         numerator, denominator = factors, []
-        if not (expr.is_Mul and _built_unevaluated(expr)):
+        if expr.is_Mul and _built_unevaluated(expr):
+            # a quotient kept as typed, a/b = a·b⁻¹: the trailing reciprocals are its denominator
+            numerator = list(factors)
+            while len(numerator) > 1 and self._is_reciprocal(numerator[-1]):
+                denominator.insert(0, numerator.pop().base)
+            if numerator == [S.One] and denominator:
+                numerator = []
+        else:
             numerator = []
             for f in factors:
                 if self._number_of(f) is None and f.is_Pow and f.exp.is_Rational and f.exp.is_negative:
@@ -310,6 +317,9 @@ class _TextbookMixin:
         else:
             text = self._join(factors, negative) if factors else "1"
         return (self._minus if negative else "") + text
+
+    def _is_reciprocal(self, factor) -> bool:
+        return factor.is_Pow and factor.exp is S.NegativeOne and self._number_of(factor) is None
 
     def _fraction_part(self, factors, signed: bool = False) -> str:
         if len(factors) == 1 and self._number_of(factors[0]) is None:

@@ -27,7 +27,8 @@ import sympy
 
 from ..errors import ConfigError, MathomongError, ParseError
 from ..naming import sym
-from ..parsing import as_conventions, parse_expression, parse_uncached
+from ..parsing import NotAFormula, as_conventions, parse_expression, read, read_uncached
+from ..parsing.functions import FUNCTION_NAMES
 from ..printing import to_latex, to_text
 from .equivalence import Comparison, Tolerance, compare, constant_ratio
 from .key import AnswerEntry, exact
@@ -55,7 +56,8 @@ class PreparedKey:
     expanded: object         # the key in base variables
     definitions: dict        # Symbol -> expression in base variables
     allowed: frozenset | None  # names a student may use (None: any)
-    conventions: object
+    conventions: object      # how the key and the definitions are read
+    answer_conventions: object  # how answers are read: also knowing the key's and the definitions' names
     tolerance: Tolerance
     mistakes: list = field(default_factory=list)
     factors: list = field(default_factory=list)  # PreparedKey per factor
@@ -113,9 +115,11 @@ def _parse_definitions(raw: dict, conventions, trees: dict | None = None) -> dic
 def _prepare(entry: AnswerEntry, inherited_definitions: dict | None = None, inherited_variables=None) -> PreparedKey:
     conventions_map = dict(entry.conventions or {})
     variables = entry.variables if entry.variables is not None else inherited_variables
-    if variables is not None:
-        declared = set(conventions_map.get("symbols", ())) | set(variables)
-        conventions_map["symbols"] = sorted(declared)
+    # the key, the definitions and the answers all know the question's names
+    declared = set(conventions_map.get("symbols", ())) | set(variables or ())
+    declared |= {name for name in entry.definitions if _PLAIN_NAME.match(name)}
+    declared |= {s.name for s in inherited_definitions or ()}
+    conventions_map["symbols"] = sorted(declared)
     try:
         conventions = as_conventions(conventions_map)
     except MathomongError as exc:
@@ -123,7 +127,7 @@ def _prepare(entry: AnswerEntry, inherited_definitions: dict | None = None, inhe
     definitions = dict(inherited_definitions or {})
     definitions.update(_parse_definitions(entry.definitions, conventions, entry.definition_trees))
     try:
-        named = entry.expression()
+        named = entry.expression(conventions)
     except ConfigError as exc:
         raise ConfigError(f"question {entry.id!r}: {exc}") from None
     expanded = _expand(named, definitions)
@@ -140,7 +144,23 @@ def _prepare(entry: AnswerEntry, inherited_definitions: dict | None = None, inhe
             raise ConfigError(f"question {entry.id!r}, mistake {mistake.name or mistake.latex!r}: {exc}") from None
         mistakes.append(PreparedMistake(mistake.name, mistake.message, _expand(value, definitions), mistake.credit))
     factors = [_prepare(f, definitions, variables) for f in entry.factors]
-    return PreparedKey(entry, named, expanded, definitions, allowed, conventions, tolerance, mistakes, factors)
+    return PreparedKey(entry, named, expanded, definitions, allowed, conventions,
+                       _answer_conventions(conventions, named, expanded, definitions), tolerance, mistakes, factors)
+
+
+# names that change how other text reads when declared (H(z) is a product once H is a name)
+_READING_WORDS = FUNCTION_NAMES | {"e", "pi"}
+
+
+def _answer_conventions(conventions, named, expanded, definitions):
+    """An answer is read knowing the question's names, so ``wxb`` can be w·x·b and ``prediction`` one name.
+
+    A list-valued key turns the decimal comma off: ``1,2`` is then (1, 2).
+    """
+    names = {s.name for s in _free(named) | _free(expanded) | set(definitions)}
+    names -= _READING_WORDS - conventions.symbols
+    is_list = isinstance(expanded, (sympy.Tuple, sympy.MatrixBase))
+    return conventions.with_names(names, decimal_comma=conventions.decimal_comma and not is_list)
 
 
 @lru_cache(maxsize=256)
@@ -165,15 +185,42 @@ def _read_as(expr) -> tuple[str, str]:
         return str(expr), str(expr)
 
 
+def _echo(reading, read_text: str) -> str:
+    """"We read your answer as …", with what was ignored around it and how ambiguous spellings were read."""
+    echo = f"We read your answer as {read_text}"
+    if reading.ignored:
+        echo += f" (ignoring {_listed(reading.ignored)})"
+    if reading.notes:
+        echo += f" (reading {_listed(reading.notes)})"
+    return echo + "."
+
+
+def _listed(items) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _loose_letters(expr, known: set) -> int:
+    """The most one-letter symbols unknown to the question in any one product (prose typed as letters)."""
+    most = 0
+    for node in sympy.preorder_traversal(expr):
+        if isinstance(node, sympy.Mul):
+            loose = {f for f in node.args if isinstance(f, sympy.Symbol) and len(f.name) == 1 and f.name not in known}
+            most = max(most, len(loose))
+    return most
+
+
 def _hint_for(name: str, allowed) -> str:
     candidates = sorted(allowed)
     if not candidates:
         return "this answer uses no names (it is a number)"
     lowered = {c.lower(): c for c in candidates}
     if name.lower() in lowered:
-        return f"did you mean {lowered[name.lower()]}?"
+        return f"did you mean {_shown(lowered[name.lower()])}?"
     close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.5)
-    return f"did you mean {close[0]}?" if close else f"the names you can use are {', '.join(candidates)}"
+    if close:
+        return f"did you mean {_shown(close[0])}?"
+    return f"the names you can use are {', '.join(_shown(c) for c in candidates)}"
 
 
 def _shown(name: str) -> str:
@@ -194,17 +241,24 @@ def check_entry(answer_text, prepared: PreparedKey, *, seed: int = 0, cache: boo
     if not answer_text.strip():
         return _invalid("the answer is empty")
     try:
-        if cache:
-            answer = parse_expression(answer_text, conventions=prepared.conventions)
-        else:
-            answer = parse_uncached(answer_text, "auto", prepared.conventions)
+        reading = (read if cache else read_uncached)(answer_text, conventions=prepared.answer_conventions)
+    except NotAFormula as exc:
+        reason = {"none": "no answer was given", "prose": "this looks like words, not a formula"}.get(exc.kind, str(exc))
+        return _invalid(reason, words=list(exc.words))
     except ParseError as exc:
         return _invalid(str(exc))
     except RecursionError:
         return _invalid("the answer is nested too deeply")
-    read_latex, read_text = _read_as(answer)
+    answer = reading.value
+    if _loose_letters(reading.form, prepared.known_names | set(prepared.allowed or ())) > 3:
+        return _invalid("this looks like words, not a formula")
+    read_latex, read_text = _read_as(reading.form)
     details = {"read_latex": read_latex, "read_text": read_text}
-    echo = f"We read your answer as {read_text}  (LaTeX: {read_latex})."
+    if reading.ignored:
+        details["ignored"] = list(reading.ignored)
+    if reading.notes:
+        details["notes"] = list(reading.notes)
+    echo = _echo(reading, read_text)
     used = {s.name for s in _free(answer)}
     if prepared.allowed is not None:
         unknown = sorted(used - prepared.allowed)

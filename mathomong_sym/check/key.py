@@ -97,7 +97,7 @@ class Mistake:
             return tree_to_expr(self.tree)
         from ..parsing import parse_expression
 
-        return parse_expression(self.latex, syntax="latex", conventions=conventions)
+        return parse_expression(self.latex, conventions=conventions)
 
     @classmethod
     def from_expr(cls, expr, message: str, name: str = "", credit: float = 0.0) -> "Mistake":
@@ -196,14 +196,18 @@ class AnswerEntry:
             definitions=parts.definitions, conventions=conventions, factors=parts.factors, mistakes=parts.mistakes,
         )
 
-    def expression(self):
-        """The key's sympy expression (from the tree, else from the LaTeX)."""
+    def expression(self, conventions=None):
+        """The key's sympy expression (from the tree, else read from its text).
+
+        The text is read by the same rules as an answer, with *conventions*
+        (the question's declared names) or the entry's own.
+        """
         if self.tree is not None:
             return tree_to_expr(self.tree)
         from ..parsing import parse_expression
 
         try:
-            return parse_expression(self.latex, syntax="latex", conventions=self.conventions or None)
+            return parse_expression(self.latex, conventions=conventions or self.conventions or None)
         except MathomongError as exc:
             raise ConfigError(f"the key of {self.id!r} cannot be read: {exc}") from None
 

@@ -86,7 +86,7 @@ def _worker_main(connection, warm: bool, parent: int | None = None, by_signal: b
     from .engine import run_task
 
     if warm:
-        # load latex2sympy2's parser tables before the first timed task
+        # import the reader and sympy's printers before the first timed task
         from ..parsing import parse_expression
 
         try:

@@ -8,7 +8,7 @@ parse can be cached on it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Mapping
 
 from ..errors import ConfigError
@@ -23,15 +23,23 @@ class Conventions:
     ``log_base``
         ``"e"`` (default: ``\\log`` is ln, as in the guide) or ``"10"``.
     ``symbols``
-        names declared as variables; a declared ``e``, ``H``, ``theta`` or
-        ``sigma`` is then a plain symbol, not Euler's number or a function.
+        the names of the question (its variables, the key's and the
+        definitions' names, ``--names``).  A declared multi-letter word is one
+        name (``prediction``); an unknown run of letters is split into declared
+        names where it can be (``wxb`` is w·x·b when w, x and b are declared);
+        a declared ``e``, ``H``, ``theta`` or ``sigma`` is a plain symbol, not
+        Euler's number or a function.
     ``implicit_multiplication``
-        plain syntax only: read ``2x`` as ``2*x`` (LaTeX always does).
+        read ``2x`` as 2·x (default); when false, a product needs ``*``.
+    ``decimal_comma``
+        read ``0,5`` (digits on both sides, no space) as 0.5 (default); the
+        checker turns it off when the key is a list, so that ``1,2`` is (1, 2).
     """
 
     log_base: str = "e"
     symbols: frozenset = field(default_factory=frozenset)
     implicit_multiplication: bool = True
+    decimal_comma: bool = True
 
     def __post_init__(self):
         if self.log_base not in ("e", "10"):
@@ -42,11 +50,18 @@ class Conventions:
         return name in self.symbols
 
     def to_dict(self) -> dict:
-        return {
+        data = {
             "log_base": self.log_base,
             "symbols": sorted(self.symbols),
             "implicit_multiplication": self.implicit_multiplication,
         }
+        if not self.decimal_comma:
+            data["decimal_comma"] = False
+        return data
+
+    def with_names(self, names, **changes) -> "Conventions":
+        """These conventions with more declared names (and other fields changed)."""
+        return replace(self, symbols=self.symbols | frozenset(names), **changes)
 
 
 _FIELDS = {f.name for f in fields(Conventions)}
