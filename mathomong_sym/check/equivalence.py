@@ -7,7 +7,10 @@ The decision combines, in this order:
    points: in (0.1, 0.9), in [−3, 3], in [−10, 10] and a few with
    magnitudes from 20 to 1000, so that an answer equal to the key only on
    [−2, 2], or clamped far away, is caught).  Points where the key is
-   undefined (log or sqrt of a negative number) are skipped; points within
+   undefined (log or sqrt of a negative number) are skipped; a point where
+   the key is defined and the answer is not (or is complex) counts against
+   the answer, so ln x is not ln|x| and a piecewise answer must cover the
+   key's whole domain; points within
    1e-6 of a kink (the argument of H, ReLU, |·|, max, a piecewise condition)
    are skipped, so ReLU′ is compared away from 0.  A point where the two
    differ is confirmed with 30-digit arithmetic before the answer is called
@@ -26,10 +29,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+import mpmath
 import numpy as np
 import sympy
 
-from ..activations import NUMPY_FUNCTIONS, leaky_relu, relu, step
+from ..activations import LEAKY_SLOPE, NUMPY_FUNCTIONS, leaky_relu, relu, step
 
 __all__ = ["Comparison", "Tolerance", "compare", "values_at", "point_set", "kinks_of", "constant_ratio"]
 
@@ -93,23 +97,141 @@ def _compiled(expr, symbols: tuple):
     return sympy.lambdify(symbols, expr, modules=_MODULES)
 
 
-def values_at(expr, symbols: tuple, seed: int = 0, positive: bool = False, cached: bool = True) -> np.ndarray:
-    """*expr* evaluated at the point set of *symbols* (NaN where undefined).
+class _Unsupported(Exception):
+    """A node the array evaluator does not know (lambdify takes over)."""
 
-    The compiled function is cached per expression unless ``cached`` is false
-    (a benchmark of fresh answers must not reuse their compilation).
+
+_ANALYTIC = {
+    sympy.exp: np.exp, sympy.log: np.log, sympy.sin: np.sin, sympy.cos: np.cos, sympy.tan: np.tan,
+    sympy.sinh: np.sinh, sympy.cosh: np.cosh, sympy.tanh: np.tanh, sympy.asin: np.arcsin, sympy.acos: np.arccos,
+    sympy.atan: np.arctan, sympy.asinh: np.arcsinh, sympy.atanh: np.arctanh,
+}
+_RELATIONS = {sympy.StrictGreaterThan: np.greater, sympy.GreaterThan: np.greater_equal,
+              sympy.StrictLessThan: np.less, sympy.LessThan: np.less_equal, sympy.Equality: np.equal,
+              sympy.Unequality: np.not_equal}
+_REAL_ONLY = {sympy.Abs: np.abs, sympy.sign: np.sign}
+
+
+def _real_part(values):
+    """The real values, NaN where a value is not real (|x| of ln(−2) is undefined, not 2.1)."""
+    values = np.asarray(values)
+    if not np.iscomplexobj(values):
+        return values.astype(float)
+    return np.where(np.abs(values.imag) <= 1e-12 * (1 + np.abs(values.real)), values.real, np.nan)
+
+
+def _array_values(expr, env: dict, n: int):
+    """*expr* at the points of *env* by walking its tree with numpy (complex, NaN where undefined).
+
+    Fresh answers are evaluated once each; walking the tree costs far less than
+    lambdify's code generation, and repeated subtrees (σ(z) in σ(z)(1 − σ(z)))
+    are computed once.
+    """
+    memo: dict = {}
+
+    def walk(node):
+        found = memo.get(node)
+        if found is not None:
+            return found
+        value = visit(node)
+        memo[node] = value
+        return value
+
+    def visit(node):
+        if node.is_Symbol:
+            return env[node]
+        if node.is_Rational:
+            return node.p / node.q
+        if node.is_Number or node.is_NumberSymbol:
+            return float(node)
+        if node.is_Add:
+            total = walk(node.args[0])
+            for arg in node.args[1:]:
+                total = total + walk(arg)
+            return total
+        if node.is_Mul:
+            product = walk(node.args[0])
+            for arg in node.args[1:]:
+                product = product * walk(arg)
+            return product
+        if node.is_Pow:
+            base = walk(node.base)
+            if node.exp.is_Integer:
+                return np.asarray(base, dtype=complex) ** int(node.exp)
+            return np.power(np.asarray(base, dtype=complex), walk(node.exp))
+        func = node.func
+        if func in _ANALYTIC:
+            return _ANALYTIC[func](np.asarray(walk(node.args[0]), dtype=complex))
+        if func in _REAL_ONLY:
+            return _REAL_ONLY[func](_real_part(walk(node.args[0])))
+        if func in (sympy.Max, sympy.Min):
+            parts = [_real_part(walk(arg)) for arg in node.args]
+            combine = np.maximum if func is sympy.Max else np.minimum
+            out = parts[0]
+            for part in parts[1:]:
+                out = combine(out, part)
+            return out
+        if func is sympy.Heaviside:
+            h0 = float(node.args[1]) if len(node.args) > 1 else 0.5
+            return np.heaviside(_real_part(walk(node.args[0])), h0)
+        if func is sympy.Piecewise:
+            out = np.full(n, np.nan, dtype=complex)
+            decided = np.zeros(n, dtype=bool)
+            for value, condition in node.args:
+                holds = np.asarray(walk(condition), dtype=bool) * np.ones(n, dtype=bool)
+                take = holds & ~decided
+                out = np.where(take, np.asarray(walk(value), dtype=complex) * np.ones(n), out)
+                decided |= holds
+            return out
+        if func in _RELATIONS:
+            left, right = _real_part(walk(node.args[0])), _real_part(walk(node.args[1]))
+            return _RELATIONS[func](left, right)
+        if node is sympy.true or node is sympy.false:
+            return np.full(n, bool(node))
+        if func is sympy.And:
+            out = np.ones(n, dtype=bool)
+            for arg in node.args:
+                out &= np.asarray(walk(arg), dtype=bool)
+            return out
+        if func is sympy.Or:
+            out = np.zeros(n, dtype=bool)
+            for arg in node.args:
+                out |= np.asarray(walk(arg), dtype=bool)
+            return out
+        if func is sympy.Not:
+            return ~np.asarray(walk(node.args[0]), dtype=bool)
+        implementation = NUMPY_FUNCTIONS.get(func.__name__)
+        if implementation is not None and func.__name__ not in ("softmax",):
+            return implementation(*[np.asarray(walk(arg), dtype=complex) * np.ones(n) for arg in node.args])
+        if func.__name__ == "softmax":
+            return NUMPY_FUNCTIONS["softmax"](int(node.args[0]), *[np.asarray(walk(a), dtype=complex) * np.ones(n)
+                                                                   for a in node.args[1:]])
+        if not node.free_symbols:
+            return complex(sympy.N(node, 17))
+        raise _Unsupported(type(node).__name__)
+
+    return np.asarray(walk(expr), dtype=complex) * np.ones(n)
+
+
+def values_at(expr, symbols: tuple, seed: int = 0, positive: bool = False, cached: bool = True) -> np.ndarray:
+    """*expr* evaluated at the point set of *symbols* (NaN where undefined or not real).
+
+    The tree is walked with numpy; a node it does not know is left to
+    lambdify (cached per expression unless ``cached`` is false, so a benchmark
+    of fresh answers does not reuse compilations).
     """
     points = point_set(symbols, seed, positive)
     n = len(next(iter(points.values()))) if points else _N_POINTS
     try:
-        function = _compiled(expr, symbols) if cached else _compiled.__wrapped__(expr, symbols)
         with np.errstate(all="ignore"):
-            raw = function(*[points[s] for s in symbols])
-            out = np.asarray(raw, dtype=complex) * np.ones(n)
+            try:
+                out = _array_values(expr, {s: points[s].astype(complex) for s in symbols}, n)
+            except _Unsupported:
+                function = _compiled(expr, symbols) if cached else _compiled.__wrapped__(expr, symbols)
+                out = np.asarray(function(*[points[s] for s in symbols]), dtype=complex) * np.ones(n)
     except (TypeError, ValueError, ZeroDivisionError, OverflowError, NameError, AttributeError, KeyError):
         return _values_by_evalf(expr, symbols, seed, positive)
-    real = np.where(np.abs(out.imag) <= 1e-12 * (1 + np.abs(out.real)), out.real, np.nan)
-    return real
+    return _real_part(out)
 
 
 def _values_by_evalf(expr, symbols, seed, positive):
@@ -123,15 +245,130 @@ def _values_by_evalf(expr, symbols, seed, positive):
     return out
 
 
+class _Undefined(Exception):
+    """The expression has no real value at the point."""
+
+
+_MP_ANALYTIC = {
+    sympy.exp: mpmath.exp, sympy.log: mpmath.log, sympy.sin: mpmath.sin, sympy.cos: mpmath.cos,
+    sympy.tan: mpmath.tan, sympy.sinh: mpmath.sinh, sympy.cosh: mpmath.cosh, sympy.tanh: mpmath.tanh,
+    sympy.asin: mpmath.asin, sympy.acos: mpmath.acos, sympy.atan: mpmath.atan, sympy.asinh: mpmath.asinh,
+    sympy.atanh: mpmath.atanh,
+}
+_MP_RELATIONS = {sympy.StrictGreaterThan: lambda a, b: a > b, sympy.GreaterThan: lambda a, b: a >= b,
+                 sympy.StrictLessThan: lambda a, b: a < b, sympy.LessThan: lambda a, b: a <= b,
+                 sympy.Equality: lambda a, b: a == b, sympy.Unequality: lambda a, b: a != b}
+
+
+def _mp_real(value):
+    if isinstance(value, mpmath.mpc):
+        if abs(value.imag) > mpmath.mpf(10) ** -12 * (1 + abs(value.real)):
+            raise _Undefined
+        return value.real
+    return value
+
+
+def _mp_activation(name, args):
+    if name == "sigmoid":
+        return 1 / (1 + mpmath.exp(-args[0]))
+    if name == "softplus":
+        return mpmath.log(1 + mpmath.exp(args[0]))
+    if name in ("step", "relu", "leaky_relu"):
+        z = _mp_real(args[0])
+        if name == "step":
+            return mpmath.mpf(1) if z > 0 else mpmath.mpf(0)
+        return z if z > 0 else (0 * z if name == "relu" else z * mpmath.mpf(LEAKY_SLOPE.p) / LEAKY_SLOPE.q)
+    if name == "logsumexp":
+        return mpmath.log(mpmath.fsum(mpmath.exp(a) for a in args))
+    if name == "softmax":
+        index, zs = int(args[0]), args[1:]
+        return mpmath.exp(zs[index]) / mpmath.fsum(mpmath.exp(a) for a in zs)
+    return None
+
+
+def _mp_value(expr, point: dict):
+    """*expr* at *point* in mpmath at the working precision (raises _Undefined)."""
+    memo: dict = {}
+
+    def walk(node):
+        if node in memo:
+            return memo[node]
+        value = visit(node)
+        memo[node] = value
+        return value
+
+    def visit(node):
+        if node.is_Symbol:
+            return point[node]
+        if node.is_Integer:
+            return mpmath.mpf(int(node))
+        if node.is_Rational:
+            return mpmath.mpf(node.p) / node.q
+        if node.is_Number or node.is_NumberSymbol:
+            return mpmath.mpf(sympy.Float(node, mpmath.mp.dps))
+        if node.is_Add:
+            return mpmath.fsum(walk(arg) for arg in node.args)
+        if node.is_Mul:
+            product = mpmath.mpf(1)
+            for arg in node.args:
+                product *= walk(arg)
+            return product
+        if node.is_Pow:
+            base, exponent = walk(node.base), walk(node.exp)
+            if base == 0 and _mp_real(exponent) < 0:
+                raise _Undefined
+            return mpmath.power(base, exponent)
+        func = node.func
+        if func in _MP_ANALYTIC:
+            return _MP_ANALYTIC[func](walk(node.args[0]))
+        if func is sympy.Abs:
+            return abs(_mp_real(walk(node.args[0])))
+        if func is sympy.sign:
+            return mpmath.sign(_mp_real(walk(node.args[0])))
+        if func in (sympy.Max, sympy.Min):
+            parts = [_mp_real(walk(arg)) for arg in node.args]
+            return max(parts) if func is sympy.Max else min(parts)
+        if func is sympy.Heaviside:
+            z = _mp_real(walk(node.args[0]))
+            h0 = walk(node.args[1]) if len(node.args) > 1 else mpmath.mpf(0.5)
+            return mpmath.mpf(1) if z > 0 else (mpmath.mpf(0) if z < 0 else h0)
+        if func is sympy.Piecewise:
+            for value, condition in node.args:
+                if walk(condition):
+                    return walk(value)
+            raise _Undefined  # no piece covers the point
+        if func in _MP_RELATIONS:
+            return _MP_RELATIONS[func](_mp_real(walk(node.args[0])), _mp_real(walk(node.args[1])))
+        if node is sympy.true or node is sympy.false:
+            return bool(node)
+        if func is sympy.And:
+            return all(walk(arg) for arg in node.args)
+        if func is sympy.Or:
+            return any(walk(arg) for arg in node.args)
+        if func is sympy.Not:
+            return not walk(node.args[0])
+        args = [walk(arg) for arg in node.args]
+        value = _mp_activation(func.__name__, args)
+        if value is not None:
+            return value
+        # anything else: sympy evaluates this one node at the computed arguments
+        numeric = node.func(*[sympy.Float(_mp_real(a), mpmath.mp.dps) for a in args])
+        return mpmath.mpmathify(complex(sympy.N(numeric, mpmath.mp.dps)))
+
+    return walk(expr)
+
+
 def _evalf_at(expr, point: dict, digits: int = 30):
+    """*expr* at *point* with *digits* significant digits, as a float; None where it has no real value."""
     try:
-        value = sympy.N(expr.xreplace({s: sympy.Float(v, digits) for s, v in point.items()}), digits)
-        value = complex(value)
-    except (TypeError, ValueError, OverflowError, ZeroDivisionError, AttributeError):
+        with mpmath.workdps(digits):
+            value = _mp_real(_mp_value(expr, {s: mpmath.mpf(v) for s, v in point.items()}))
+            result = float(value)
+    except (_Undefined, TypeError, ValueError, OverflowError, ZeroDivisionError, AttributeError):
         return None
-    if value != value or abs(value.imag) > 1e-12 * (1 + abs(value.real)) or not np.isfinite(value.real):
+    if not np.isfinite(result):
         return None
-    return value.real
+    return result
 
 
 def _kink_arguments(expr) -> set:
@@ -225,9 +462,14 @@ def compare_scalars(answer, key, tolerance: Tolerance, seed: int = 0, symbolic: 
             # σ(500) is 1 to 30 digits; 400 digits tell 1 − σ(500) from 0
             k = _evalf_at(key, point, 400)
             a = _evalf_at(answer, point, 400)
-        if k is None or a is None:
-            skipped += 1  # undefined even then: the point says nothing either way
+        if k is None:
+            skipped += 1  # the key is undefined here after all: the point says nothing
             continue
+        if a is None:
+            # where the key has a value the answer must have the same one: ln x is not ln|x|
+            shown = ", ".join(f"{s.name}={v:.4g}" for s, v in point.items())
+            return Comparison(False, "counterexample", f"at {shown} the answer is undefined (or not real) "
+                                                       f"where the key is {k:.6g}")
         if not abs(a - k) <= tolerance.relative * max(abs(k), abs(a)) + tolerance.absolute * max(1.0, scale):
             shown = ", ".join(f"{s.name}={v:.4g}" for s, v in point.items())
             return Comparison(False, "counterexample", f"at {shown}: {a:.6g} vs {k:.6g}")
