@@ -16,7 +16,7 @@ import sympy
 from ..errors import ParseError
 
 __all__ = ["MAX_LENGTH", "MAX_DEPTH", "MAX_ARGUMENTS", "MAX_NUMBER_DIGITS", "check_text", "check_tree",
-           "check_arguments"]
+           "check_arguments", "check_scientific"]
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 30
@@ -27,6 +27,7 @@ MAX_TOWER = 2  # x^{y^{z}} is allowed, one more level is not
 MAX_NODES = 5000
 MAX_ARGUMENTS = 16  # of max/min: sympy compares every pair of arguments
 MAX_NUMBER_DIGITS = 1000  # of a number the expression computes: 9^{999}·9^{999} has 1 909
+MAX_SCIENTIFIC_EXPONENT = 308  # 1e308 is the largest number in floating point; 1e400 is not finite
 MAX_DEGREE = 10 * MAX_EXPONENT  # of a polynomial: ((x+1)^{999})^{999} is x^{998001} + …
 _LOG10_2 = 0.30103
 _LOG10_E = 0.43430
@@ -69,6 +70,13 @@ def _height(expr) -> int:
         exponent = expr.args[-1]
         return 1 + _height(exponent)
     return max(_height(arg) for arg in expr.args)
+
+
+def check_scientific(written: str, exponent: int) -> None:
+    """Reject a number in scientific notation outside floating point's range (1e400)."""
+    if abs(exponent) > MAX_SCIENTIFIC_EXPONENT:
+        raise ParseError(f"the number {written} is not finite in floating point "
+                         f"(exponents are limited to ±{MAX_SCIENTIFIC_EXPONENT})")
 
 
 def check_arguments(name: str, args) -> None:

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ..errors import ParseError
+from .limits import check_scientific
 
 __all__ = ["Token", "tokenize"]
 
@@ -54,7 +55,7 @@ class Token:
         return f"{self.kind}:{self.text}{'+' + self.digits if self.digits else ''}"
 
 
-_NUMBER = re.compile(r"(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?")
+_NUMBER = re.compile(r"(?:\d+(?:\.\d+)?|\.\d+)(?P<exponent>[eE][-+]?\d+)?")
 _WORD = re.compile(r"[A-Za-z]+")
 _JOINED = re.compile(r"_(hat|bar|tilde)(?![A-Za-z])|_(relu|ReLU|Relu)(?![A-Za-z])")
 _COMMAND = re.compile(r"\\([A-Za-z]+)\s*")
@@ -123,6 +124,8 @@ def tokenize(text: str) -> list[Token]:
         if char.isdigit() or (char == "." and index + 1 < n and text[index + 1].isdigit()):
             match = _NUMBER.match(text, index)
             written = match.group(0)
+            if match.group("exponent"):
+                check_scientific(written, int(match.group("exponent")[1:]))
             add("num", written, index, match.end(), value=Fraction(written))
             index = match.end()
             continue
