@@ -26,11 +26,8 @@ import sympy
 
 from ..errors import ParseError
 from .conventions import Conventions, as_conventions
-from .grammar import evaluate, parse_tokens
 from .limits import MAX_LENGTH, check_text, check_tree
-from .text import is_non_answer, normalise, strip_surroundings
-from .tokens import tokenize
-from .words import NotAFormula, resolve_words
+from .text import NotAFormula, is_non_answer, normalise, strip_surroundings
 
 __all__ = ["parse_expression", "read", "read_uncached", "Reading", "Conventions", "as_conventions", "NotAFormula",
            "MAX_LENGTH"]
@@ -82,6 +79,11 @@ def read(text, *, conventions=None) -> Reading:
 
 def read_uncached(text: str, conventions=None) -> Reading:
     """:func:`read` without its cache (for benchmarks that must not reuse readings)."""
+    # the grammar needs the activations, which read their own arguments through this package
+    from .grammar import parse_tokens
+    from .tokens import tokenize
+    from .words import resolve_words
+
     conventions = as_conventions(conventions)
     check_text(text)
     if is_non_answer(text):
@@ -105,6 +107,8 @@ _read_cached = lru_cache(maxsize=4096)(read_uncached)
 
 
 def _evaluated(form, decimals):
+    from .grammar import evaluate
+
     try:
         value = evaluate(form, decimals)
     except RecursionError:

@@ -16,7 +16,7 @@ import unicodedata
 from ..errors import ParseError
 from ..naming import _GREEK_UNICODE
 
-__all__ = ["normalise", "strip_surroundings", "is_non_answer"]
+__all__ = ["normalise", "strip_surroundings", "is_non_answer", "NotAFormula"]
 
 _SUPERSCRIPTS = {
     "⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6", "⁷": "7", "⁸": "8", "⁹": "9",
@@ -49,6 +49,19 @@ _CHARACTERS = {
 _CHARACTERS.update({char: "\\" + name + " " for name, char in _GREEK_UNICODE.items()})
 _CHARACTERS.update({"Σ": r"\Sigma ", "Δ": r"\Delta ", "Θ": r"\Theta ", "Λ": r"\Lambda ", "Φ": r"\Phi ",
                     "Ψ": r"\Psi ", "Ω": r"\Omega ", "Γ": r"\Gamma ", "Π": r"\Pi "})
+
+
+class NotAFormula(ParseError):
+    """Text that is words, or no answer at all, rather than a formula.
+
+    ``kind`` is ``"prose"`` (sentences), ``"word"`` (one unknown word) or
+    ``"none"`` (idk, N/A, ?).
+    """
+
+    def __init__(self, message: str, kind: str, words=()):
+        super().__init__(message)
+        self.kind = kind
+        self.words = tuple(words)
 
 
 def _scripts(text: str) -> str:

@@ -31,6 +31,7 @@ from ..errors import ParseError
 from ..naming import _GREEK_UNICODE
 from .conventions import Conventions
 from .functions import BRACKET_ONLY, FUNCTION_NAMES
+from .text import NotAFormula
 from .tokens import Token
 
 __all__ = ["resolve_words", "NotAFormula", "KNOWN_WORDS", "KEYWORDS", "FONTS"]
@@ -45,19 +46,6 @@ KEYWORDS = frozenset({"if", "otherwise", "else", "elsewhere", "for", "when"})
 KNOWN_WORDS = frozenset(set(_GREEK_UNICODE) - {"sigma"}) | {"yhat", "xhat", "ybar", "xbar", "pi", "varepsilon",
                                                             "varphi", "vartheta"}
 _FUNCTION_WORDS = sorted((name for name in FUNCTION_NAMES if name.isalpha() and len(name) > 1), key=len, reverse=True)
-
-
-class NotAFormula(ParseError):
-    """Text that is words, or no answer at all, rather than a formula.
-
-    ``kind`` is ``"prose"`` (sentences), ``"word"`` (one unknown word) or
-    ``"none"`` (idk, N/A, ?).
-    """
-
-    def __init__(self, message: str, kind: str, words=()):
-        super().__init__(message)
-        self.kind = kind
-        self.words = tuple(words)
 
 
 def _product_hint(word: str) -> str:
