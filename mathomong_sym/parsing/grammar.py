@@ -260,7 +260,10 @@ class Parser:
             return self.name(self.take(), scripts=False)
         if tok.kind in ("func", "cmd") or tok.is_op("(", "[", "|") or tok.kind == "absopen":
             return self.primary()
-        raise ParseError(f"expected an exponent after '^', found {tok.text!r}")
+        if tok.is_op("'"):
+            raise ParseError("cannot read a prime (') after '^' on a name; a prime belongs on a function, "
+                             "as in \\sigma'(z)")
+        raise ParseError(f"cannot read the exponent after '^' (found {tok.text!r})")
 
     # -- primaries -------------------------------------------------------------
     def primary(self):

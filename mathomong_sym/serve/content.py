@@ -266,10 +266,14 @@ def latex_prose(text: str, *, text_is_latex: bool = True) -> list[tuple[str, str
 
 def feedback_message(feedback: str, read_latex: str) -> list[tuple[str, str]]:
     """The checker's feedback as text and math pieces, without its echo of the reading (typeset apart)."""
-    end = f"(LaTeX: {read_latex})."
-    if read_latex and feedback.startswith("We read your answer as ") and end in feedback:
-        feedback = feedback[feedback.index(end) + len(end):].strip()
+    echo = _ECHO.match(feedback) if read_latex else None
+    if echo:
+        feedback = feedback[echo.end():].strip()
     return latex_prose(feedback, text_is_latex=False)
+
+
+# the checker's first sentence: "We read your answer as 2(ŷ − y) (ignoring the final period)."
+_ECHO = re.compile(r"We read your answer as .*?\.(?=\s+[A-Z]|\s*$)")
 
 
 def _plain(text: str) -> str:

@@ -347,7 +347,7 @@ def test_the_teacher_sees_attempts_accuracy_mistakes_and_exports(app):
         student.check(problem, "a", problem.part("a").answer_latex)
         mistake = problem.part("b").entry.mistakes[0]
         student.check(problem, "b", mistake.latex)
-        student.check(problem, "b", "=+1")
+        student.check(problem, "b", "=1+")
         page = teacher.get(f"/teacher/class/{code}").text
         assert "Grace Hopper" in page and "33%" in page and mistake.name in page
         gradebook = teacher.get(f"/teacher/class/{code}/gradebook.csv")
@@ -359,7 +359,7 @@ def test_the_teacher_sees_attempts_accuracy_mistakes_and_exports(app):
         attempts = list(csv.DictReader(io.StringIO(teacher.get(f"/teacher/class/{code}/attempts.csv").text)))
         assert [a["verdict"] for a in attempts] == ["correct", "incorrect", "invalid"]
         assert attempts[1]["mistake"] == mistake.name
-        assert attempts[2]["answer"] == "'=+1"  # a formula-looking cell stays text in a spreadsheet
+        assert attempts[2]["answer"] == "'=1+"  # a formula-looking cell stays text in a spreadsheet
         assert teacher.get("/teacher/class/NOSUCH").status_code == 404
 
 
