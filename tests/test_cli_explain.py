@@ -267,3 +267,63 @@ def test_every_format_renders_every_kind_of_rule(capsys, expression, fmt):
                          "--no-verify")
     assert code == 0, err
     assert out.strip()
+
+
+# ---------------------------------------------------------------------------
+# derive: every partial, example values, hints, what a partial point lacks
+# ---------------------------------------------------------------------------
+
+def test_wrt_all_lists_every_partial_and_ends_with_the_gradient(capsys):
+    code, out, err = run(capsys, "derive", "--net", "neuron:2", "--wrt", "all", "--at",
+                         "x_1=1,x_2=2,W_1=0.5,W_2=-0.5,b=0,y=1", "--no-verify")
+    assert code == 0, err
+    for partial in ("∂L/∂W₁ = δ·x₁", "∂L/∂W₂ = δ·x₂", "∂L/∂b = δ·1"):
+        assert partial in out
+    assert out.count("δ = ∂L/∂z = ∂L/∂ŷ · ∂ŷ/∂z") == 1
+    assert out.index("∇L = (∂L/∂W₁, ∂L/∂W₂, ∂L/∂b)") > out.index("∂L/∂b = δ·1")
+
+
+def test_several_parameters_by_name(capsys):
+    code, out, _ = run(capsys, "derive", "--net", "2-2-1", "--wrt", "w2_1_1,b2_1", "--level", "0", "--no-verify")
+    assert code == 0
+    assert "∂L/∂w⁽²⁾₁₁ = δ⁽²⁾₁·a⁽¹⁾₁" in out and "∂L/∂b⁽²⁾₁ = δ⁽²⁾₁·1" in out
+
+
+def test_at_example_fills_in_every_value_from_a_seed(capsys):
+    code, first, err = run(capsys, "derive", "--net", "2-2-1", "--wrt", "w1_1_1", "--at", "example", "--seed", "4",
+                           "--level", "0", "--no-verify")
+    assert code == 0, err
+    code, again, _ = run(capsys, "derive", "--net", "2-2-1", "--wrt", "w1_1_1", "--at", "example", "--seed", "4",
+                         "--level", "0", "--no-verify")
+    assert first == again and "Forward pass at x₁ = " in first and "Gradient descent step" in first
+
+
+def test_a_partial_point_names_what_is_missing(capsys):
+    assert_one_line_error(*run(capsys, "derive", "--net", "neuron", "--wrt", "W", "--at", "x=2,W=0.5"),
+                          "no value for b, y", "--at example")
+    assert_one_line_error(*run(capsys, "explain", "sigmoid(w*x + b)", "--wrt", "w", "--at", "w=1"),
+                          "no value for b, x")
+
+
+def test_hints_show_the_hint_then_the_worked_line(capsys):
+    code, out, _ = run(capsys, "derive", "--net", "neuron", "--wrt", "W", "--at", GUIDE_POINT, "--hints",
+                       "--no-verify")
+    assert code == 0
+    lines = out.splitlines()
+    hint = next(i for i, line in enumerate(lines) if line.strip().startswith("Step 2.1.2."))
+    assert "sigmoid rule" in lines[hint] and "0.25" not in lines[hint]
+    assert lines[hint + 1].strip().startswith("▸ ∂ŷ/∂z = σ(z)(1 − σ(z))")
+    code, out, _ = run(capsys, "derive", "--net", "neuron", "--wrt", "W", "--hints", "--format", "markdown",
+                       "--no-verify")
+    assert code == 0 and out.count("<details>") >= 4
+
+
+def test_the_learning_rate_of_the_step(capsys):
+    code, out, _ = run(capsys, "derive", "--net", "neuron", "--wrt", "W", "--at", GUIDE_POINT, "--lr", "0.5",
+                       "--no-verify")
+    assert code == 0 and "gradient descent with η = 0.5 moves W to 0.75" in out
+    assert_one_line_error(*run(capsys, "derive", "--net", "neuron", "--wrt", "W", "--lr", "-1"), "--lr")
+
+
+def test_dot_takes_one_parameter(capsys):
+    assert_one_line_error(*run(capsys, "derive", "--net", "neuron", "--wrt", "all", "--dot"), "one --wrt")

@@ -260,7 +260,6 @@ class SpelledOutRule(Rule):
     """A named activation typed as its formula: say which one it is, then use its own rule."""
 
     activation: ClassVar[str] = ""
-    spoken: ClassVar[str] = ""
 
     def recognise(self, expr):  # pragma: no cover - every subclass defines it
         raise NotImplementedError
@@ -272,7 +271,7 @@ class SpelledOutRule(Rule):
         entry = get_activation(self.activation)
         named = entry.function(self.recognise(expr))
         result = context.derive(named, variable).rhs
-        reason = Words.of("{e} is {n}, the " + self.spoken + " of the guide", e=expr, n=named)
+        reason = Words.of("{e} is {n}", e=expr, n=named)
         if entry.convention:
             reason = reason + Words("; " + entry.convention)
         return self.line(expr, variable, result, reason, [self.shape(expr, variable, _d(named, variable), reason)])
@@ -286,7 +285,6 @@ class ReluAsMaxRule(SpelledOutRule):
     formula_text = "ReLU(x) = max(0, x)"
     formula_latex = r"\operatorname{ReLU}(x) = \max(0, x)"
     activation = "relu"
-    spoken = "ReLU"
 
     def recognise(self, expr):
         return _relu_argument(expr)
@@ -300,7 +298,6 @@ class SigmoidSpelledOutRule(SpelledOutRule):
     formula_text = "σ(x) = 1/(1 + e^(−x))"
     formula_latex = r"\sigma(x) = rac{1}{1 + e^{-x}}"
     activation = "sigmoid"
-    spoken = "sigmoid"
 
     def recognise(self, expr):
         return _sigmoid_argument(expr)

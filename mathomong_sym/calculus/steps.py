@@ -104,12 +104,12 @@ def _resolved(definitions: Mapping) -> dict:
 
 
 def _conventions(steps) -> list[str]:
-    """The conventions of the functions the steps use (max(0, x) uses ReLU's)."""
+    """The conventions of the functions the steps differentiate (max(0, x) is differentiated as ReLU)."""
     heads: set = set()
     for top in steps:
         for step, _ in top.walk():
-            for side in (step.lhs, step.rhs):
-                heads |= {getattr(f.func, "__name__", "") for f in side.atoms(sympy.Function, sympy.Abs)}
+            if step.kind == "rule" and isinstance(step.lhs, sympy.Derivative):
+                heads.add(getattr(step.lhs.expr.func, "__name__", ""))
     return [text for head, text in _CONVENTIONS if head in heads]
 
 

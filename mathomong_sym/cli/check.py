@@ -38,7 +38,7 @@ def _register_check(subparsers):
                "  mathomong check --key '2(\\hat{y}-y)\\sigma(z)(1-\\sigma(z))x' \\\n"
                "      --answer \"2(\\sigma(Wx+b)-y)\\sigma'(Wx+b) x\" \\\n"
                "      --define 'z=Wx+b' --define '\\hat{y}=\\sigma(z)' --variables W,b,x,y\n"
-               "  mathomong check --key-file key.json --question q1 --answer '...' --json",
+               "  mathomong check --key-file key.json --question q1 --answer '2(\\hat{y}-y)\\sigma(z)(1-\\sigma(z))x' --json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     source = p.add_mutually_exclusive_group(required=True)

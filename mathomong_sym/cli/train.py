@@ -268,7 +268,7 @@ def _register_descend(subparsers):
         epilog="examples:\n"
                "  mathomong descend 'x^2 + 3y^2' --start 2,1.5 --lr 0.1 --steps 30\n"
                "  mathomong descend '(1-x)^2 + 10(y-x^2)^2' --start=-1.2,1 --lr 0.01 --optimizer momentum\n"
-               "  mathomong descend '\\frac{1}{2}w^2' --start w=3 --plot path.png\n"
+               "  mathomong descend '\\frac{1}{2}w^2 + b^2' --start w=3,b=1 --plot path.png\n"
                "(a start with a minus sign needs the = form: --start=-1,2)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -13,6 +13,7 @@ from .document import Equation, _by_factors, factors_of, is_product, number_text
 __all__ = ["math", "equation_pieces", "words_text", "given_text", "report_text", "checked_text"]
 
 _PARTIAL_LATEX = re.compile(r"\\partial(?![A-Za-z])")
+_PARTIAL_WORD = re.compile(r"∂(?=[A-Za-z]{2,}\()")
 
 
 def math(expr, *, latex: bool, numbers: dict | None = None, factors: bool = False, ordinary: bool = False) -> str:
@@ -36,7 +37,8 @@ def math(expr, *, latex: bool, numbers: dict | None = None, factors: bool = Fals
             parts.append(text)
         text = separator.join(parts)
     if ordinary:
-        text = _PARTIAL_LATEX.sub("d", text) if latex else text.replace("∂", "d")
+        # d sin(u)/du, not dsin(u)/du
+        text = _PARTIAL_LATEX.sub("d", text) if latex else _PARTIAL_WORD.sub("d ", text).replace("∂", "d")
     return text
 
 
@@ -56,16 +58,16 @@ def equation_pieces(equation: Equation, *, latex: bool, ordinary: bool = False) 
             pieces.append((relation, text))
             seen.add(text)
         relation = "="
+    related, number = number_text(equation.value, latex=latex) if equation.value is not None else ("=", None)
     for expr, numbers in equation.at:
         text = show(expr, numbers)
         if text not in seen:
-            pieces.append((relation, text))
+            # the line with numbers may already be the rounded value: then it is "≈" it
+            pieces.append((related if text == number and related != "=" else relation, text))
             seen.add(text)
         relation = "="
-    if equation.value is not None:
-        related, number = number_text(equation.value, latex=latex)
-        if number not in seen:
-            pieces.append((relation if related == "=" else related, number))
+    if number is not None and number not in seen:
+        pieces.append((relation if related == "=" else related, number))
     return pieces
 
 
@@ -106,10 +108,9 @@ def checked_text(document) -> str | None:
     pieces = [report_text(document.report)]
     meanings = document.meanings
     if meanings:
-        held = sum(1 for m in meanings if m.holds)
         if len(meanings) == 1:
-            what = "the nudge sentence" if held else "the nudge sentence (where the slope does not predict it)"
+            pieces.append("the nudge, by " + words_text(meanings[0].check))
         else:
-            what = f"{held} of {len(meanings)} nudge sentences"
-        pieces.append(f"{what} against the function itself")
+            output = words_text(Words(meanings[0].output)) if meanings[0].output is not None else "the function"
+            pieces.append(f"the {len(meanings)} nudges, each by computing {output} again")
     return "; ".join(pieces)

@@ -165,6 +165,16 @@ class Meaning:
     after: sympy.Expr
     predicted: sympy.Expr
     holds: bool
+    output: sympy.Expr | None = None  # what was computed again (y, L)
+    start: sympy.Expr | None = None  # the variable's value before the nudge
+
+    @property
+    def check(self) -> Words:
+        """How the sentence was checked: "computing y again at x = 3.01"."""
+        if self.output is None or self.start is None:
+            return Words("evaluating the function at the nudged point")
+        return Words("computing ", self.output, " again at ", self.variable,
+                     f" = {format_number(self.start + self.nudge, digits=8)}")
 
 
 @dataclass(frozen=True)
@@ -486,18 +496,26 @@ def _trace(before, after) -> str:
     return f"{format_number(before, digits=digits)}\u00a0→\u00a0{format_number(after, digits=digits)}"
 
 
-def _change_words(meaning: Meaning, output, variable) -> Words:
-    """"nudging x by 0.01 moves y by about 0.06 (9 → 9.0601)", or why the slope does not predict it."""
+def _change_words(meaning: Meaning, output, variable, fixed=()) -> Words:
+    """"nudging x by 0.01 moves y by about 0.06 (9 → 9.0601)", or why the slope does not predict it.
+
+    *fixed* names the other variables, held where they are.
+    """
     h = format_number(meaning.nudge)
     trace = Words(f" ({_trace(meaning.before, meaning.after)})")
+    nudge = Words("nudging ", variable, f" by {h}")
+    if fixed:
+        nudge = nudge + Words(" (", Words.join(fixed), " fixed)")
     if not meaning.holds:
         change = format_number(meaning.after - meaning.before)
-        return Words("nudging ", variable, f" by {h} moves ", output, f" by {change}", trace,
+        return Words(nudge, " changes ", output, f" by {change}", trace,
                      ": the slope alone does not predict it here (a kink or a sharp bend)")
     predicted = meaning.predicted
     if predicted == 0:
-        return Words("nudging ", variable, f" by {h} barely moves ", output, trace)
-    return Words("nudging ", variable, f" by {h} moves ", output, f" by about {format_number(predicted)}", trace)
+        return Words(nudge, " barely moves ", output, trace)
+    if predicted < 0:
+        return Words(nudge, " lowers ", output, f" by about {format_number(-predicted)}", trace)
+    return Words(nudge, " moves ", output, f" by about {format_number(predicted)}", trace)
 
 
 # ---------------------------------------------------------------------------
@@ -520,6 +538,7 @@ class Explainer:
         self._values: dict = {}  # id → value, for citations
         self._counter: list[int] = []
         self._point = None  # the point of the derivation being explained (None: no numbers)
+        self._stage_calls = False  # σ(u) valued as σ(0) first (no forward pass has shown σ's values)
         self._documents = 0  # documents built so far: ids of later ones carry their number
         self._places: dict = {}  # step id → where it was shown ("1(a)"), for citations across documents
         #: where the next document will be read (a worksheet part, "1(a)"), named by citations from later ones
@@ -730,6 +749,12 @@ class Explainer:
                     if closed is not None:
                         at.append((closed, {}))
             if chosen is not None:
+                side, mapping = chosen
+                if self._stage_calls and any(isinstance(k, sympy.Function) for k in mapping):
+                    # σ(u) at u = 0: first σ(0), then its value, so that the number does not come from nowhere
+                    inner = _argument_numbers(side, numbers)
+                    if inner:
+                        at.append((side, inner))
                 at.append(chosen)
         return Equation(lhs, tuple(sides), tuple(at), value, relation)
 
@@ -738,6 +763,7 @@ class Explainer:
     def expression_sections(self, derivation: Derivation) -> list[Section]:
         numbers = _Numbers(derivation) if derivation.point else None
         self._at(derivation)
+        self._stage_calls = True
         name = _function_name(derivation)
         target = _slope(name, derivation.variable)
         top, *rest = derivation.steps
@@ -769,12 +795,11 @@ class Explainer:
         meaning = _nudged(f, x0, slope, variable)
         if meaning is None:
             return step
-        others = [s for s in expression.free_symbols if s != variable]
+        others = sorted((s for s in expression.free_symbols if s != variable), key=lambda s: s.name)
         head = Words(f"slope {format_number(slope)} at ", variable, f" = {format_number(x0)}") if not others \
-            else Words("∂", name, "/∂", variable, f" = {format_number(slope)}")
-        words = Words(head, ": ", _change_words(meaning, name, variable),
-                      " with the others fixed" if others else "")
-        meaning = replace(meaning, words=words, variable=variable)
+            else Words(sympy.Eq(Derivative(name, variable), _short_number(slope), evaluate=False))
+        words = Words(head, ": ", _change_words(meaning, name, variable, others))
+        meaning = replace(meaning, words=words, variable=variable, output=name, start=x0)
         return replace(step, note=words, meaning=meaning)
 
     # -- networks ---------------------------------------------------------------------------------
@@ -788,6 +813,7 @@ class Explainer:
             by_delta = len(network.layers) > 1 or len(derivations) > 1 \
                 or not any(s.kind.startswith("factor:loss") for s in first.steps)
         self._at(first)
+        self._stage_calls = False
         forward = self._forward(first, numbers[id(first)])
         sections = [forward] if forward is not None else []
         if not by_delta:
@@ -990,7 +1016,7 @@ class Explainer:
             moved = p0 - self.learning_rate * g
             words = words + Words(f"; gradient descent with η = {format_number(self.learning_rate)} moves ",
                                   parameter, f" to {format_number(moved)}")
-        meaning = replace(meaning, words=words, variable=parameter)
+        meaning = replace(meaning, words=words, variable=parameter, output=network.loss_symbol, start=p0)
         return replace(step, note=words, meaning=meaning)
 
     def _gradient(self, derivations, sections) -> Section:
@@ -1072,6 +1098,16 @@ def _loss_after(derivation, moved: dict):
     return sympy.Float(before, 20), sympy.Float(after, 20)
 
 
+def _argument_numbers(side, numbers: _Numbers) -> dict:
+    """The values of the symbols in *side* alone (σ(u) becomes σ(0), not 0.5)."""
+    found = {}
+    for symbol in side.free_symbols:
+        value = numbers.value(symbol)
+        if value is not None:
+            found[symbol] = value
+    return found
+
+
 def _results(parts) -> dict:
     """What each part found, as it is written on its lines, mapped to its value."""
     results: dict = {}
@@ -1129,15 +1165,17 @@ def _formula(step: Step) -> Formula | None:
 
 
 def _function_name(derivation: Derivation):
-    """y (or f when y is taken) for the expression a derivative is of."""
+    """y for the expression a derivative is of; L for a loss in ŷ; F when those are taken."""
     expression = derivation.expression
     if expression is None:
         return derivation.lhs
     taken = {s.name for s in expression.free_symbols}
-    for name in ("y", "f", "g", "F"):
+    # not f or g: the rules' formulas use them for the inner and outer functions
+    preferred = ("L", "y", "F") if "yhat" in taken else ("y", "F", "Y")
+    for name in preferred:
         if name not in taken:
             return sympy.Symbol(name)
-    return sympy.Symbol("F")
+    return sympy.Dummy("F")
 
 
 def _slope(name, variable):
@@ -1150,8 +1188,8 @@ def _slope(name, variable):
 _LEGEND = (
     ("yhat", Symbol("yhat"), "prediction"), ("y", Symbol("y"), "target"), ("L", Symbol("L"), "loss"),
     ("z", Symbol("z"), "weighted sum"), ("a", Symbol("a"), "activation"),
-    ("sigmoid", Symbol("sigma"), "sigmoid"), ("step", Symbol("H"), "step: 1 for z > 0, else 0"),
-    ("Heaviside", Symbol("H"), "step: 1 for x > 0, 0 for x < 0"),
+    ("sigmoid", Symbol("sigma"), "sigmoid"), ("step", Symbol("H"), "step: 1 above 0, 0 at or below"),
+    ("Heaviside", Symbol("H"), "step: 1 above 0, 0 below"),
     ("delta", Symbol("delta"), "∂L/∂z: how much L changes when z is nudged"),
 )
 _NETWORK_ONLY = {"y", "L", "z", "a"}
@@ -1171,7 +1209,9 @@ def _legend_entries(expressions, network) -> tuple:
         names |= {type(f).__name__ for f in expr.atoms(sympy.Function)}
     entries = []
     for key, shown, words in _LEGEND:
-        if key in names and (network is not None or key not in _NETWORK_ONLY):
+        # outside a network y and L are a prediction's target and loss only beside a ŷ
+        loss_like = network is not None or "yhat" in names
+        if key in names and (loss_like or key not in _NETWORK_ONLY) and (network is not None or key not in "za"):
             if all(shown != existing for existing, _ in entries):
                 entries.append((shown, words))
     return tuple(entries)
@@ -1223,6 +1263,8 @@ def build_document(derivation, level: int = 0, *, report=None, definitions: bool
             for inner, _ in step.walk():
                 for equation in (*inner.lets, *((inner.opening,) if inner.opening else ()), *inner.worked):
                     expressions.extend(e for e in equation.expressions() if isinstance(e, sympy.Basic))
+    for section in sections:  # the name of the function explained (L for a loss) is a name too
+        expressions.extend(s.target for s in section.steps if s.target is not None)
     legend = tuple(entry for entry in _legend_entries(expressions, network) if entry not in explainer.legend_shown)
     explainer.legend_shown |= set(legend)
     conventions = [c for c in conventions if c not in explainer.conventions_shown]
