@@ -72,25 +72,35 @@ def main(argv=None) -> int:
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     try:
-        return int(args.func(args) or 0)
-    except MathomongError as exc:
-        print(f"mathomong {args.command}: error: {exc}", file=sys.stderr)
-        return getattr(exc, "exit_code", 1)
+        if getattr(args, "bounded", False):
+            from .limits import run_bounded
+
+            return run_bounded(args, _run)
+        return _run(args)
     except KeyboardInterrupt:
         print(f"mathomong {args.command}: interrupted", file=sys.stderr)
         return 130
     except Terminated:
         print(f"mathomong {args.command}: terminated", file=sys.stderr)
         return EXIT_TERMINATED
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _run(args) -> int:
+    """The command, its errors as one line each (see the module docstring)."""
+    try:
+        return int(args.func(args) or 0)
+    except MathomongError as exc:
+        print(f"mathomong {args.command}: error: {exc}", file=sys.stderr)
+        return getattr(exc, "exit_code", 1)
     except BrokenPipeError:
         return 0
     except OSError as exc:  # a file that cannot be read or written, whatever command wrote it
         where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
         print(f"mathomong {args.command}: error: cannot use{where}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
-    finally:
-        if in_main_thread:
-            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

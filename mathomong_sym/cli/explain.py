@@ -11,10 +11,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import sys
 from fractions import Fraction
 
 from ..errors import IncompatibleError, ParseError, UnknownNameError
+from .limits import add_timeout_option
 
 FORMATS = ("text", "latex", "markdown", "json")
 LEVELS = (0, 1, 2)
@@ -42,6 +44,7 @@ def _add_output_options(parser, *, example: bool = False) -> None:
                              "(markdown: a <details> to open per step)")
     parser.add_argument("--lr", type=float, default=0.1, metavar="η",
                         help="learning rate of the gradient-descent step shown with --at (default: 0.1)")
+    add_timeout_option(parser)
 
 
 def _register_explain(subparsers) -> None:
@@ -99,6 +102,20 @@ def _register_derive(subparsers) -> None:
 # reading the arguments
 # ---------------------------------------------------------------------------
 
+MAX_NUMBER_TEXT = 60
+
+
+def _fits_a_float(text: str) -> bool:
+    """Is *text* a number a float can hold (checked before Fraction builds 10^exponent exactly)?"""
+    exponent = re.search(r"[eE]\s*([+-]?\d+)\s*$", text)
+    if exponent and abs(int(exponent.group(1))) > 400:
+        return False
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return True  # not a decimal: Fraction says what is wrong with it
+
+
 def parse_point(items) -> list[tuple[str, Fraction]]:
     """``["x=2,W=0.5", "b=-1"]`` → [("x", 2), ("W", 1/2), ("b", −1)], read without evaluating anything."""
     pairs = []
@@ -111,12 +128,13 @@ def parse_point(items) -> list[tuple[str, Fraction]]:
             name, value = name.strip(), value.strip()
             if not sep or not name or not value:
                 raise ParseError(f"--at wants NAME=VALUE, got {part!r}")
+            if len(value) > MAX_NUMBER_TEXT or not _fits_a_float(value):
+                raise ParseError(f"--at {name}: {value[:40]!r} is beyond the range of numbers "
+                                 f"(about ±1.8e308, at most {MAX_NUMBER_TEXT} characters)")
             try:
                 number = Fraction(value)
             except (ValueError, ZeroDivisionError):
                 raise ParseError(f"--at {name}: {value!r} is not a number") from None
-            if not math.isfinite(float(number)):  # pragma: no cover - Fraction rejects inf/nan
-                raise ParseError(f"--at {name}: {value!r} is not a finite number")
             pairs.append((name, number))
     return pairs
 

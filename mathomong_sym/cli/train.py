@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import IncompatibleError, ShapeError
+from .limits import add_timeout_option
 
 #: learning rates that train the built-in data sets well with each optimizer
 #: (plain gradient descent at 0.5 brings XOR 2-4-1 tanh below 0.01 within
@@ -288,6 +289,7 @@ def _register_descend(subparsers):
     p.add_argument("--syntax", choices=("auto", "plain", "latex"), default="auto",
                    help="how to read the expression (default: auto)")
     p.add_argument("--json", action="store_true", help="print the path as JSON")
+    add_timeout_option(p)
     p.set_defaults(func=run_descend)
 
 
