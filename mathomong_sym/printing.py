@@ -354,7 +354,7 @@ class TextbookLatexPrinter(_TextbookMixin, LatexPrinter):
 
     def _separator(self, left: str, right: str) -> str:
         # a number after anything needs a visible dot: 2 \cdot 3, x \cdot 2
-        if right[:1].isdigit() or right.startswith(r"\frac") or right.startswith(r"\left(-"):
+        if right[:1].isdigit() or right.startswith(r"\frac") or right.startswith(r"\left(-") or left == "1":
             return r" \cdot "
         return " "
 
@@ -411,8 +411,8 @@ class TextbookTextPrinter(_TextbookMixin, StrPrinter):
             return "·"  # an inline fraction needs a visible product: ∂L/∂ŷ·∂ŷ/∂z
         if right.startswith("(") and not right.startswith("(" + MINUS):
             return ""  # 2(ŷ − y), σ(z)(1 − σ(z))
-        if _NUMBER_TEXT.match(last) and not right[:1].isdigit() and not right.startswith("("):
-            return ""  # 2x, 2σ(z)
+        if _NUMBER_TEXT.match(last) and last != "1" and not right[:1].isdigit() and not right.startswith("("):
+            return ""  # 2x, 2σ(z); but a factor 1 kept on purpose stays visible: 1·x
         return "·"
 
     def _fraction(self, numerator, denominator, group_top, group_bottom) -> str:

@@ -327,3 +327,16 @@ def test_the_learning_rate_of_the_step(capsys):
 
 def test_dot_takes_one_parameter(capsys):
     assert_one_line_error(*run(capsys, "derive", "--net", "neuron", "--wrt", "all", "--dot"), "one --wrt")
+
+
+def test_the_guides_spellings_read_as_typed(capsys):
+    code, out, err = run(capsys, "explain", "x*x", "--at", "x=3", "--no-verify")
+    assert code == 0, err
+    assert "by the product rule" in out and "dy/dx = 1·x + x·1 = 2x = 2·3 = 6" in out
+    code, out, err = run(capsys, "explain", "tanh^2(x)", "--at", "x=0.5", "--no-verify")
+    assert code == 0, err
+    assert out.startswith("y = tanh(x)²") and "tanh rule" in out
+    code, out, _ = run(capsys, "explain", "max(0, w*x + b)", "--wrt", "w", "--at", "w=1,x=2,b=-2", "--no-verify")
+    assert code == 0 and "ReLU" in out and "= 0" in out  # at the kink w·x + b = 0: the package's ReLU′(0) = 0
+    code, out, _ = run(capsys, "explain", "1/(1+e^{-x})", "--at", "x=0", "--level", "2", "--no-verify")
+    assert code == 0 and "is σ(x)" in out and "= σ(x)(1 − σ(x))" in out

@@ -25,6 +25,16 @@ __all__ = ["DerivationContext", "LETTERS"]
 LETTERS = ("u", "v", "w", "p", "q", "r", "s", "t", "g", "h", "k", "m")
 
 
+def _without_unit_factors(expr):
+    """1·f is f: a factor 1 kept from how a fraction was typed (1/(1 + e^−x)) is not a product."""
+    if expr.is_Mul and any(a == 1 for a in expr.args):
+        rest = [a for a in expr.args if a != 1]
+        if not rest:
+            return sympy.S.One
+        return rest[0] if len(rest) == 1 else sympy.Mul(*rest, evaluate=False)
+    return expr
+
+
 def _as_symbol(name) -> Symbol:
     if isinstance(name, Symbol):
         return name
@@ -77,6 +87,7 @@ class DerivationContext:
         """
         from .rules import choose_rule
 
+        expr = _without_unit_factors(expr)
         key = (expr, variable)
         if key in self._derived:
             line = self._derived[key]

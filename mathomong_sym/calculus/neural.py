@@ -55,7 +55,7 @@ class ActivationRule(FunctionRule):
         return self.entry.derivative(u)
 
     def reason(self, expr, u):
-        return Words(self.entry.convention)
+        return Words()  # the convention at a kink is listed once, under the derivation
 
 
 @register(sigmoid)

@@ -325,12 +325,16 @@ class ProductRule(Rule):
 
         shape = expand([_d(f, variable) for f in factors])
         result = expand(derivatives)
+        # the parts put in as they are, a factor 1 included: 1·x + x·1, then 2x
+        written = sympy.Add(*[sympy.Mul(*[derivatives[i] if i == j else f for i, f in enumerate(factors)],
+                                        evaluate=False) for j in range(len(factors))], evaluate=False)
         letters = "fghkmn"
         named = Words.join([Words(f"{letters[i] if i < len(letters) else f'f_{i}'} = ", f)
                             for i, f in enumerate(factors)])
         reason = Words.of(f"a product of {len(factors)} factors that contain {{v}}: {{named}}", v=variable,
                           named=named)
-        return self.line(expr, variable, result, reason, [self.shape(expr, variable, shape, reason)])
+        substeps = [self.shape(expr, variable, shape, reason), *self.assembled(expr, variable, written, result)]
+        return self.line(expr, variable, result, reason, substeps)
 
 
 # ---------------------------------------------------------------------------

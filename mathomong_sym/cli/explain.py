@@ -237,7 +237,8 @@ def run_explain(args) -> int:
     from ..calculus import diff_steps
     from ..parsing import parse_expression
 
-    expr = parse_expression(args.expression, syntax=args.syntax)
+    # as typed: x*x stays a product (the product rule), 2(x + 1) a multiple of a sum
+    expr = parse_expression(args.expression, syntax=args.syntax, keep_form=True)
     if not isinstance(expr, sympy.Expr):
         raise ParseError("explain needs a single scalar expression")
     variable = _variable(expr, args.wrt)

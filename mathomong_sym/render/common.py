@@ -32,7 +32,8 @@ def math(expr, *, latex: bool, numbers: dict | None = None, factors: bool = Fals
         for index, factor in enumerate(factors_of(expr)):
             text = printer(factor, numbers=numbers or None)
             negative = text.startswith(("-", MINUS))
-            if factor.is_Add or (negative and index > 0) or (negative and numbers and factor in numbers):
+            valued = bool(numbers) and factor in numbers  # a sum put in as its value is a number, not a sum
+            if (factor.is_Add and not valued) or (negative and index > 0) or (negative and valued):
                 text = rf"\left({text}\right)" if latex else f"({text})"
             parts.append(text)
         text = separator.join(parts)

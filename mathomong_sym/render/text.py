@@ -350,7 +350,7 @@ class _Writer:
                 out.append(row.text.rstrip())
                 continue
             column = columns.get(row.block)
-            if column is not None and column + 3 + width(row.annotation) <= WIDTH:
+            if column is not None and width(row.text) <= column and column + 3 + width(row.annotation) <= WIDTH:
                 out.append(row.text + " " * (column - width(row.text) + 3) + row.annotation)
             elif width(row.text) + 3 + width(row.annotation) <= WIDTH:
                 out.append(f"{row.text}   {row.annotation}")
