@@ -7,6 +7,7 @@ size in ``--at``, a matrix, and work that is simply too long for the limit.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -49,8 +50,6 @@ def _one_line(result) -> str:
     (["check", "--key", "x", "--answer", "(2^{999})^{15}"], "digits"),
 ])
 def test_hostile_input_ends_in_one_line_in_time(argv, expected):
-    import re
-
     result, seconds = _run(*argv)
     # check reports an unreadable answer as its verdict (exit 3, on stdout); the others as an error line
     line = result.stdout if argv[0] == "check" and result.returncode == 3 else _one_line(result)
@@ -74,3 +73,17 @@ def test_ordinary_work_is_not_disturbed():
 def test_timeout_must_be_positive():
     result, _ = _run("explain", "x^2", "--timeout", "0")
     assert "positive" in _one_line(result)
+
+
+def test_a_teachers_expression_in_a_worksheet_is_bounded(tmp_path):
+    definition = tmp_path / "big.toml"
+    definition.write_text('id = "big"\ntitle = "Big"\nseed = 1\nversions = ["A"]\n\n[[problems]]\n'
+                          'text = "A function."\nexpression = "(x+y+z)^{999}"\nask = ["derivative x"]\n',
+                          encoding="utf-8")
+    result, seconds = _run("worksheet", str(definition), "--out", str(tmp_path / "out"), "--no-pdf", "--timeout", "3")
+    assert "stopped after 3 s" in _one_line(result)
+    assert seconds < 30
+    assert not any(p.is_file() and not p.name.startswith(".") for p in tmp_path.glob("out/*"))
+    definition.write_text(definition.read_text().replace("(x+y+z)^{999}", "10^{10^{10}} x"), encoding="utf-8")
+    result, _ = _run("worksheet", str(definition), "--out", str(tmp_path / "out"), "--no-pdf")
+    assert re.search("tower|exponent|digits", _one_line(result))

@@ -25,7 +25,7 @@ import pytest
 from mathomong_sym import AnswerEntry, AnswerKey, Neuron
 from mathomong_sym.activations import sigmoid
 from mathomong_sym.check.answers import read_answers
-from mathomong_sym.check.outputs import MARKER
+from mathomong_sym.outputs import MARKER
 from mathomong_sym.naming import sym
 
 RIGHT = r"2(\hat{y}-y)\sigma'(z)x"

@@ -7,7 +7,7 @@ holds an unreadable answer gets the verdict "invalid" with its reason.  The
 checks run in the worker pool (several cores, a time limit per check);
 identical answers to the same question are checked once, and each finished
 check can go to a journal so that an interrupted run resumes
-(:mod:`.outputs`).  Scores are exact fractions.
+(:mod:`mathomong_sym.outputs`).  Scores are exact fractions.
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ class GradeReport:
 
     def write(self, folder, *, inputs=()) -> dict:
         """Write the whole set of reports into *folder*, replacing an earlier set as a whole."""
-        from .outputs import OutputFolder
+        from ..outputs import OutputFolder
         from .reports import write_reports
 
         with OutputFolder(folder, inputs=inputs) as out:
@@ -160,7 +160,7 @@ def grade(keys, rows, *, roster=None, timeout: float | None = DEFAULT_TIMEOUT, w
           journal=None) -> GradeReport:
     """Check every row against the key of its version; a row that cannot be checked is "invalid".
 
-    ``journal`` (an :class:`~mathomong_sym.check.outputs.Journal`) supplies
+    ``journal`` (an :class:`~mathomong_sym.outputs.Journal`) supplies
     results of an interrupted run and receives every new one.
     """
     by_version = _keys_by_version(keys)

@@ -1,7 +1,7 @@
 """The files of a graded class: report, summary, gradebook and feedback per student.
 
 :func:`write_reports` writes them into a folder that nobody else writes to
-(the staging folder of :class:`~mathomong_sym.check.outputs.OutputFolder`),
+(the staging folder of :class:`~mathomong_sym.outputs.OutputFolder`),
 each file created new (never through a link or over another file).
 Layouts are documented in ``docs/grading-csv.md``.
 """

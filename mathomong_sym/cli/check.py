@@ -179,7 +179,7 @@ def _progress_bar(args):
 def run_grade(args) -> int:
     from ..check import AnswerKey
     from ..check.grading import grade, read_answers, read_roster
-    from ..check.outputs import OutputFolder
+    from ..outputs import OutputFolder
     from ..check.reports import write_reports
 
     if args.timeout <= 0:

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from ..errors import ConfigError
+from .limits import add_timeout_option
 
 DEFAULT_FOLDER = "worksheets"
 
@@ -30,6 +31,8 @@ def register(subparsers) -> None:
                         help=f"build every *.toml in FOLDER (default: {DEFAULT_FOLDER}/), each into DIR/<id>/")
     parser.add_argument("--no-pdf", action="store_true", help="write .tex and JSON only, skip pdflatex")
     parser.add_argument("--topics", action="store_true", help="list the topics a definition may use, and exit")
+    # a teacher's own expression can ask for more work than a build should take
+    add_timeout_option(parser, default=300)
     parser.set_defaults(func=run)
 
 

@@ -1,9 +1,20 @@
-"""Building a worksheet: every version's sheet, key, answers page and JSON key."""
+"""Building a worksheet: every version's sheet, key, answers page and JSON key.
+
+A build writes its whole set (.tex, .pdf and JSON key of every version) or
+none of it: the files are written and typeset in a staging folder and
+renamed into place only once every PDF compiled
+(:class:`~mathomong_sym.outputs.StagedFiles`), so a pdflatex error or a kill
+never leaves a new key beside old PDFs, and a symbolic link planted at an
+output name is replaced, not followed.
+"""
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from ..outputs import StagedFiles
 
 from .assemble import WorksheetVersion, assemble
 from .definition import WorksheetDefinition, check_version_labels, load_worksheet
@@ -46,14 +57,14 @@ class BuildResult:
         return out
 
 
-def _write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8", newline="\n")
-    return path
+def _write(staged: StagedFiles, name: str, text: str) -> Path:
+    """Write *name* into the staging folder; returns the path it will have once committed."""
+    staged.path(name).write_text(text, encoding="utf-8", newline="\n")
+    return staged.folder / name
 
 
-def write_version(version: WorksheetVersion, out_dir: Path) -> tuple[VersionFiles, list]:
-    """Write the .tex files and the JSON key; return them and the PDF jobs."""
+def write_version(version: WorksheetVersion, staged: StagedFiles) -> tuple[VersionFiles, list]:
+    """Stage the .tex files and the JSON key; return them and the PDF jobs (source, staged files, PDF name)."""
     from .key import answer_key
 
     stem = version.sheet_id
@@ -61,24 +72,19 @@ def write_version(version: WorksheetVersion, out_dir: Path) -> tuple[VersionFile
     jobs = []
     for suffix, render in (("", render_sheet), ("-key", render_key), ("-answers", render_answers)):
         tex = render(version)
-        path = _write(out_dir / f"{stem}{suffix}.tex", tex)
-        files.tex.append(path)
-        jobs.append((tex, path.with_suffix(".pdf")))
+        files.tex.append(_write(staged, f"{stem}{suffix}.tex", tex))
+        jobs.append((tex, staged, f"{stem}{suffix}.pdf"))
     key = answer_key(version)
-    files.key_json = _write(out_dir / f"{stem}-key.json", key.to_json())
+    files.key_json = _write(staged, f"{stem}-key.json", key.to_json())
     return files, jobs
 
 
-def _write_worksheet(definition, versions, out_dir) -> tuple[BuildResult, list]:
-    """Assemble and write every version's .tex and JSON; return the PDF jobs still to run."""
-    if not isinstance(definition, WorksheetDefinition):
-        definition = load_worksheet(definition)
-    labels = check_version_labels(definition, versions if versions else definition.versions)
-    out_dir = Path(out_dir)
+def _write_worksheet(definition, versions, staged: StagedFiles) -> tuple[BuildResult, list]:
+    """Assemble and stage every version's .tex and JSON; return the PDF jobs still to run."""
     result = BuildResult(definition, [])
     jobs = []
-    for label in labels:
-        files, version_jobs = write_version(assemble(definition, label), out_dir)
+    for label in versions:
+        files, version_jobs = write_version(assemble(definition, label), staged)
         result.versions.append(files)
         jobs.append((files, version_jobs))
     return result, jobs
@@ -91,17 +97,19 @@ def _compile(results_and_jobs, pdf: bool) -> None:
         for result, _ in results_and_jobs:
             result.pdf_skipped = pdf
         return
-    all_jobs = [job for _, jobs in results_and_jobs for _, version_jobs in jobs for job in version_jobs]
+    all_jobs = [(tex, staged.path(name)) for _, jobs in results_and_jobs for _, version_jobs in jobs
+                for tex, staged, name in version_jobs]
     logs: dict = {}
     runs = compile_many(all_jobs, pdflatex=pdflatex, logs=logs)
     for result, jobs in results_and_jobs:
         for files, version_jobs in jobs:
-            files.pdf = [path for _, path in version_jobs]
-            result.pdflatex_runs.update({path: runs[path] for _, path in version_jobs})
-            for _, path in version_jobs:
-                wide = overfull_boxes(logs.get(path, ""), wider_than=OVERFULL_LIMIT_PT)
+            for _, staged, name in version_jobs:
+                final = staged.folder / name
+                files.pdf.append(final)
+                result.pdflatex_runs[final] = runs[staged.path(name)]
+                wide = overfull_boxes(logs.get(staged.path(name), ""), wider_than=OVERFULL_LIMIT_PT)
                 if wide:
-                    result.overfull[path] = wide
+                    result.overfull[final] = wide
 
 
 def build_worksheet(definition, versions=None, out_dir=".", *, pdf: bool = True) -> BuildResult:
@@ -112,9 +120,9 @@ def build_worksheet(definition, versions=None, out_dir=".", *, pdf: bool = True)
     ``pdf_skipped`` is set (when pdflatex is missing) and only the .tex and
     JSON files are written.
     """
-    pending = [_write_worksheet(definition, versions, out_dir)]
-    _compile(pending, pdf)
-    return pending[0][0]
+    if not isinstance(definition, WorksheetDefinition):
+        definition = load_worksheet(definition)
+    return _build([(definition, check_version_labels(definition, versions or definition.versions), out_dir)], pdf)[0]
 
 
 def build_all(folder, out_dir, *, pdf: bool = True) -> list[BuildResult]:
@@ -124,6 +132,16 @@ def build_all(folder, out_dir, *, pdf: bool = True) -> list[BuildResult]:
     anything is written; all PDFs are then typeset in one pool.
     """
     definitions = [load_worksheet(path) for path in sorted(Path(folder).glob("*.toml"))]
-    pending = [_write_worksheet(d, None, Path(out_dir) / d.id) for d in definitions]
-    _compile(pending, pdf)
-    return [result for result, _ in pending]
+    return _build([(d, check_version_labels(d, d.versions), Path(out_dir) / d.id) for d in definitions], pdf)
+
+
+def _build(plans, pdf: bool) -> list[BuildResult]:
+    """Stage every (definition, versions, folder), typeset all PDFs in one pool, then commit every folder."""
+    with ExitStack() as stack:
+        staged = [stack.enter_context(StagedFiles(folder)) for _, _, folder in plans]
+        pending = [_write_worksheet(definition, versions, into)
+                   for (definition, versions, _), into in zip(plans, staged)]
+        _compile(pending, pdf)
+        for into in staged:
+            into.commit()
+        return [result for result, _ in pending]

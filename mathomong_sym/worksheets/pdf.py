@@ -41,6 +41,10 @@ def _environment() -> dict:
     env = dict(os.environ)
     env.setdefault("SOURCE_DATE_EPOCH", str(DEFAULT_SOURCE_DATE_EPOCH))
     env["FORCE_SOURCE_DATE"] = "1"
+    # paranoid file access: a definition's LaTeX can read and write only inside its private build folder
+    # (no absolute paths, no "..", no dot files), on top of -no-shell-escape
+    env["openin_any"] = "p"
+    env["openout_any"] = "p"
     return env
 
 

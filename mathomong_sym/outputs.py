@@ -1,6 +1,15 @@
-"""An output folder written as a whole: staged, locked, swapped in, resumable.
+"""Outputs that never destroy inputs and never leave a mix: staged, locked, swapped in.
 
-``mathomong grade`` writes a set of files (report, summary, gradebook,
+Two shapes of output share the same rules (one line and exit 2 for a path
+that cannot be written, checked before the work; never through a symbolic
+link at an output name; a lock against a second run; nothing left behind
+when a run fails):
+
+* :class:`OutputFolder`, a folder replaced as a whole (``mathomong grade``);
+* :class:`StagedFiles`, a set of files put into a shared folder together or
+  not at all (a worksheet's .tex, .pdf and JSON key).
+
+**OutputFolder.**  ``mathomong grade`` writes a set of files (report, summary, gradebook,
 feedback per student) that belong together.  They are written into a
 staging folder beside the output folder and swapped in at once, so a
 reader sees the previous set or the new one, never a mix, and nothing an
@@ -30,9 +39,9 @@ import shutil
 import sys
 from pathlib import Path
 
-from ..errors import ConfigError
+from .errors import ConfigError
 
-__all__ = ["OutputFolder", "OutputError", "Journal", "MARKER"]
+__all__ = ["OutputFolder", "StagedFiles", "FolderLock", "OutputError", "Journal", "MARKER", "check_folder"]
 
 #: the file that marks a folder as written by this command (and so replaceable)
 MARKER = ".mathomong-output"
@@ -143,10 +152,9 @@ class OutputFolder:
         name = self.folder.name
         parent = self.folder.parent
         self.staging = parent / f".{name}.staging"
-        self.lock_path = parent / f".{name}.lock"
         self.journal_path = parent / f".{name}.journal"
         self._old = parent / f".{name}.old"
-        self._lock_fd = None
+        self._lock = FolderLock(parent / f".{name}.lock", folder)
         self._journal = None
         self.committed = False
 
@@ -154,11 +162,7 @@ class OutputFolder:
     def check(self) -> None:
         """Refuse, with one line each, what would fail or destroy something later."""
         folder = self.folder
-        if not folder.name or folder.parent == folder:
-            raise OutputError(f"{self.what} {folder} cannot be an output folder")
-        for ancestor in reversed(folder.parents):
-            if ancestor.exists() and not ancestor.is_dir():
-                raise OutputError(f"{self.what} {folder}: {ancestor} is a file, not a folder")
+        check_folder(folder.parent, self.what, create=True)
         if folder.is_symlink():
             raise OutputError(f"{self.what} {folder} is a symbolic link; name the folder itself")
         if folder.exists() and not folder.is_dir():
@@ -170,28 +174,21 @@ class OutputFolder:
             resolved, target = Path(os.path.realpath(path)), Path(os.path.realpath(folder))
             if resolved == target or target in resolved.parents:
                 raise OutputError(f"the input {path} is inside {self.what} {folder}, which is replaced as a whole")
-        for leftover in (self.staging, self._old, self.lock_path, self.journal_path):
+        for leftover in (self.staging, self._old, self.journal_path):
             if leftover.is_symlink():
                 raise OutputError(f"{leftover} is a symbolic link; remove it (outputs never follow links)")
-        try:
-            folder.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise OutputError(f"cannot create {folder.parent}: {_reason(exc)}") from None
-        if not os.access(folder.parent, os.W_OK | os.X_OK):
-            read_only = hasattr(os, "statvfs") and os.statvfs(folder.parent).f_flag & getattr(os, "ST_RDONLY", 1)
-            why = "the file system is read-only" if read_only else "permission denied"
-            raise OutputError(f"cannot write to {folder.parent}: {why}")
+        self._lock.check()
 
     # -- the run -------------------------------------------------------------
     def __enter__(self) -> "OutputFolder":
         self.check()
-        self._lock()
+        self._lock.acquire()
         try:
             self._recover()
             _remove(self.staging)
             self.staging.mkdir()
         except OSError as exc:
-            self._unlock()
+            self._lock.release()
             raise OutputError(f"cannot write to {self.folder.parent}: {_reason(exc)}") from None
         return self
 
@@ -206,7 +203,7 @@ class OutputFolder:
                 _remove(self.journal_path)
         except OSError:
             pass
-        self._unlock()
+        self._lock.release()
         if isinstance(value, OSError) and not isinstance(value, (BrokenPipeError,)):
             raise OutputError(f"cannot write the results to {self.folder}: {_reason(value)}") from None
         return False
@@ -244,40 +241,6 @@ class OutputFolder:
             self._journal.close()
         _remove(self.journal_path)
 
-    # -- lock ----------------------------------------------------------------
-    def _lock(self) -> None:
-        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
-        while True:
-            try:
-                fd = os.open(self.lock_path, flags, 0o644)
-            except OSError as exc:
-                raise OutputError(f"cannot write to {self.folder.parent}: {_reason(exc)}") from None
-            if not _try_lock(fd):
-                owner = _read_pid(fd)
-                os.close(fd)
-                who = f" (process {owner})" if owner else ""
-                raise OutputError(f"another run is writing to {self.folder}{who}; wait for it to finish")
-            try:
-                same = os.path.samestat(os.fstat(fd), os.stat(self.lock_path, follow_symlinks=False))
-            except FileNotFoundError:
-                same = False
-            if same:  # not a lock file its previous owner removed meanwhile
-                break
-            os.close(fd)
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        self._lock_fd = fd
-
-    def _unlock(self) -> None:
-        if self._lock_fd is None:
-            return
-        try:
-            os.unlink(self.lock_path)
-        except OSError:
-            pass
-        os.close(self._lock_fd)
-        self._lock_fd = None
-
     def _recover(self) -> None:
         """Finish what a run killed in the middle of a swap (without renameat2) left."""
         if self._old.exists() or self._old.is_symlink():
@@ -285,6 +248,166 @@ class OutputFolder:
                 _remove(self._old)
             else:
                 os.replace(self._old, self.folder)
+
+
+def check_folder(folder: Path, what: str, *, create: bool = False) -> None:
+    """One clear error for a folder that cannot take output: under a file, a file itself, not writable."""
+    folder = Path(os.path.abspath(folder))
+    for ancestor in [folder, *folder.parents][::-1]:
+        if ancestor.exists() and not ancestor.is_dir():
+            where = "is a file, not a folder" if ancestor == folder else f"lies under {ancestor}, a file"
+            raise OutputError(f"{what} {folder} {where}")
+    if create:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot create {folder}: {_reason(exc)}") from None
+    probe = folder if folder.exists() else next((p for p in folder.parents if p.exists()), folder)
+    if not os.access(probe, os.W_OK | os.X_OK):
+        read_only = hasattr(os, "statvfs") and os.statvfs(probe).f_flag & getattr(os, "ST_RDONLY", 1)
+        why = "the file system is read-only" if read_only else "permission denied"
+        raise OutputError(f"cannot write to {probe}: {why}")
+
+
+class FolderLock:
+    """A lock file beside an output: a second run is refused; a lock its killed owner left is taken over."""
+
+    def __init__(self, path: Path, target: Path):
+        self.path = Path(path)
+        self.target = target
+        self._fd = None
+
+    def check(self) -> None:
+        if self.path.is_symlink():
+            raise OutputError(f"{self.path} is a symbolic link; remove it (outputs never follow links)")
+
+    def acquire(self) -> None:
+        self.check()
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+        while True:
+            try:
+                fd = os.open(self.path, flags, 0o644)
+            except OSError as exc:
+                raise OutputError(f"cannot write to {self.path.parent}: {_reason(exc)}") from None
+            if not _try_lock(fd):
+                owner = _read_pid(fd)
+                os.close(fd)
+                who = f" (process {owner})" if owner else ""
+                raise OutputError(f"another run is writing to {self.target}{who}; wait for it to finish")
+            try:
+                same = os.path.samestat(os.fstat(fd), os.stat(self.path, follow_symlinks=False))
+            except FileNotFoundError:
+                same = False
+            if same:  # not a lock file its previous owner removed meanwhile
+                break
+            os.close(fd)
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass
+        os.close(self._fd)
+        self._fd = None
+
+    def __enter__(self) -> "FolderLock":
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+class StagedFiles:
+    """Files that go into *folder* together or not at all.
+
+        with StagedFiles(out_dir) as staged:
+            staged.path("sheet.tex").write_text(...)   # written inside a hidden staging folder
+            ...
+            staged.commit()                            # each renamed over its final name
+
+    Renaming replaces whatever is at the final name, a symbolic link
+    included, without following it.  A failure before :meth:`commit` (a
+    pdflatex error, a kill) leaves the folder as it was; a kill during the
+    renames is finished by the next run into the folder, which reads the
+    list of names the commit wrote first.
+    """
+
+    _MANIFEST = ".commit"
+
+    def __init__(self, folder, what: str = "--out"):
+        self.folder = Path(os.path.abspath(folder))
+        self.what = what
+        self.staging = self.folder / ".mathomong-staging"
+        self._lock = FolderLock(self.folder / ".mathomong.lock", self.folder)
+        self._names: list[str] = []
+        self.committed = False
+
+    def check(self) -> None:
+        check_folder(self.folder, self.what, create=True)
+        self._lock.check()
+        if self.staging.is_symlink():
+            raise OutputError(f"{self.staging} is a symbolic link; remove it (outputs never follow links)")
+
+    def path(self, name: str) -> Path:
+        """Where to write the file that will be *name* in the folder."""
+        if name not in self._names:
+            self._names.append(name)
+        return self.staging / name
+
+    def __enter__(self) -> "StagedFiles":
+        self.check()
+        self._lock.acquire()
+        try:
+            self._recover()
+            self.staging.mkdir()
+        except OSError as exc:
+            self._lock.release()
+            raise OutputError(f"cannot write to {self.folder}: {_reason(exc)}") from None
+        return self
+
+    def __exit__(self, kind, value, traceback) -> bool:
+        try:
+            if not self.committed:
+                _remove(self.staging)
+        except OSError:
+            pass
+        self._lock.release()
+        if isinstance(value, OSError) and not isinstance(value, BrokenPipeError):
+            raise OutputError(f"cannot write to {self.folder}: {_reason(value)}") from None
+        return False
+
+    def commit(self) -> list[Path]:
+        """Move every staged file to its name in the folder; returns the final paths."""
+        missing = [n for n in self._names if not (self.staging / n).is_file()]
+        if missing:
+            raise OutputError(f"nothing was written for {', '.join(missing)}")
+        manifest = self.staging / self._MANIFEST
+        manifest.write_text("\n".join(self._names) + "\n", encoding="utf-8")
+        _sync(self.staging)
+        self._finish()
+        self.committed = True
+        return [self.folder / n for n in self._names]
+
+    def _finish(self) -> None:
+        names = (self.staging / self._MANIFEST).read_text(encoding="utf-8").split()
+        for name in names:
+            staged = self.staging / name
+            if staged.is_file():
+                os.replace(staged, self.folder / name)
+        _sync(self.folder)
+        _remove(self.staging)
+
+    def _recover(self) -> None:
+        if self.staging.is_dir() and (self.staging / self._MANIFEST).is_file():
+            self._finish()  # a commit a kill interrupted: the set it chose goes in whole
+        else:
+            _remove(self.staging)
 
 
 def _try_lock(fd: int) -> bool:
