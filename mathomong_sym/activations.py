@@ -7,11 +7,14 @@ For every activation this module holds, in one ``Activation`` record:
   (``\sigma(z)``, not ``1/(1 + e^{-z})``);
 * its derivative in the form it is taught (σ(z)(1 − σ(z)), 1 − tanh²(z),
   the step H(z) with H(0) = 0);
-* its LaTeX and Unicode names;
-* a numerically stable numpy implementation.
+* its LaTeX and Unicode names.
 
-Nothing else in the package is written per activation: the compiled numpy
-code, the derivations and the explanations are generated from these records.
+The sympy functions print themselves in sympy's code printers (numpy, JAX,
+scipy, math, mpmath, C …) in a numerically stable form, so
+``sympy.lambdify``, ``ccode`` and ``codegen`` work on any expression built
+from them.  Nothing else in the package is written per activation: the
+compiled numpy code, the verification, the derivations and the explanations
+are generated from these records and those printer hooks.
 A new activation needs only a call to :func:`register_activation`; when it is
 built from sympy functions that numpy knows, the numpy code is generated
 from its sympy form.
@@ -26,6 +29,7 @@ Conventions
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -56,90 +60,85 @@ LEAKY_SLOPE = sympy.Rational(1, 100)
 
 
 # ---------------------------------------------------------------------------
-# stable array implementations, for numpy or any numpy-like module (jax.numpy)
-# ---------------------------------------------------------------------------
-
-def array_functions(xp) -> dict:
-    """Stable implementations of this module's functions on arrays of *xp*.
-
-    They accept real and complex arrays (complex-step differentiation needs
-    the smooth ones to be analytic) and never overflow for |z| up to 1000.
-    """
-
-    def sigmoid(z):
-        # 0.5(1 + tanh(z/2)) never overflows and is analytic
-        return 0.5 * (1.0 + xp.tanh(0.5 * z))
-
-    def softplus(z):
-        if xp.iscomplexobj(z):
-            # log(1 + e^z) = max(re z, 0) + log(e^{-max} + e^{z - max})
-            shift = xp.maximum(xp.real(z), 0.0)
-            return shift + xp.log(xp.exp(-shift) + xp.exp(z - shift))
-        return xp.logaddexp(0.0, z)
-
-    def step(z):
-        return xp.where(xp.real(z) > 0, 1.0, 0.0)
-
-    def relu(z):
-        return xp.where(xp.real(z) > 0, z, 0.0 * z)
-
-    def leaky_relu(z):
-        return xp.where(xp.real(z) > 0, z, float(LEAKY_SLOPE) * z)
-
-    def logsumexp(*columns):
-        stacked = xp.stack(xp.broadcast_arrays(*columns), axis=-1)
-        shift = xp.max(xp.real(stacked), axis=-1, keepdims=True)
-        return (shift + xp.log(xp.sum(xp.exp(stacked - shift), axis=-1, keepdims=True)))[..., 0]
-
-    def softmax(index, *columns):
-        stacked = xp.stack(xp.broadcast_arrays(*columns), axis=-1)
-        shifted = xp.exp(stacked - xp.max(xp.real(stacked), axis=-1, keepdims=True))
-        return shifted[..., int(index)] / xp.sum(shifted, axis=-1)
-
-    def softmax_rows(Z):
-        shifted = xp.exp(Z - xp.max(xp.real(Z), axis=-1, keepdims=True))
-        return shifted / xp.sum(shifted, axis=-1, keepdims=True)
-
-    # the compiled layer code stores one example per column
-    def softmax_columns(Z):
-        shifted = xp.exp(Z - xp.max(xp.real(Z), axis=0, keepdims=True))
-        return shifted / xp.sum(shifted, axis=0, keepdims=True)
-
-    def logsumexp_columns(Z):
-        shift = xp.max(xp.real(Z), axis=0, keepdims=True)
-        return shift + xp.log(xp.sum(xp.exp(Z - shift), axis=0, keepdims=True))
-
-    return {
-        "sigmoid": sigmoid,
-        "softplus": softplus,
-        "step": step,
-        "relu": relu,
-        "leaky_relu": leaky_relu,
-        "logsumexp": logsumexp,
-        "softmax": softmax,
-        "softmax_rows": softmax_rows,
-        "softmax_columns": softmax_columns,
-        "logsumexp_columns": logsumexp_columns,
-    }
-
-
-_NP = array_functions(np)
-_np_sigmoid = _NP["sigmoid"]
-_np_softplus = _NP["softplus"]
-_np_relu = _NP["relu"]
-_np_leaky_relu = _NP["leaky_relu"]
-_np_softmax_rows = _NP["softmax_rows"]
-
-
-# ---------------------------------------------------------------------------
 # sympy functions
 # ---------------------------------------------------------------------------
 
+def _array_module(printer) -> str:
+    """The array module a NumPy-like printer writes (``numpy``, ``jax.numpy``, ``cupy``)."""
+    return printer._module_format(printer._module)
+
+
 class _TextSafeFunction(Function):
-    """sympy's Function sympifies text arguments as code; these read them with the package's reader."""
+    """sympy's Function sympifies text arguments as code; these read them with the package's reader.
+
+    Code printing
+    -------------
+    Every package function prints itself in sympy's code printers, so
+    ``lambdify`` (numpy, jax, scipy, cupy, math, cmath, mpmath), ``pycode``,
+    ``ccode``, ``codegen`` and ``ufuncify`` work on any expression that uses
+    it, and the package's own compiled code and verification are printed by
+    the same hooks:
+
+    * array printers (``_numpycode``, ``_jaxcode``, ``_cupycode``) call
+      :meth:`_array_code`, a stable elementwise form on arrays that also
+      accepts complex arrays (complex-step differentiation needs the smooth
+      functions analytic);
+    * scalar printers (``_pythoncode``, ``_ccode``,
+      ``_fcode``, ``_octave``, ``_julia``, ``_rust_code``) print
+      :meth:`_stable_form`, the function in elementary functions written so
+      that it never overflows;
+    * ``_mpmathcode`` prints :meth:`_exact_form`, the textbook closed form
+      (mpmath has no overflow to avoid).
+    """
 
     def __new__(cls, *args, **options):
         return super().__new__(cls, *as_arguments(args), **options)
+
+    # -- forms the printers use ------------------------------------------------------
+
+    def _stable_form(self):  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+    def _exact_form(self):
+        return self._stable_form()
+
+    def _array_code(self, printer, xp: str) -> str:
+        return _grouped(printer, self._stable_form())
+
+    # -- sympy's printer hooks --------------------------------------------------------
+
+    def _numpycode(self, printer, **kwargs):
+        return self._array_code(printer, _array_module(printer))
+
+    _jaxcode = _cupycode = _numpycode
+
+    def _pythoncode(self, printer, **kwargs):
+        if hasattr(printer, "_module") and printer._module:  # a NumPy-like printer that reached here
+            return self._numpycode(printer)
+        return _grouped(printer, self._stable_form())
+
+    def _mpmathcode(self, printer, **kwargs):
+        return _grouped(printer, self._exact_form())
+
+    def _scalar_code(self, printer, **kwargs):
+        return _grouped(printer, self._stable_form())
+
+    _ccode = _fcode = _octave = _julia = _rust_code = _glsl = _jscode = _scalar_code
+
+
+def _grouped(printer, form) -> str:
+    """*form* printed as one operand: a hook's text is placed like an atom, so a sum needs brackets."""
+    text = printer._print(form)
+    return text if form.is_Atom or form.is_Function else f"({text})"
+
+
+def _bound(xp: str, argument: str, body: str) -> str:
+    """``body`` (written in ``_z``) applied to *argument*, which is printed once however often body uses it."""
+    return f"(lambda _z: {body})({argument})"
+
+
+def _stacked(printer, xp: str, zs) -> str:
+    return f"{xp}.stack({xp}.broadcast_arrays({', '.join(printer._print(z) for z in zs)}))"
 
 
 class _NamedFunction(_TextSafeFunction):
@@ -189,6 +188,13 @@ class sigmoid(_NamedFunction):
     def _closed_form(self, z):
         return 1 / (1 + sympy.exp(-z))
 
+    def _stable_form(self):
+        # (1 + tanh(z/2))/2 never overflows and is analytic
+        return (1 + sympy.tanh(self.args[0] / 2)) / 2
+
+    def _exact_form(self):
+        return self._closed_form(self.args[0])
+
     def _eval_rewrite_as_exp(self, z, **kwargs):
         return 1 / (1 + sympy.exp(-z))
 
@@ -226,6 +232,12 @@ class step(_NamedFunction):
     def _closed_form(self, z):
         return S.One if z > 0 else S.Zero
 
+    def _stable_form(self):
+        return sympy.Piecewise((S.One, self.args[0] > 0), (S.Zero, True))
+
+    def _array_code(self, printer, xp):
+        return f"{xp}.where({xp}.real({printer._print(self.args[0])}) > 0, 1.0, 0.0)"
+
     def _eval_rewrite_as_Heaviside(self, z, **kwargs):
         return sympy.Heaviside(z, 0)
 
@@ -255,6 +267,12 @@ class relu(_NamedFunction):
 
     def _closed_form(self, z):
         return sympy.Max(0, z)
+
+    def _stable_form(self):
+        return sympy.Max(0, self.args[0])
+
+    def _array_code(self, printer, xp):
+        return _bound(xp, printer._print(self.args[0]), f"{xp}.where({xp}.real(_z) > 0, _z, 0.0 * _z)")
 
     def _eval_rewrite_as_Max(self, z, **kwargs):
         return sympy.Max(0, z)
@@ -290,6 +308,14 @@ class leaky_relu(_NamedFunction):
     def _closed_form(self, z):
         return z if z > 0 else LEAKY_SLOPE * z
 
+    def _stable_form(self):
+        z = self.args[0]
+        return sympy.Piecewise((z, z > 0), (LEAKY_SLOPE * z, True))
+
+    def _array_code(self, printer, xp):
+        slope = repr(float(LEAKY_SLOPE))
+        return _bound(xp, printer._print(self.args[0]), f"{xp}.where({xp}.real(_z) > 0, _z, {slope} * _z)")
+
     def _eval_rewrite_as_Piecewise(self, z, **kwargs):
         return sympy.Piecewise((z, z > 0), (LEAKY_SLOPE * z, True))
 
@@ -314,6 +340,21 @@ class softplus(_NamedFunction):
 
     def _closed_form(self, z):
         return sympy.log(1 + sympy.exp(z))
+
+    def _stable_form(self):
+        from sympy.codegen.cfunctions import log1p
+
+        z = self.args[0]
+        return sympy.Max(0, z) + log1p(sympy.exp(-sympy.Abs(z)))
+
+    def _exact_form(self):
+        return self._closed_form(self.args[0])
+
+    def _array_code(self, printer, xp):
+        # max(z, 0) + log1p(e^{−|z|}), with |z| written z·sign(re z) so each branch stays analytic
+        body = (f"{xp}.where({xp}.real(_z) > 0, _z, 0.0 * _z) + "
+                f"{xp}.log1p({xp}.exp(-{xp}.where({xp}.real(_z) > 0, _z, -_z)))")
+        return _bound(xp, printer._print(self.args[0]), body)
 
     def _eval_rewrite_as_exp(self, z, **kwargs):
         return sympy.log(1 + sympy.exp(z))
@@ -355,6 +396,20 @@ class softmax(_TextSafeFunction):
     def _eval_rewrite_as_exp(self, index, *zs, **kwargs):
         return self._closed_form()
 
+    def _stable_form(self):
+        index = int(self.args[0])
+        zs = self.args[1:]
+        shift = sympy.Max(*zs)
+        return sympy.exp(zs[index] - shift) / sympy.Add(*[sympy.exp(z - shift) for z in zs])
+
+    def _exact_form(self):
+        return self._closed_form()
+
+    def _array_code(self, printer, xp):
+        index = int(self.args[0])
+        body = f"(lambda _e: _e[{index}] / {xp}.sum(_e, axis=0))({xp}.exp(_z - {xp}.amax({xp}.real(_z), axis=0)))"
+        return _bound(xp, _stacked(printer, xp, self.args[1:]), body)
+
     def _eval_evalf(self, prec):
         return self._closed_form()._eval_evalf(prec)
 
@@ -382,6 +437,17 @@ class logsumexp(_TextSafeFunction):
     def _eval_rewrite_as_exp(self, *zs, **kwargs):
         return self._closed_form()
 
+    def _stable_form(self):
+        shift = sympy.Max(*self.args)
+        return shift + sympy.log(sympy.Add(*[sympy.exp(z - shift) for z in self.args]))
+
+    def _exact_form(self):
+        return self._closed_form()
+
+    def _array_code(self, printer, xp):
+        body = f"(lambda _m: _m + {xp}.log({xp}.sum({xp}.exp(_z - _m), axis=0)))({xp}.amax({xp}.real(_z), axis=0))"
+        return _bound(xp, _stacked(printer, xp, self.args), body)
+
     def _eval_evalf(self, prec):
         return self._closed_form()._eval_evalf(prec)
 
@@ -390,8 +456,40 @@ class logsumexp(_TextSafeFunction):
         return rf"\operatorname{{logsumexp}}\left({args}\right)"
 
 
-#: Names the generated numpy code calls, mapped to their stable implementations.
-NUMPY_FUNCTIONS: dict[str, Callable] = _NP
+class _ArrayFunctions(dict):
+    """name → numpy function, each lambdified from the function's own printer hook (one source of truth).
+
+    ``softmax(index, *columns)`` and ``logsumexp(*columns)`` take any number
+    of columns; they are lambdified once per count.
+    """
+
+    _ELEMENTWISE = ("sigmoid", "softplus", "step", "relu", "leaky_relu")
+
+    def __init__(self):
+        super().__init__()
+        z = sympy.Dummy("z")
+        functions = {"sigmoid": sigmoid, "softplus": softplus, "step": step, "relu": relu, "leaky_relu": leaky_relu}
+        for name, function in functions.items():
+            self[name] = sympy.lambdify(z, function(z), "numpy")
+        self["softmax"] = self._softmax
+        self["logsumexp"] = self._logsumexp
+
+    @staticmethod
+    @functools.lru_cache(maxsize=64)
+    def _lambdified(kind: str, index: int, n: int):
+        zs = sympy.symbols(f"_z0:{n}")
+        expr = softmax(index, *zs) if kind == "softmax" else logsumexp(*zs)
+        return sympy.lambdify(zs, expr, "numpy")
+
+    def _softmax(self, index, *columns):
+        return self._lambdified("softmax", int(index), len(columns))(*columns)
+
+    def _logsumexp(self, *columns):
+        return self._lambdified("logsumexp", 0, len(columns))(*columns)
+
+
+#: Names of the package's functions, mapped to numpy implementations printed by their hooks.
+NUMPY_FUNCTIONS: dict[str, Callable] = _ArrayFunctions()
 
 
 # ---------------------------------------------------------------------------
@@ -462,7 +560,6 @@ register_activation(Activation(
     text="σ",
     formula_text="σ′(z) = σ(z)(1 − σ(z))",
     formula_latex=r"\sigma'(z) = \sigma(z)\left(1 - \sigma(z)\right)",
-    numpy=_np_sigmoid,
     aliases=("logistic", "sigma", "σ"),
 ))
 register_activation(Activation(
@@ -473,7 +570,6 @@ register_activation(Activation(
     text="tanh",
     formula_text="tanh′(z) = 1 − tanh²(z)",
     formula_latex=r"\tanh'(z) = 1 - \tanh^{2}(z)",
-    numpy=np.tanh,
 ))
 register_activation(Activation(
     name="relu",
@@ -484,7 +580,6 @@ register_activation(Activation(
     formula_text="ReLU′(z) = H(z): 1 for z > 0, 0 for z ≤ 0",
     formula_latex=r"\operatorname{ReLU}'(z) = H(z) = \begin{cases} 1 & z > 0 \\ 0 & z \le 0 \end{cases}",
     convention="ReLU′(0) = 0, as PyTorch, JAX and TensorFlow compute it",
-    numpy=_np_relu,
     smooth=False,
 ))
 register_activation(Activation(
@@ -496,7 +591,6 @@ register_activation(Activation(
     formula_text="LReLU′(z) = 1 for z > 0, α = 0.01 for z ≤ 0",
     formula_latex=r"\operatorname{LReLU}'(z) = \begin{cases} 1 & z > 0 \\ \alpha & z \le 0 \end{cases},\ \alpha = 0.01",
     convention="slope α = 0.01 below 0; the derivative at 0 is α",
-    numpy=_np_leaky_relu,
     smooth=False,
     aliases=("lrelu", "leakyrelu"),
 ))
@@ -508,7 +602,6 @@ register_activation(Activation(
     text="softplus",
     formula_text="softplus′(z) = σ(z)",
     formula_latex=r"\operatorname{softplus}'(z) = \sigma(z)",
-    numpy=_np_softplus,
 ))
 register_activation(Activation(
     name="softmax",
@@ -520,6 +613,5 @@ register_activation(Activation(
     text="softmax",
     formula_text="∂ŷᵢ/∂zⱼ = ŷᵢ(δᵢⱼ − ŷⱼ)",
     formula_latex=r"\frac{\partial \hat{y}_i}{\partial z_j} = \hat{y}_i\left(\delta_{ij} - \hat{y}_j\right)",
-    numpy=_np_softmax_rows,
     elementwise=False,
 ))

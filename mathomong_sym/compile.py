@@ -30,9 +30,9 @@ from typing import Callable
 
 import numpy as np
 import sympy
-from sympy.printing.numpy import NumPyPrinter
+from sympy.printing.numpy import SciPyPrinter
 
-from .activations import array_functions, logsumexp
+from .activations import logsumexp
 from .errors import ShapeError, UnknownNameError
 from .parsing.values import as_expression
 
@@ -42,11 +42,16 @@ FORMS = ("layer", "per_parameter")
 BACKENDS = ("numpy", "jax")
 
 
-class _Printer(NumPyPrinter):
-    """numpy code with the package's functions called by their own names."""
+class _Printer(SciPyPrinter):
+    """numpy (and scipy.special) code, symbols printed as the array names they were renamed to.
+
+    The package's own functions print themselves through their ``_numpycode``
+    hooks (see :mod:`mathomong_sym.activations`), exactly as they do for
+    ``sympy.lambdify``; nothing here is written per function.
+    """
 
     def __init__(self):
-        super().__init__({"allow_unknown_functions": True, "fully_qualified_modules": True})
+        super().__init__({"fully_qualified_modules": True, "allow_unknown_functions": True})
 
     def _print_Symbol(self, expr):
         return expr.name
@@ -187,10 +192,15 @@ def _layer_source(net) -> str:
         l = layer.index
         previous = "X.T" if l == 1 else f"A{l - 1}"
         affine = f"W{l}.dot({previous}) + b{l}"
-        if layer.activation.elementwise:
+        if layer.activation.elementwise and layer.activation.numpy is not None:
+            # the activation's own array implementation, as its record asks
+            activation = f"{_numpy_name(layer.activation)}(__Z__)"
+        elif layer.activation.elementwise:
             activation = _code(layer.activation.function(z), {z: "__Z__"})
         else:
-            activation = "softmax_columns(__Z__)"
+            # softmax down each column (one column per example), shifted so no exponential overflows
+            activation = ("(lambda _z: (lambda _e: _e / numpy.sum(_e, axis=0, keepdims=True))"
+                          "(numpy.exp(_z - numpy.amax(numpy.real(_z), axis=0, keepdims=True))))(__Z__)")
         lines_predict.append(f"    A{l} = {activation.replace('__Z__', f'({affine})')}")
         if needs_z[l]:
             lines_forward.append(f"    Z{l} = {affine}")
@@ -205,7 +215,8 @@ def _layer_source(net) -> str:
     (shared, (term_reduced, delta_reduced)) = sympy.cse([term, delta_out], symbols=sympy.numbered_symbols("t"))
     loss_lines = []
     if term.has(lse):
-        loss_lines.append(f"    LSE = logsumexp_columns(Z{depth})")
+        loss_lines.append(f"    LSE = (lambda _m: _m + numpy.log(numpy.sum(numpy.exp(Z{depth} - _m), axis=0, "
+                          f"keepdims=True)))(numpy.amax(numpy.real(Z{depth}), axis=0, keepdims=True))")
     for symbol, value in shared:
         names[symbol] = symbol.name
         loss_lines.append(f"    {symbol.name} = {_code(value, names)}")
@@ -320,21 +331,60 @@ def _per_example(expr, data: set, names: dict) -> str:
 
 # ---------------------------------------------------------------------------
 
-def _namespace(backend: str) -> dict:
+def _numpy_name(activation) -> str:
+    """The name the generated code calls an activation's own ``numpy`` implementation by."""
+    return "activation_" + "".join(c if c.isalnum() else "_" for c in activation.name)
+
+
+_X64_WARNED = False
+
+
+def _enable_x64(jax) -> None:
+    """Compiled JAX code works in float64, as the numpy code does; JAX's switch for it is process-wide."""
+    global _X64_WARNED
+    if jax.config.read("jax_enable_x64"):
+        return
+    jax.config.update("jax_enable_x64", True)
+    if not _X64_WARNED:
+        _X64_WARNED = True
+        import warnings
+
+        warnings.warn(
+            "compile(backend='jax') turned on jax_enable_x64 for this process (the compiled loss and "
+            "gradient are float64, like the numpy code); set jax.config.update('jax_enable_x64', True) "
+            "yourself before compiling to silence this",
+            UserWarning, stacklevel=4,
+        )
+
+
+def _namespace(backend: str, net=None) -> dict:
+    scipy = None
     if backend == "numpy":
         import numpy as xp
+
+        try:
+            import scipy.special as _special  # noqa: F401 - erf, erfc … print as scipy.special.*
+            import scipy
+        except ImportError:
+            pass
     else:
         try:
             import jax
             import jax.numpy as xp
+            import jax.scipy.special  # noqa: F401
 
-            jax.config.update("jax_enable_x64", True)
+            scipy = jax.scipy
+            _enable_x64(jax)
         except ImportError:
             from .errors import MathomongError
 
             raise MathomongError("the JAX backend needs jax: pip install 'mathomong_sym[jax]'") from None
-    namespace = dict(array_functions(xp))
-    namespace["numpy"] = xp
+    namespace = {"numpy": xp}
+    if scipy is not None:
+        namespace["scipy"] = scipy
+    for layer in getattr(net, "layers", ()):
+        if layer.activation.numpy is not None:
+            namespace[_numpy_name(layer.activation)] = layer.activation.numpy
 
     @functools.lru_cache(maxsize=32)
     def batch_ones(n: int):
@@ -348,14 +398,83 @@ def _namespace(backend: str) -> dict:
     return namespace
 
 
+def _validate(source: str, namespace: dict, net, backend: str) -> None:
+    """Refuse generated code that names something its namespace lacks, now rather than at the first call.
+
+    sympy prints a function numpy has no array version of as ``math.erf`` or
+    by its bare name; such code compiles and then fails on every call.
+    """
+    import ast
+    import builtins
+
+    tree = ast.parse(source)
+    bound = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.Lambda)):
+            bound.update(a.arg for a in node.args.args)
+        if isinstance(node, ast.FunctionDef):
+            bound.add(node.name)
+
+    def dotted(node):
+        parts = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if isinstance(node, ast.Name):
+            return [node.id] + parts[::-1]
+        return None
+
+    problems = []
+    seen = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, (ast.Attribute, ast.Name)) or not isinstance(node.ctx, ast.Load):
+            continue
+        path = dotted(node)
+        if path is None or path[0] in bound or tuple(path) in seen:
+            continue
+        seen.add(tuple(path))
+        head = path[0]
+        if head in namespace:
+            value = namespace[head]
+        elif hasattr(builtins, head):
+            value = getattr(builtins, head)
+        else:
+            problems.append(".".join(path))
+            continue
+        for attribute in path[1:]:
+            if not hasattr(value, attribute):
+                problems.append(".".join(path))
+                break
+            value = getattr(value, attribute)
+    if problems:
+        from .errors import IncompatibleError
+
+        names = ", ".join(sorted(set(problems)))
+        used = sorted({layer.activation.name for layer in net.layers} | {net.loss_function.name})
+        raise IncompatibleError(
+            f"the {backend} code generated for {net.description} calls {names}, which {backend} arrays "
+            f"have no version of; it comes from the sympy form of one of {', '.join(used)}: "
+            "write that function with numpy-printable sympy functions, or give the activation an "
+            "array implementation (Activation(..., numpy=...))"
+        )
+
+
 def compile_network(net, *, form: str = "layer", backend: str = "numpy") -> CompiledNetwork:
-    """Compile *net* (see the module docstring for the two forms)."""
+    """Compile *net* (see the module docstring for the two forms).
+
+    The generated source is checked against the names its namespace holds
+    before it runs, so a function numpy cannot evaluate is refused here with
+    ``IncompatibleError``, not at the first call.  ``backend="jax"`` needs
+    float64 and turns on ``jax_enable_x64`` (process-wide), warning once
+    when it does.
+    """
     if form not in FORMS:
         raise UnknownNameError("compiled form", form, FORMS)
     if backend not in BACKENDS:
         raise UnknownNameError("backend", backend, BACKENDS)
     source = _layer_source(net) if form == "layer" else _per_parameter_source(net)
-    namespace = _namespace(backend)
+    namespace = _namespace(backend, net if form == "layer" else None)
+    _validate(source, namespace, net, backend)
     code = compile(source, f"<mathomong {form} code for {net.description}>", "exec")
     exec(code, namespace)  # the source is generated from sympy, never from user text
     if backend == "jax":

@@ -468,29 +468,27 @@ class _GraphEvaluator:
             return expr.xreplace(replacements).evalf(_DIGITS)
 
 
-_MPMATH: dict = {}
 #: (symbol, definition) → (arguments, mpmath function), shared by every evaluator
 _COMPILED: dict = {}
 
 
-def _mpmath_functions() -> dict:
-    """mpmath versions of the package's own sympy functions, for lambdify."""
-    if not _MPMATH:
-        import mpmath
+def _heaviside(z, h0=0):
+    import mpmath
 
-        from . import activations as act
+    return mpmath.mpf(1) if z > 0 else (mpmath.mpf(0) if z < 0 else mpmath.mpf(h0))
 
-        _MPMATH.update({
-            "sigmoid": lambda z: 1 / (1 + mpmath.exp(-z)),
-            "softplus": lambda z: mpmath.log(1 + mpmath.exp(z)),
-            "relu": lambda z: z if z > 0 else mpmath.mpf(0),
-            "step": lambda z: mpmath.mpf(1) if z > 0 else mpmath.mpf(0),
-            "leaky_relu": lambda z: z if z > 0 else mpmath.mpf(act.LEAKY_SLOPE.p) / act.LEAKY_SLOPE.q * z,
-            "softmax": lambda i, *zs: mpmath.exp(zs[int(i)]) / mpmath.fsum(mpmath.exp(v) for v in zs),
-            "logsumexp": lambda *zs: mpmath.log(mpmath.fsum(mpmath.exp(v) for v in zs)),
-            "Heaviside": lambda z, h0=0: mpmath.mpf(1) if z > 0 else (mpmath.mpf(0) if z < 0 else mpmath.mpf(h0)),
-        })
-    return _MPMATH
+
+class _FastPrinter:
+    """What a package function's ``_mpmathcode`` hook needs of a printer, printing its arguments the fast way."""
+
+    def __init__(self, names: Mapping, printer):
+        self._names, self._printer = names, printer
+
+    def _print(self, expr, **kwargs):
+        return _mpmath_code(expr, self._names, self._printer)
+
+    def __getattr__(self, name):
+        return getattr(self._printer, name)
 
 
 def _mpmath_code(expr, names: Mapping, printer) -> str:
@@ -512,14 +510,16 @@ def _mpmath_code(expr, names: Mapping, printer) -> str:
         return "(" + "*".join(_mpmath_code(a, names, printer) for a in expr.args) + ")"
     if expr.is_Pow and expr.exp.is_Integer:
         return f"({_mpmath_code(expr.base, names, printer)})**{int(expr.exp)}"
+    if isinstance(expr, sympy.Function) and hasattr(expr, "_mpmathcode"):
+        # the package's functions print themselves, as they do for lambdify(…, "mpmath")
+        return expr._mpmathcode(_FastPrinter(names, printer))
     if isinstance(expr, sympy.Function) and type(expr).__name__ in _DIRECT_FUNCTIONS:
         return f"{type(expr).__name__}({', '.join(_mpmath_code(a, names, printer) for a in expr.args)})"
     return printer.doprint(expr.xreplace({s: sympy.Symbol(n) for s, n in names.items() if s in expr.free_symbols}))
 
 
 #: functions whose sympy name is also the mpmath (or package) name
-_DIRECT_FUNCTIONS = {"exp", "log", "tanh", "sin", "cos", "tan", "sinh", "cosh", "sqrt",
-                     "sigmoid", "softplus", "relu", "step", "leaky_relu", "softmax", "logsumexp"}
+_DIRECT_FUNCTIONS = {"exp", "log", "tanh", "sin", "cos", "tan", "sinh", "cosh", "sqrt"}
 
 
 def _mpmath_namespace() -> dict:
@@ -527,7 +527,7 @@ def _mpmath_namespace() -> dict:
 
     namespace = {name: getattr(mpmath, name) for name in dir(mpmath) if not name.startswith("_")}
     namespace["mpmath"] = mpmath
-    namespace.update(_mpmath_functions())
+    namespace["Heaviside"] = _heaviside
     return namespace
 
 

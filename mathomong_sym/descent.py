@@ -23,7 +23,6 @@ from typing import Mapping
 import numpy as np
 import sympy
 
-from .activations import NUMPY_FUNCTIONS
 from .errors import IncompatibleError, ShapeError, UnknownNameError
 from .printing import to_latex, to_text
 from .training import Optimizer, get_optimizer
@@ -96,7 +95,7 @@ def lambdify_with_gradient(expr, variables):
     gradient = tuple(sympy.diff(expr, v) for v in variables)
     # one function for the value and all partials shares their common subexpressions
     function = sympy.lambdify(variables, [expr, *gradient],
-                              modules=[NUMPY_FUNCTIONS, "numpy"], cse=True)
+                              modules="numpy", cse=True)  # the package's functions print themselves
     return gradient, function
 
 

@@ -25,8 +25,6 @@ def _data(net, rng, batch):
 
 def _pre_activations_away_from_kinks(net, theta, X, margin=1e-3):
     """Every z of every layer at least *margin* from 0 (where ReLU has its kink)."""
-    from mathomong_sym.activations import NUMPY_FUNCTIONS
-
     A = X
     offset = 0
     for layer in net.layers:
@@ -38,8 +36,12 @@ def _pre_activations_away_from_kinks(net, theta, X, margin=1e-3):
         Z = A @ W.T + b
         if np.min(np.abs(Z)) < margin:
             return False
-        special = {"identity": lambda v: v, "tanh": np.tanh, "softmax": NUMPY_FUNCTIONS["softmax_rows"]}
-        A = special.get(layer.activation.name, NUMPY_FUNCTIONS.get(layer.activation.name))(Z)
+        if layer.activation.elementwise:
+            z = sympy.Symbol("z", real=True)
+            A = sympy.lambdify(z, layer.activation.function(z), "numpy")(Z) * np.ones_like(Z)
+        else:
+            E = np.exp(Z - Z.max(axis=1, keepdims=True))
+            A = E / E.sum(axis=1, keepdims=True)
     return True
 
 
