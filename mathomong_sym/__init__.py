@@ -25,6 +25,7 @@ _EXPORTS = {
     "ParseError": "errors",
     "VerificationError": "errors",
     "TrainingError": "errors",
+    "GradientCheckError": "errors",
     "ConfigError": "errors",
     # building blocks
     "Activation": "activations",

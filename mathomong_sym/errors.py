@@ -49,6 +49,12 @@ class VerificationError(MathomongError, AssertionError):
     """A derivation step that does not hold (a bug, caught before printing)."""
 
 
+class GradientCheckError(VerificationError):
+    """A derived gradient that disagrees with the numbers; ``report`` holds the comparison."""
+
+    report = None
+
+
 class TrainingError(MathomongError, RuntimeError):
     """Training stopped: divergence, non-finite values."""
 

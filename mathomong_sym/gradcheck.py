@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import MathomongError
+from .errors import GradientCheckError, MathomongError, ShapeError
 
 __all__ = [
     "numeric_gradient",
@@ -146,37 +146,89 @@ class GradientCheckReport:
         return "\n".join(lines)
 
 
-def gradient_check(net, theta, X, Y, *, method: str = "central", h: float | None = None,
-                   tolerance: float | None = None, compiled=None) -> GradientCheckReport:
-    """Compare the compiled symbolic gradient of *net* with a numeric one at *theta*.
+def _as_target(target, compiled):
+    """(loss(θ, *data), loss_and_gradient(θ, *data), parameter names, smooth or None, checker of θ and data)."""
+    net = None
+    if compiled is None and hasattr(target, "raw_loss_and_gradient"):
+        compiled = target
+    if compiled is not None:
+        net = getattr(compiled, "network", None) if net is None else net
+    elif hasattr(target, "compile") and hasattr(target, "parameters"):
+        net, compiled = target, target.compile()
+    if compiled is not None:
+        if net is None and hasattr(target, "layers"):
+            net = target
+        names = tuple(net.parameters) if net is not None else tuple(getattr(compiled, "parameters", ()))
+        smooth = all(layer.activation.smooth for layer in net.layers) if net is not None else None
+        return (compiled.raw_loss, compiled.raw_loss_and_gradient, names, smooth,
+                lambda theta, data: compiled._check(theta, *data))
+    if isinstance(target, (tuple, list)) and len(target) == 2 and all(callable(f) for f in target):
+        loss, gradient = target
+        return loss, (lambda theta, *data: (loss(theta, *data), gradient(theta, *data))), (), None, None
+    if callable(target):  # one function returning (loss, gradient), as scipy's jac=True expects
+        return (lambda theta, *data: target(theta, *data)[0]), target, (), None, None
+    raise TypeError("gradient_check needs a network, a compiled network, a (loss, gradient) pair of functions "
+                    f"or a function returning (loss, gradient), not {type(target).__name__}")
 
-    ``method`` is "central" (differences, default tolerance 1e-6) or
-    "complex" (complex step, default tolerance 1e-11; needs a smooth network).
+
+def gradient_check(target, theta, X=None, Y=None, *, method: str = "central", h: float | None = None,
+                   tolerance: float | None = None, compiled=None, raise_exception: bool = True,
+                   smooth: bool | None = None) -> GradientCheckReport:
+    """Compare an exact gradient with a numeric one at *theta*.
+
+    *target* is a network (compiled here), a compiled network, a pair
+    ``(loss, gradient)`` of functions of ``(theta, *data)``, or one function
+    returning ``(loss, gradient)``; *X* and *Y* (when given) are the data
+    passed after theta.  ``method`` is "central" (differences, default
+    tolerance 1e-6) or "complex" (complex step, default tolerance 1e-11;
+    needs a smooth function that accepts complex theta).  *smooth* says
+    whether the function has kinks (ReLU …); a network knows, a function
+    pair is taken as smooth unless told.
+
+    A failed check raises :class:`~mathomong_sym.errors.GradientCheckError`
+    (its ``report`` holds the numbers), as JAX's ``check_grads`` and torch's
+    ``gradcheck`` do; with ``raise_exception=False`` the report is returned
+    either way.
     """
-    compiled = compiled or net.compile()
-    theta, X, Y = compiled._check(theta, X, Y)
-    theta = np.asarray(theta, dtype=np.float64)
-    loss, exact = compiled.raw_loss_and_gradient(theta, X, Y)
+    loss_of, loss_and_gradient, names, known_smooth, check = _as_target(target, compiled)
+    data = tuple(d for d in (X, Y) if d is not None)
+    if check is not None:
+        if len(data) != 2:
+            raise ShapeError("checking a network's gradient needs the data X and Y")
+        theta, *data = check(theta, data)
+        data = tuple(data)
+    theta = np.asarray(theta, dtype=np.float64).reshape(-1)
+    smooth = known_smooth if smooth is None else bool(smooth)
+    smooth = True if smooth is None else smooth
+    loss, exact = loss_and_gradient(theta, *data)
+    exact = np.asarray(exact, dtype=np.float64).reshape(-1)
+    if exact.shape != theta.shape:
+        raise ShapeError(f"the gradient has {exact.size} components but theta has {theta.size}")
     noise = 0.0
     if method == "central":
-        smooth = all(layer.activation.smooth for layer in net.layers)
         # a kink inside the stencil ruins a difference: keep it narrow where there are kinks
         h = h or (1e-3 if smooth else 1e-5)
-        numeric = numeric_gradient(lambda t: compiled.raw_loss(t, X, Y), theta, h=h, order=4)
+        numeric = numeric_gradient(lambda t: loss_of(t, *data), theta, h=h, order=4)
         tolerance = DEFAULT_TOLERANCE if tolerance is None else tolerance
         noise = 1e-15 / h * max(1.0, abs(float(loss))) * np.sqrt(theta.size)
     elif method == "complex":
-        rough = [layer.activation.name for layer in net.layers if not layer.activation.smooth]
-        if rough:
+        if not smooth:
+            rough = sorted({layer.activation.name for layer in getattr(getattr(target, "network", target), "layers", ())
+                            if not layer.activation.smooth}) or ["the function"]
             raise MathomongError(
-                f"complex-step differentiation needs a smooth network; {', '.join(sorted(set(rough)))} "
+                f"complex-step differentiation needs a smooth network; {', '.join(rough)} "
                 "has a kink: use method='central'"
             )
-        numeric = complex_step_gradient(lambda t: compiled.raw_loss(t, X, Y), theta, h=h or 1e-30)
+        numeric = complex_step_gradient(lambda t: loss_of(t, *data), theta, h=h or 1e-30)
         tolerance = 1e-11 if tolerance is None else tolerance
     else:
         from .errors import UnknownNameError
 
         raise UnknownNameError("gradient-check method", method, ("central", "complex"))
-    return GradientCheckReport(tuple(net.parameters), np.asarray(exact, dtype=np.float64), numeric, method,
-                               tolerance, noise)
+    names = tuple(names) if len(names) == theta.size else tuple(f"θ[{i}]" for i in range(theta.size))
+    report = GradientCheckReport(names, exact, numeric, method, tolerance, noise)
+    if raise_exception and not report.passed:
+        error = GradientCheckError(report.summary())
+        error.report = report
+        raise error
+    return report

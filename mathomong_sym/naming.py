@@ -20,6 +20,11 @@ Grammar of plain names:
 
 All symbols are created ``real=True``: the quantities of a network are real,
 and sympy simplifies ``|x|``, ``sqrt(x**2)`` … correctly only when told so.
+sympy tells symbols apart by name *and* assumptions, so a plain
+``sympy.Symbol("x")`` is not the tree's ``x``: every function of the package
+that takes a variable resolves a name or a plain Symbol to the tree's symbol
+of that name (:func:`resolve_symbol`), and sympy's own ``subs``/``diff`` need
+the tree's symbols (``net.symbol("x")``); see ``docs/symbols.md``.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ __all__ = [
     "latex_name",
     "unicode_name",
     "describe",
+    "resolve_symbol",
 ]
 
 
@@ -168,3 +174,41 @@ def describe(plain: str) -> str:
         "W": "weight", "b": "bias", "x": "input", "y": "target", "z": "pre-activation",
         "yhat": "prediction", "L": "loss",
     }.get(plain, plain)
+
+
+def resolve_symbol(variable, symbols, *, strict: bool = False, what: str = "variable",
+                   where: str = "the expression") -> sympy.Symbol:
+    """The symbol among *symbols* that *variable* (a name or a Symbol) means.
+
+    A Symbol among *symbols* passes through; a name, or a Symbol with other
+    assumptions (a plain ``sympy.Symbol("x")`` for the tree's real ``x``),
+    resolves to the one symbol of that name.  Two symbols of that name (same
+    name, different assumptions) raise ``IncompatibleError`` naming both.
+    With no symbol of that name, *strict* raises ``UnknownNameError``; otherwise
+    the project's symbol of that name is returned (a derivative by a variable
+    the expression does not contain is 0, correctly).
+    """
+    from .errors import IncompatibleError, UnknownNameError
+
+    symbols = list(symbols)
+    if isinstance(variable, sympy.Symbol):
+        if variable in symbols:
+            return variable
+        name = variable.name
+    elif isinstance(variable, str):
+        name = variable.strip()
+        if not name.isidentifier():
+            raise IncompatibleError(f"{name!r} is not the name of a {what}: give a name such as x or w1_1_2")
+    else:
+        raise IncompatibleError(f"a {what} is a name or a sympy Symbol, not {variable!r}")
+    matches = sorted({s for s in symbols if isinstance(s, sympy.Symbol) and s.name == name}, key=str)
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        described = "; ".join(f"{s.name} with {s.assumptions0 or 'no assumptions'}" for s in matches)
+        raise IncompatibleError(
+            f"{where} has {len(matches)} different symbols called {name!r} ({described}); "
+            f"pass the one you mean as a Symbol")
+    if strict:
+        raise UnknownNameError(what, name, sorted({s.name for s in symbols if isinstance(s, sympy.Symbol)}))
+    return variable if isinstance(variable, sympy.Symbol) else sym(name)

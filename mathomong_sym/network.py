@@ -101,6 +101,9 @@ class Network:
         self.loss_symbol = naming.sym("L")
         self.description = description
         self.parameters = [p for layer in self.layers for p in layer.parameters]
+        # a Network built from layers alone derives too: its output activation is its last layer's
+        if getattr(self, "output_activation", None) is None:
+            self.output_activation = self.layers[-1].activation
         self._by_name = {p.name: p for p in self.parameters}
         self._index = {p: i for i, p in enumerate(self.parameters)}
         self._location = {}
@@ -159,6 +162,30 @@ class Network:
             return self._by_name[key]
         raise UnknownNameError("parameter", name, self._by_name)
 
+    @property
+    def symbols(self) -> dict:
+        """Plain name → symbol, for every input, target, parameter, intermediate and the loss.
+
+        These are the symbols the trees are made of (real-valued): use them
+        with sympy's own ``subs`` and ``diff``, which take a plain
+        ``Symbol("x")`` or the text ``"x"`` for a different symbol.
+        """
+        found = {}
+        for s in [*self.inputs, *self.targets, *self.parameters]:
+            found.setdefault(s.name, s)
+        for layer in self.layers:
+            for s in [*layer.pre_activations, *layer.outputs]:
+                found.setdefault(s.name, s)
+        found.setdefault(self.loss_symbol.name, self.loss_symbol)
+        return found
+
+    def symbol(self, name) -> sympy.Symbol:
+        """The network's symbol called *name* (a name, or a Symbol of that name with any assumptions)."""
+        from .naming import resolve_symbol
+
+        return resolve_symbol(name, self.symbols.values(), strict=True, what="symbol of this network",
+                              where="this network")
+
     def parameter_index(self, name) -> int:
         return self._index[self.parameter(name)]
 
@@ -191,6 +218,12 @@ class Network:
 
     def delta(self, layer: int, unit: int):
         """The derivation of δ^{(layer)}_{unit} = ∂L/∂z (1-based indices)."""
+        depth = len(self.layers)
+        if isinstance(layer, bool) or not isinstance(layer, int) or not 1 <= layer <= depth:
+            raise ShapeError(f"layer must be a whole number from 1 to {depth}, got {layer!r}")
+        size = self.layers[layer - 1].size
+        if isinstance(unit, bool) or not isinstance(unit, int) or not 1 <= unit <= size:
+            raise ShapeError(f"layer {layer} has units 1 to {size}, got {unit!r}")
         return self._backprop.delta(layer, unit - 1)
 
     def gradients(self) -> "Gradients":
@@ -211,12 +244,12 @@ class Network:
 
     def values_at(self, point) -> dict:
         """Forward-pass values of every named quantity at *point* (names or symbols → numbers)."""
-        known = {s.name: s for s in self.inputs + self.targets + self.parameters}
+        from .naming import resolve_symbol
+
+        known = self.inputs + self.targets + self.parameters
         values = {}
         for key, value in dict(point).items():
-            symbol = known.get(key) if isinstance(key, str) else key
-            if symbol is None or symbol not in known.values():
-                raise UnknownNameError("input, target or parameter", key, known)
+            symbol = resolve_symbol(key, known, strict=True, what="input, target or parameter", where="this network")
             values[symbol] = as_number(value)
         for equation in self.equations:
             values[equation.lhs] = equation.rhs.xreplace(values).evalf(30)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -472,7 +473,7 @@ def train(
     callback: Callable | None = None,
     progress: bool | None = None,
     target_loss: float | None = None,
-    check_gradient: bool = True,
+    check_gradient: str | bool = "raise",
     record_path: bool = False,
     on_divergence: str = "raise",
     backend: str | None = None,
@@ -496,6 +497,12 @@ def train(
     ``TrainingError`` naming the step and learning rate, with the result so
     far (θ = the last finite one) in ``error.result``; with
     ``on_divergence="stop"`` that result is returned instead.
+
+    Before the first step the derived gradient is compared with central
+    differences on a few examples (``result.gradient_check``).  When they
+    disagree, *check_gradient* ``"raise"`` (the default, also ``True``)
+    raises ``GradientCheckError``, ``"warn"`` warns and trains anyway, and
+    ``False`` skips the check.
     """
     network, compiled = _compiled(net, backend)
     sizes_source = network if network is not None else compiled
@@ -508,6 +515,10 @@ def train(
         # no silent default: the step size is the first thing a learner tunes
         raise IncompatibleError("train() needs a learning rate, e.g. lr=0.5 (or an optimizer object)")
     opt = get_optimizer(optimizer, lr)
+    if check_gradient is True:
+        check_gradient = "raise"
+    if check_gradient not in ("raise", "warn", False, None):
+        raise IncompatibleError(f"check_gradient must be 'raise', 'warn' or False, got {check_gradient!r}")
     if on_divergence not in ("raise", "stop"):
         raise IncompatibleError(f"on_divergence must be 'raise' or 'stop', got {on_divergence!r}")
 
@@ -533,11 +544,23 @@ def train(
         raise ShapeError(f"theta0 must have shape ({n_params},), got {theta0.shape}")
 
     report = None
-    if check_gradient and network is not None:
+    if check_gradient:
         from .gradcheck import gradient_check
 
         # a few examples are enough to catch a wrong derivative, and keep it cheap
-        report = gradient_check(network, theta0, X[:8], Y[:8], compiled=compiled)
+        target = network if network is not None else compiled
+        report = gradient_check(target, theta0, X[:8], Y[:8], compiled=compiled if network is not None else None,
+                                raise_exception=False)
+        if not report.passed:
+            message = (f"the derived gradient disagrees with the numbers at the starting parameters, so "
+                       f"training would follow a wrong slope: {report.summary()}")
+            if check_gradient == "raise":
+                from .errors import GradientCheckError
+
+                error = GradientCheckError(message + " (train(check_gradient='warn') trains anyway)")
+                error.report = report
+                raise error
+            warnings.warn(message, RuntimeWarning, stacklevel=2)
 
     started = time.perf_counter()
     # the checked entry point validates the data once (shapes, one-hot

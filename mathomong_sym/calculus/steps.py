@@ -40,15 +40,18 @@ _CONVENTIONS = (
 
 
 def _check_input(expr, variable):
-    if isinstance(expr, str) or isinstance(variable, str):
+    if isinstance(expr, str):
         raise IncompatibleError(
             "diff_steps takes sympy expressions; read text with mathomong_sym.parse_expression first")
     expr = as_expression(expr)
     if not isinstance(expr, sympy.Expr) or getattr(expr, "is_Matrix", False):
         raise IncompatibleError(f"diff_steps needs a scalar expression, not {type(expr).__name__}")
-    if not isinstance(variable, Symbol):
+    if not isinstance(variable, (Symbol, str)):
         raise IncompatibleError(f"the variable to differentiate by must be a symbol, not {variable!r}")
-    return expr
+    # a name, or a plain Symbol("x") for the expression's real x, means the expression's own symbol
+    from ..naming import resolve_symbol
+
+    return expr, resolve_symbol(variable, expr.free_symbols, what="variable to differentiate by")
 
 
 def diff_steps(expr, var, *, names: Mapping | Sequence | None = None) -> Derivation:
@@ -61,7 +64,7 @@ def diff_steps(expr, var, *, names: Mapping | Sequence | None = None) -> Derivat
     result keeps the teaching form (σ(z)(1 − σ(z)), 1 − tanh²(z)) and equals
     ``sympy.diff(expr, var)``.
     """
-    expr = _check_input(expr, var)
+    expr, var = _check_input(expr, var)
     context = DerivationContext(expr, names)
     root = context.derive(expr, var)
     lhs = derivative(expr, var)
