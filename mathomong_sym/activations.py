@@ -523,6 +523,12 @@ class Activation:
     def __call__(self, z):
         return self.function(as_expression(z))
 
+    def __reduce_ex__(self, protocol):
+        # a registered activation pickles as its name (its functions are often lambdas)
+        if ACTIVATIONS.get(self.name) is self:
+            return get_activation, (self.name,)
+        return super().__reduce_ex__(protocol)
+
     def derivative_in_terms_of_output(self, z: sympy.Symbol, a: sympy.Symbol) -> sympy.Expr:
         """f′(z) with every f(z) replaced by the activation a (σ′ = a(1 − a))."""
         z, a = as_expression(z), as_expression(a)

@@ -336,25 +336,19 @@ def _numpy_name(activation) -> str:
     return "activation_" + "".join(c if c.isalnum() else "_" for c in activation.name)
 
 
-_X64_WARNED = False
-
-
 def _enable_x64(jax) -> None:
     """Compiled JAX code works in float64, as the numpy code does; JAX's switch for it is process-wide."""
-    global _X64_WARNED
     if jax.config.read("jax_enable_x64"):
         return
     jax.config.update("jax_enable_x64", True)
-    if not _X64_WARNED:
-        _X64_WARNED = True
-        import warnings
+    import warnings
 
-        warnings.warn(
-            "compile(backend='jax') turned on jax_enable_x64 for this process (the compiled loss and "
-            "gradient are float64, like the numpy code); set jax.config.update('jax_enable_x64', True) "
-            "yourself before compiling to silence this",
-            UserWarning, stacklevel=4,
-        )
+    warnings.warn(
+        "compile(backend='jax') turned on jax_enable_x64 for this process (the compiled loss and "
+        "gradient are float64, like the numpy code); set jax.config.update('jax_enable_x64', True) "
+        "yourself before compiling to silence this",
+        UserWarning, stacklevel=5,
+    )
 
 
 def _namespace(backend: str, net=None) -> dict:
@@ -465,8 +459,8 @@ def compile_network(net, *, form: str = "layer", backend: str = "numpy") -> Comp
     The generated source is checked against the names its namespace holds
     before it runs, so a function numpy cannot evaluate is refused here with
     ``IncompatibleError``, not at the first call.  ``backend="jax"`` needs
-    float64 and turns on ``jax_enable_x64`` (process-wide), warning once
-    when it does.
+    float64 and turns on ``jax_enable_x64`` (process-wide), with a warning
+    when it was off.
     """
     if form not in FORMS:
         raise UnknownNameError("compiled form", form, FORMS)

@@ -65,6 +65,67 @@ _SYMBOLIC_OPS_LIMIT = 400
 _SYMBOLIC_REACH = 8
 
 
+class _Tree:
+    """A sympy node kept as built, for pickling: sympy rebuilds a product or sum evaluated, in its own order."""
+
+    __slots__ = ("func", "args")
+
+    def __init__(self, func, args):
+        self.func, self.args = func, args
+
+    def __reduce__(self):
+        return _Tree, (self.func, self.args)
+
+
+_UNEVALUATED = (sympy.Add, sympy.Mul, sympy.Pow)
+
+
+def _freeze(value):
+    """*value* with every sympy expression in it replaced by a tree that rebuilds it exactly."""
+    if isinstance(value, sympy.Basic):
+        if not value.args or not isinstance(value.func, type) or value.is_Atom:
+            return value
+        return _Tree(value.func, tuple(_freeze(a) for a in value.args))
+    if isinstance(value, Words):
+        return value  # pickles through its own reducer
+    if isinstance(value, dict):
+        return {_freeze(k): _freeze(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_freeze(v) for v in value]
+    if type(value) is tuple:
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def _thaw(value):
+    if isinstance(value, _Tree):
+        args = [_thaw(a) for a in value.args]
+        if issubclass(value.func, _UNEVALUATED):
+            return value.func(*args, evaluate=False)
+        return value.func(*args)
+    if isinstance(value, dict):
+        return {_thaw(k): _thaw(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_thaw(v) for v in value]
+    if type(value) is tuple:
+        return tuple(_thaw(v) for v in value)
+    return value
+
+
+class _KeepsForm:
+    """Pickles with every expression exactly as it was built (the teaching order of factors and terms)."""
+
+    def __getstate__(self):
+        return _freeze(dict(self.__dict__))
+
+    def __setstate__(self, state):
+        self.__dict__.update(_thaw(state))
+
+
+def _words(*pieces):
+    return Words(*_thaw(list(pieces)))
+
+
 class Words(tuple):
     """Prose with math in it: words (``str``) and expressions (sympy), each printed in its own way.
 
@@ -112,6 +173,10 @@ class Words(tuple):
             out.append(item)
         return cls(*out)
 
+    def __reduce__(self):
+        # rebuilt from its pieces, not from one tuple (which would be read as one piece)
+        return _words, tuple(_freeze(list(self)))
+
     def __add__(self, other):
         return Words(self, other)
 
@@ -143,7 +208,7 @@ class Words(tuple):
 
 
 @dataclass
-class Step:
+class Step(_KeepsForm):
     """One line of a derivation: ``lhs = rhs``, by ``rule``, because ``reason``.
 
     ``substeps`` hold the detail behind the line; their ``kind`` says what
@@ -183,7 +248,7 @@ class Step:
 
 
 @dataclass(frozen=True)
-class Factor:
+class Factor(_KeepsForm):
     """A named factor of a chain: ``lhs`` (∂A/∂B) has value ``value``.
 
     ``kind`` is one of "loss" (∂L/∂ŷ), "activation" (∂a/∂z), "linear"
@@ -767,7 +832,7 @@ def _check_on_graph(lhs, rhs, definitions: Mapping, *, points: int, seed: int,
 # ---------------------------------------------------------------------------
 
 @dataclass
-class Derivation:
+class Derivation(_KeepsForm):
     """A derivation of ``lhs``: its steps, its (checked) result and context.
 
     ``result`` is the value in base variables (for a network, equal to

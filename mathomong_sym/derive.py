@@ -96,6 +96,11 @@ class LazyStep(Step):
         if value:
             self._substeps = list(value)
 
+    def __getstate__(self):
+        # pickled with its detail worked out: the recipe for it is a closure
+        self._substeps, self._detail = self.substeps, None
+        return super().__getstate__()
+
 
 class NetworkDerivation(Derivation):
     """A derivation whose result (the expanded ∂L/∂θ) is built when first read."""
@@ -117,6 +122,11 @@ class NetworkDerivation(Derivation):
     def result(self, value):
         if value is not None:
             self._result = value
+
+    def __getstate__(self):
+        # pickled with its result worked out: the recipe for it is a closure
+        self._result, self._result_factory = self.result, None
+        return super().__getstate__()
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,12 @@ class Loss:
     def __call__(self, predictions, targets):
         return self.expression(predictions, targets)
 
+    def __reduce_ex__(self, protocol):
+        # a registered loss pickles as its name (its functions are often lambdas)
+        if LOSSES.get(self.name) is self:
+            return get_loss, (self.name,)
+        return super().__reduce_ex__(protocol)
+
 
 def _teaching(*factors) -> sympy.Expr:
     """A product kept as written: sympy would turn 2(ŷ − y) into 2ŷ − 2y."""

@@ -258,6 +258,12 @@ class Network:
     def __repr__(self) -> str:
         return f"<{self.description}: {self.n_parameters} parameters>"
 
+    def __getstate__(self):
+        # derivations are rebuilt on demand; a pickled derivation carries its own
+        state = self.__dict__.copy()
+        state.pop("_backprop", None)
+        return state
+
 
 class Gradients(Mapping):
     """Parameter → its derivation; a derivation is built the first time it is read."""

@@ -65,10 +65,13 @@ def _encode_character(c: str) -> str:
         return _TEXT_CHARACTERS[c]
     if ord(c) < 128:
         return c
-    try:  # anything else: pylatexenc when it is installed
+    try:  # anything else: pylatexenc (a dependency of the package)
         from pylatexenc.latexencode import unicode_to_latex
-    except ImportError:  # pragma: no cover - pylatexenc is a test dependency
-        return "?"
+    except ImportError:  # pragma: no cover - a broken installation
+        from ..errors import MathomongError
+
+        raise MathomongError(f"writing {c!r} in LaTeX needs pylatexenc, a dependency of mathomong_sym: "
+                             "pip install pylatexenc") from None
     return unicode_to_latex(c, replacement_latex_protection="braces-all")
 
 
