@@ -233,6 +233,7 @@ def test_sigkill_at_any_moment_leaves_the_old_set_or_the_new_one(tmp_path, keys)
     assert _consistent(out) == set(new)
 
 
+@pytest.mark.skipif(not LINUX_PROC, reason="reads /proc")
 def test_a_second_run_into_the_same_folder_is_refused(tmp_path, keys):
     _small_class(tmp_path / "big.csv", [f"s{i}" for i in range(300)], answer=r"\sigma(z)(1-\sigma(z))+{}")
     lines = (tmp_path / "big.csv").read_text().splitlines()
@@ -240,12 +241,15 @@ def test_a_second_run_into_the_same_folder_is_refused(tmp_path, keys):
     _small_class(tmp_path / "small.csv", ["ada"])
     out = tmp_path / "grades"
     first = subprocess.Popen(_command("grade", "--key", keys[0], "--answers", tmp_path / "big.csv", "--out", out,
-                                      "--workers", "1"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                      "--workers", "1", "--timeout", "600"),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lock = tmp_path / ".grades.lock"
-    deadline = time.monotonic() + 60
-    while not lock.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    second = _grade(keys, tmp_path / "small.csv", out)
+    workers = _frozen_workers(first, 2)  # the first run holds its lock until they are thawed
+    try:
+        assert lock.exists()
+        second = _grade(keys, tmp_path / "small.csv", out)
+    finally:
+        _signal_all(workers, signal.SIGCONT)
     assert first.wait(timeout=300) == 0, first.stderr.read()
     assert "another run is writing to" in _one_line_error(second)
     assert _consistent(out) == {f"s{i}" for i in range(300)}  # the first run's set, unmixed
@@ -424,41 +428,81 @@ def _alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
-def _wait_for_workers(process, count: int) -> set[int]:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        workers = _children(process.pid)
-        if len(workers) >= count:
-            return workers
-        assert process.poll() is None, process.stderr.read()
-        time.sleep(0.05)
-    raise AssertionError("the workers did not start")
-
-
 def _busy_class(path: Path, n: int = 3000):
     path.write_text("student,version,question,answer\n" + "".join(
         f"s{i},A,q2,\\sigma(z)(1-\\sigma(z))^{{{i % 7 + 1}}}+{i}\n" for i in range(n)), encoding="utf-8")
+
+
+def _signal_all(pids, sent) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, sent)
+        except ProcessLookupError:
+            pass
+
+
+def _stopped(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("T", "t")
+    except OSError:
+        return False
+
+
+def _frozen_workers(process, count: int) -> set[int]:
+    """The first *count* worker processes of *process*, each stopped (SIGSTOP) the moment it is seen.
+
+    Until they are thawed (SIGCONT), *process* waits for their answers: it is
+    alive and mid-work however fast the checker would have been.
+    """
+    workers: set[int] = set()
+    deadline = time.monotonic() + 60
+    try:
+        while len(workers) < count:
+            assert time.monotonic() < deadline, "the workers did not start"
+            assert process.poll() is None, process.stderr.read()
+            new = _children(process.pid) - workers
+            _signal_all(new, signal.SIGSTOP)
+            workers |= new
+            time.sleep(0.01)
+        while not all(_stopped(w) or not _alive(w) for w in workers):  # a signal is delivered a moment later
+            assert time.monotonic() < deadline, "the workers did not stop"
+            time.sleep(0.01)
+    except BaseException:
+        _signal_all(workers, signal.SIGCONT)
+        raise
+    return workers
 
 
 @pytest.mark.skipif(not LINUX_PROC, reason="reads /proc")
 @pytest.mark.parametrize("command", ["grade", "check"])
 @pytest.mark.parametrize("sent", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
 def test_no_worker_outlives_its_parent(tmp_path, keys, command, sent):
+    """However fast the checker is, the command is still working when the signal comes.
+
+    The workers are frozen (SIGSTOP) as soon as they exist: the command then
+    waits for an answer that cannot come before its time limit (600 s), so it
+    is deterministically alive and mid-check when it is signalled.  The
+    workers are thawed right after the signal and go on with the task they
+    hold; every one of them must be gone 3 s later.
+    """
     if command == "grade":
         _busy_class(tmp_path / "answers.csv")
         argv = _command("grade", "--key", keys[0], "--answers", tmp_path / "answers.csv", "--out", tmp_path / "out",
-                        "--workers", "2")
+                        "--workers", "2", "--timeout", "600")
         workers_expected = 3  # two workers and a warm spare
     else:
-        # an answer that takes the worker seconds to decide
         argv = _command("check", "--key", r"(x+y)^{50}-(x-y)^{50}", "--answer",
                         r"\frac{(x+y)^{100}-(x-y)^{100}}{(x+y)^{50}+(x-y)^{50}}", "--timeout", "600")
         workers_expected = 2  # one worker and a warm spare
     process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    workers = _wait_for_workers(process, workers_expected)
-    time.sleep(1.0)
-    assert process.poll() is None, "the command ended before it could be killed"
-    process.send_signal(sent)
+    workers = _frozen_workers(process, workers_expected)
+    try:
+        time.sleep(0.5)  # the command, not frozen, is now waiting for its workers
+        assert process.poll() is None, "the command ended before it could be killed"
+        process.send_signal(sent)
+        time.sleep(0.2)
+    finally:
+        _signal_all(workers, signal.SIGCONT)  # a worker that is mid-check goes on computing
     process.wait(timeout=30)
     deadline = time.monotonic() + 3
     while time.monotonic() < deadline and any(_alive(w) for w in workers):
