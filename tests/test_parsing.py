@@ -208,6 +208,18 @@ def test_numbers_are_read_as_people_write_them(text, expected):
     assert reads(text) == expected
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("e^{W-0.5}", sympy.exp(W - sympy.Rational(1, 2))),
+    ("x^{-0.5}", 1 / sympy.sqrt(x)),
+    ("-0.25", sympy.Rational(-1, 4)),
+    ("1 - 0.1", sympy.Rational(9, 10)),
+])
+def test_a_signed_decimal_is_exact_too(text, expected):
+    # a minus sign makes a new decimal: it must stay as exact as the one typed (exp(W − 0.5) is not 0.607·e^W)
+    value = reads(text)
+    assert value == expected and not value.has(sympy.Float)
+
+
 def test_digit_separators_and_ambiguous_commas_are_refused():
     with pytest.raises(ParseError, match="subscript must follow a symbol"):
         reads("1_000")

@@ -1006,6 +1006,16 @@ def parse_tokens(tokens: list[Token], conventions: Conventions) -> tuple:
 # evaluation
 # ---------------------------------------------------------------------------
 
+def _exact(number: sympy.Float, decimals: dict):
+    """The exact value of a decimal of the tree: as typed, or negated by a sign (``W - 0.5``)."""
+    if number in decimals:
+        return decimals[number]
+    if -number in decimals:
+        return -decimals[-number]
+    # any other decimal the tree made from typed ones: its printed digits, exactly
+    return sympy.Rational(str(number))
+
+
 def evaluate(form, decimals: dict):
     """The canonical sympy expression of a tree as typed (decimals exact)."""
     memo: dict = {}
@@ -1016,7 +1026,7 @@ def evaluate(form, decimals: dict):
         if node in memo:
             return memo[node]
         if isinstance(node, sympy.Float):
-            value = decimals.get(node, node)
+            value = _exact(node, decimals)
         elif not node.args or isinstance(node, sympy.MatrixBase):
             value = node.applyfunc(walk) if isinstance(node, sympy.MatrixBase) else node
         elif isinstance(node, sympy.Piecewise):
