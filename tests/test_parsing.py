@@ -220,6 +220,12 @@ def test_a_signed_decimal_is_exact_too(text, expected):
     assert value == expected and not value.has(sympy.Float)
 
 
+@pytest.mark.parametrize("text", ["√x_1", "√x₁", r"\sqrt x_1", r"\sqrt{x_1}", "sqrt(x_1)"])
+def test_a_root_of_one_name_takes_the_names_subscript(text):
+    assert reads(text) == sympy.sqrt(sym("x_1"))
+    assert reads(text + "y") == sympy.sqrt(sym("x_1")) * y
+
+
 def test_digit_separators_and_ambiguous_commas_are_refused():
     with pytest.raises(ParseError, match="subscript must follow a symbol"):
         reads("1_000")

@@ -259,7 +259,8 @@ class Printer:
                 pieces.append(f" {op} {text}" if self.style.spaces else f"{op}{text}")
         return Printed("".join(pieces), atomic=False)
 
-    def _separator(self, left: Printed, right: Printed) -> str:
+    def _separator(self, left: Printed, right: Printed, before: str) -> str:
+        """What goes between *left* and *right* (*before*: all that is typed so far)."""
         product = self.style.product
         if product == "cdot":
             return {"latex": r" \cdot ", "plain": "*", "unicode": "·"}[self.style.spelling]
@@ -271,11 +272,11 @@ class Printer:
             return " "
         # juxtaposition only where the reader cannot merge the two: no command or word run into a letter,
         # no run of three letters (wxb needs declared names), nothing typed after a plain name ending in digits
-        tail = re.search(r"(\\?)([A-Za-z]*)$", left.text)
+        tail = re.search(r"(\\?)([A-Za-z]*)$", before)
         head = re.match(r"[A-Za-z]*", right.text).group(0)
         if head and (tail.group(1) or len(tail.group(2)) + len(head) > 2 or len(tail.group(2)) > 1 or len(head) > 1):
             return " "
-        if left.ends_digit and right.text[:1].isalnum():
+        if (left.ends_digit and right.text[:1].isalnum()) or re.match(r"[A-Za-z]+\d", right.text):
             return " "
         return ""
 
@@ -293,7 +294,7 @@ class Printer:
             printed.append(p)
         text = printed[0].text
         for left, right in zip(printed, printed[1:]):
-            text += self._separator(left, right) + right.text
+            text += self._separator(left, right, text) + right.text
         return Printed(text, atomic=False, starts_digit=printed[0].starts_digit)
 
     def print_power(self, tree: Power) -> Printed:
@@ -313,7 +314,7 @@ class Printer:
         base_text = self.group(base_printed)
         if isinstance(base, (Power, Num)) and not base_printed.text.isdigit():
             base_text = self.bracket(base_printed.text)
-        if isinstance(base, Power) or base_printed.bare_function or (isinstance(base, Apply) and base.function == "exp"):
+        if isinstance(base, (Power, Quotient)) or base_printed.bare_function or (isinstance(base, Apply) and base.function == "exp"):
             base_text = self.bracket(base_printed.text)
         if superscript:
             return Printed(base_text + superscript, starts_digit=base_text[:1].isdigit())
@@ -451,9 +452,9 @@ def _same(reading, expected) -> bool:
     return difference == 0 or sympy.simplify(difference) == 0
 
 
-PROPERTY = settings(max_examples=250, deadline=None, derandomize=True,
+PROPERTY = settings(max_examples=500, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-PROPERTY_MANY = settings(max_examples=2500, deadline=None, derandomize=True,
+PROPERTY_MANY = settings(max_examples=5000, deadline=None, derandomize=True,
                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 

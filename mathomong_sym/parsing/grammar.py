@@ -336,13 +336,14 @@ class Parser:
         return sympy.Abs(inner, evaluate=False)
 
     # -- names -----------------------------------------------------------------
-    def name(self, tok: Token, scripts: bool = True, base: str | None = None, accent: str | None = None):
+    def name(self, tok: Token, scripts: bool = True, base: str | None = None, accent: str | None = None,
+             powers: bool = True):
         base = base or tok.text
         digits = tok.digits
         subscripts: list[str] = []
         layer = None
         power = None
-        while scripts and self.at("_", "^"):
+        while scripts and (self.at("_") or (powers and self.at("^"))):
             if self.take().text == "_":
                 subscripts.append(self.subscript(base))
             elif base in LAYERED and layer is None and power is None and self.layer_ahead():
@@ -595,6 +596,9 @@ class Parser:
             if tok.digits:  # \frac x2: the letter is one argument, the digits start the next
                 self.tokens.insert(self.i, Token("num", tok.digits, tok.end - len(tok.digits), tok.end, False,
                                                  value=Fraction(tok.digits)))
+            if command == r"\sqrt" and not tok.digits:
+                # √x₁ is √(x₁): a subscript is part of the name (a power stays outside: √x² is (√x)²)
+                return self.name(tok, powers=False)
             return self.name(replace(tok, digits=""), scripts=False)
         if tok.kind == "cmd" and (tok.text[1:] in GREEK or tok.text == r"\pi"):
             self.take()
