@@ -105,3 +105,64 @@ def test_the_expanded_result_as_printed_is_correct(spec):
         assert result.verdict == "correct", (latex, result.feedback)
         wrong = check_answer(latex.replace("- 2 y", "- 3 y", 1) if "- 2 y" in latex else f"2 \\left({latex}\\right)", entry, timeout=None)
         assert wrong.verdict == "incorrect"
+
+
+# ---------------------------------------------------------------------------
+# the reader's corpus: every spelling labelled by a sympy expression built by hand
+# ---------------------------------------------------------------------------
+
+from corpus.reading import cases as reading_cases  # noqa: E402
+
+READING = reading_cases()
+
+
+def _decide(case):
+    """[(what was asked, expected, got, feedback)] for one case of the reader's corpus."""
+    variables = list(case.variables) if case.variables else None
+    if case.means is None:
+        result = check_answer(case.text, case.key, variables=variables, timeout=None)
+        return [("refused", "invalid", result.verdict, result.feedback, result.details.get("reason", ""))]
+    decisions = []
+    result = check_answer(case.text, case.means, variables=variables, timeout=None)
+    decisions.append(("read as meant", "correct", result.verdict, result.feedback, ""))
+    for wrong in case.wrong:
+        result = check_answer(case.text, wrong, variables=variables, timeout=None)
+        decisions.append((f"against {wrong}", "not correct", result.verdict, result.feedback, ""))
+    return decisions
+
+
+def corpus_figures():
+    """(cases, decisions, decided right, false accepts, misjudged lines) of the reader's corpus."""
+    right = total = false_accepts = 0
+    lines = []
+    for case in READING:
+        for asked, expected, got, feedback, reason in _decide(case):
+            total += 1
+            ok = got != "correct" if expected == "not correct" else got == expected
+            if ok and case.means is None and case.reason and case.reason.lower() not in (reason + feedback).lower():
+                ok = False
+                feedback = f"refused for another reason: {feedback}"
+            if ok:
+                right += 1
+                continue
+            if got == "correct":
+                false_accepts += 1
+            lines.append(f"[{case.rule}] {case.text!r} {asked}: expected {expected}, got {got} — {feedback}")
+    return len(READING), total, right, false_accepts, lines
+
+
+def test_the_readers_corpus_is_large_and_covers_the_doc():
+    assert len(READING) >= 1000
+    rules = {case.rule for case in READING}
+    for rule in ("a script takes one token unless braced", "a decimal is exact", "prose is not a formula",
+                 "a non-answer", "the teacher's spaced plain syntax", "a^{[l]} is a^{(l)}",
+                 "a piecewise answer must cover the key's domain", "what surrounds an answer is stripped"):
+        assert rule in rules
+    assert sum(1 for case in READING if case.means is None) >= 100
+    assert sum(len(case.wrong) for case in READING) >= 1000
+
+
+def test_the_readers_corpus_is_decided_right_with_no_false_accept():
+    cases, decisions, right, false_accepts, lines = corpus_figures()
+    assert false_accepts == 0, "false accepts:\n" + "\n".join(line for line in lines if "got correct" in line)
+    assert not lines, f"{len(lines)} of {decisions} decisions misjudged:\n" + "\n".join(lines)

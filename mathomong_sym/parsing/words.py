@@ -17,8 +17,9 @@ People type ``wx`` for w·x, ``sigmoid`` for σ, ``yhat`` for ŷ and
    x·ln x).
 
 Anything else is not silently split into letters: one such word makes the
-answer unreadable ("we could not read 'prediction'"), two or more make it
-prose ("this looks like words, not a formula").
+answer unreadable ("we could not read 'prediction'"), two or more — or one
+among two-letter words, as in "it is two x" — make it prose ("this looks
+like words, not a formula").
 """
 
 from __future__ import annotations
@@ -155,6 +156,7 @@ def resolve_words(tokens: list[Token], conventions: Conventions) -> tuple[list[T
     raw = _raw_spans(tokens)
     out: list[Token] = []
     unknown: list[str] = []
+    short_words: list[str] = []  # two-letter runs read as two names (wx), unless the text is prose
     notes: list[str] = []
 
     def single_name(text: str) -> bool:
@@ -196,6 +198,7 @@ def resolve_words(tokens: list[Token], conventions: Conventions) -> tuple[list[T
             pieces = (("name", word),)
         elif len(word) == 2:
             pieces = (("name", word[0]), ("name", word[1]))
+            short_words.append(word)
         else:
             pieces = _split(word, names) if declared else None
             if pieces is not None:
@@ -210,7 +213,8 @@ def resolve_words(tokens: list[Token], conventions: Conventions) -> tuple[list[T
         for k, (kind, text) in enumerate(pieces):
             out.append(_piece(kind, text, tok, offset, offset + len(text), k == 0, k == len(pieces) - 1))
             offset += len(text)
-    if len(unknown) >= 2:
+    # "it is two x": one unknown word among two-letter words is a sentence, not a product
+    if len(unknown) >= 2 or (unknown and len(short_words) >= 2):
         raise NotAFormula("this looks like words, not a formula", "prose", unknown)
     if unknown:
         word = unknown[0]
