@@ -226,6 +226,13 @@ def test_a_root_of_one_name_takes_the_names_subscript(text):
     assert reads(text + "y") == sympy.sqrt(sym("x_1")) * y
 
 
+@pytest.mark.parametrize("text, name", [("√ŷ", "yhat"), (r"\sqrt\hat{y}", "yhat"), ("√a^{[1]}_2", "a1_2"),
+                                        ("√α₁", "alpha_1"), (r"\sqrt w^{(2)}_{13}", "w2_1_3")])
+def test_a_root_of_one_name_takes_the_whole_name(text, name):
+    assert reads(text) == sympy.sqrt(sym(name))
+    assert reads(text + "^2") == sym(name)  # the power stays outside: (√a)²
+
+
 def test_digit_separators_and_ambiguous_commas_are_refused():
     with pytest.raises(ParseError, match="subscript must follow a symbol"):
         reads("1_000")

@@ -108,6 +108,7 @@ class Parser:
         self.decimals = decimals
         self.abs_depth = 0
         self.nesting = 0
+        self.no_power = False  # reading the one-name argument of a root: its power stays outside
 
     # -- token helpers ---------------------------------------------------------
     def peek(self, offset: int = 0) -> Token | None:
@@ -343,7 +344,9 @@ class Parser:
         subscripts: list[str] = []
         layer = None
         power = None
-        while scripts and (self.at("_") or (powers and self.at("^"))):
+        powers = powers and not self.no_power
+        self.no_power = False
+        while scripts and (self.at("_") or (self.at("^") and (powers or (base in LAYERED and self.layer_ahead(1))))):
             if self.take().text == "_":
                 subscripts.append(self.subscript(base))
             elif base in LAYERED and layer is None and power is None and self.layer_ahead():
@@ -398,9 +401,10 @@ class Parser:
             return tok.text[1:]
         raise ParseError(f"cannot read the subscript {tok.text!r} of {base}")
 
-    def layer_ahead(self) -> bool:
+    def layer_ahead(self, offset: int = 0) -> bool:
         r"""Whether ``(2)``, ``[2]``, ``{(2)}`` or ``{[2]}`` follows (a layer, not a power)."""
-        j = 1 if self.at("{") else 0
+        at_brace = self.peek(offset) is not None and self.peek(offset).is_op("{")
+        j = offset + (1 if at_brace else 0)
         opener, number, closer = self.peek(j), self.peek(j + 1), self.peek(j + 2)
         if opener is None or number is None or closer is None or not opener.is_op("(", "["):
             return False
@@ -408,7 +412,7 @@ class Parser:
             number.kind in ("name", "raw") and len(number.text) == 1 and not number.digits)
         if not layer_like or not closer.is_op(_OPENING[opener.text]):
             return False
-        return not j or (self.peek(j + 3) is not None and self.peek(j + 3).is_op("}"))
+        return not at_brace or (self.peek(j + 3) is not None and self.peek(j + 3).is_op("}"))
 
     def layer(self) -> str:
         braced = self.at("{")
@@ -600,6 +604,13 @@ class Parser:
                 # √x₁ is √(x₁): a subscript is part of the name (a power stays outside: √x² is (√x)²)
                 return self.name(tok, powers=False)
             return self.name(replace(tok, digits=""), scripts=False)
+        if command == r"\sqrt" and tok.kind == "cmd" and (tok.text[1:] in GREEK or tok.text[1:] in ACCENTS):
+            # √ŷ, √α₁, √a^{[1]}_2: one whole name, with its subscript and layer, without its power
+            self.no_power = True
+            try:
+                return self.command()
+            finally:
+                self.no_power = False
         if tok.kind == "cmd" and (tok.text[1:] in GREEK or tok.text == r"\pi"):
             self.take()
             if tok.text == r"\pi" and not self.conv.declares("pi"):
