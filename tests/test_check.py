@@ -239,3 +239,134 @@ def test_a_derivation_is_a_key():
     result = check(r"2(\hat{y}-y)\sigma(z)x", net.derive("W"))
     assert result.mistake == "activation_instead_of_derivative"
     assert check(r"2(\sigma(Wx+b)-y)\sigma'(Wx+b)x", net.derive("W")).verdict == "correct"
+
+
+# -- every example of "one faithful reader for everything people type" ---------------------------
+# Each example of the report, with the verdict it must get, and where it matters the reading echoed.
+
+LEAKY = r"\begin{cases} z & z > 0 \\ 0.01z & \text{otherwise} \end{cases}"
+ONE_BRANCH = r"\begin{cases} z & z > 0 \end{cases}"
+
+
+@pytest.mark.parametrize("answer, key, verdict, echo", [
+    # the power binds one token: (wx)² is not wx²
+    ("ab^2", "a^2b^2", "incorrect", "a·b²"),
+    ("2xy^2", "2x^2y^2", "incorrect", "2x·y²"),
+    ("wx^2", "w^2x^2", "incorrect", "w·x²"),
+    ("ab^2", "a b^2", "correct", "a·b²"),
+    ("wx^2", r"w\cdot x^{2}", "correct", "w·x²"),
+    # a bracket after a symbol or an application is a product, not an unnamed function
+    (r"\tanh(z)(x)", r"\sigma(z)(x)", "incorrect", "tanh(z)·x"),
+    ("σ(z)(x)", "σ′(z)(x)", "incorrect", "σ(z)·x"),
+    ("w_1(x)", "w_2(x)", "incorrect", "w₁·x"),
+    (r"\tanh(z)(x)", r"x\tanh z", "correct", "tanh(z)·x"),
+    ("w_1(x)", "w_1 x", "correct", "w₁·x"),
+    # where the key is defined and the answer is not, the answer is wrong
+    (r"\ln x", r"\ln|x|", "incorrect", "ln(x)"),
+    (ONE_BRANCH, r"\max(0, z)", "incorrect", None),
+    (ONE_BRANCH, r"\operatorname{ReLU}(z)", "incorrect", None),
+    (ONE_BRANCH, LEAKY, "incorrect", None),
+    (r"\begin{cases} x & x > 0 \end{cases}", "|x|", "incorrect", None),
+    (r"\begin{cases} z & z > 0 \\ 0 & z \le 0 \end{cases}", r"\max(0, z)", "correct", None),
+    # subscripted names are names, and their products products
+    ("x_1x_2", "x_1 x_2", "correct", "x₁·x₂"),
+    ("w_2h", "w_2 h", "correct", "w₂·h"),
+    ("w_1x_1+w_2x_2+b", "b + w_1 x_1 + w_2 x_2", "correct", "w₁·x₁ + w₂·x₂ + b"),
+    ("x_1x_2", "x_1 + x_2", "incorrect", "x₁·x₂"),
+    # brackets and spaces after names and numbers
+    ("x(1-x)", "x - x^2", "correct", "x(1 − x)"),
+    ("2x(yhat-y)", r"2x\hat{y} - 2xy", "correct", "2x(ŷ − y)"),
+    ("8 (4x - 2)", "32x - 16", "correct", "8(4x − 2)"),
+    ("2 (yhat - y) yhat (1 - yhat) x", r"2(\hat{y}-y)\hat{y}(1-\hat{y})x", "correct", None),
+    ("2 sigma(z) (1 - sigma(z))", r"2\sigma'(z)", "correct", None),
+    ("8 (4x - 2)", "32x - 15", "incorrect", "8(4x − 2)"),
+    # the same text as key and as answer
+    ("2(yhat-y)", "2(yhat-y)", "correct", "2(ŷ − y)"),
+    (r"2(\hat{y}-y)", "2(yhat - y)", "correct", "2(ŷ − y)"),
+    # Python number syntax does not leak in; 2e-1 is 0.2 in key and answer alike
+    ("x^2_1", "x_1^2", "correct", "x₁²"),
+    ("x^2_1", "x^{21}", "incorrect", None),
+    ("2e-1", "2e-1", "correct", "0.2"),
+    ("0.2", "2e-1", "correct", "0.2"),
+    ("2e-1", "0.2", "correct", "0.2"),
+    ("2e-1", "2e - 1", "incorrect", "0.2"),
+    ("2e - 1", r"2\mathrm{e} - 1", "correct", "2e − 1"),
+    # the same keystrokes mean one thing
+    ("x^23", "x^{23}", "correct", "x²³"),
+    ("x^23", "3x^2", "incorrect", "x²³"),
+    ("W_12x_2", "W_{12}x_2", "correct", "W₁₂·x₂"),
+    ("W_12x_2", "2W_1x_2", "incorrect", "W₁₂·x₂"),
+    # common notation
+    (r"\approx 0.458", "0.458", "correct", "0.458"),
+    ("≈ 0.458", "0.458", "correct", "0.458"),
+    ("0.458.", "0.458", "correct", "0.458"),
+    ("0.8777 (4 d.p.)", "0.8777", "correct", "0.8777"),
+    ("0.8777 to 4dp", "0.8777", "correct", "0.8777"),
+    ("= 0.458", "0.458", "correct", "0.458"),
+    ("W ← 2.86", "2.86", "correct", "2.86"),
+    ("W := 2.86", "2.86", "correct", "2.86"),
+    (r"{1 \over 2}", "0.5", "correct", None),
+    (r"\sigma^\prime(z)", r"\sigma(z)(1-\sigma(z))", "correct", None),
+    (r"\(2x\)", "2x", "correct", "2x"),
+    (r"\[2x\]", "2x", "correct", "2x"),
+    ("½", "0.5", "correct", None),
+    ("x⁴", "x^4", "correct", "x⁴"),
+    ("a^{[1]}_2", "a^{(1)}_2", "correct", "a⁽¹⁾₂"),
+    ("a^{[1]}_2", "a^{(2)}_1", "incorrect", None),
+    ("w_{1,2}", "w_{12}", "correct", "w₁₂"),
+    ("0,5", "0.5", "correct", "0.5"),
+    ("0.0157", "157/10000", "correct", "0.0157"),
+    ("0,5", "0.6", "incorrect", "0.5"),
+])
+def test_every_example_of_the_report_gets_its_verdict(answer, key, verdict, echo):
+    result = check(answer, key)
+    assert result.verdict == verdict, (answer, key, result.feedback)
+    if echo is not None:
+        assert f"We read your answer as {echo}" in result.feedback, result.feedback
+
+
+def test_a_definition_keeps_every_name_of_its_right_side():
+    # \hat{y} = w_2h+b_2 must not lose h
+    definitions = {r"\hat{y}": "w_2h+b_2"}
+    assert check("w_2h+b_2", r"\hat{y}", definitions=definitions).verdict == "correct"
+    assert check("w_2 + b_2", r"\hat{y}", definitions=definitions).verdict == "incorrect"
+    assert check("w_2 h", r"\hat{y} - b_2", definitions=definitions).verdict == "correct"
+
+
+@pytest.mark.parametrize("answer, reason", [
+    ("the derivative is 2x", "this looks like words, not a formula"),
+    ("see above", "this looks like words, not a formula"),
+    ("t h e  a n s w e r", "this looks like words, not a formula"),
+    ("idk", "no answer was given"),
+    ("N/A", "no answer was given"),
+    ("prediction - y", "we could not read 'prediction'; write p*r*e*d*… for a product, or declare it as a name"),
+    ("1,234", "ambiguous"),
+    ("1e400", "floating point"),
+    (r"\sigma^{-1}(z)", "ambiguous"),
+])
+def test_words_non_answers_and_ambiguities_are_invalid_with_their_reason(answer, reason):
+    result = check(answer, "2x - y")
+    assert result.verdict == "invalid", result.feedback
+    assert reason in result.feedback
+
+
+def test_a_declared_word_is_a_name_and_a_split_into_declared_names_is_echoed():
+    result = check("(prediction - target)^2", "(p - t)^2", variables=["prediction", "target"])
+    assert result.verdict == "incorrect" and "(prediction − target)²" in result.feedback
+    result = check("(prediction - target)^2", "(prediction - target)^2", variables=["prediction", "target"])
+    assert result.verdict == "correct"
+    with pytest.raises(ConfigError, match="uses the word.*prediction, target: declare them"):
+        check("(prediction - target)^2", "(prediction - target)^2")
+    result = check("wxb", "w x b", variables=["w", "x", "b"])
+    assert result.verdict == "correct" and "reading wxb as w·x·b" in result.feedback
+
+
+def test_explain_takes_names_and_refuses_words_it_was_not_given(capsys):
+    code = main(["explain", "(prediction - target)^2"])
+    err = capsys.readouterr().err
+    assert code != 0 and "--names prediction,target" in err and "Traceback" not in err
+    code = main(["explain", "(prediction - target)^2", "--names", "prediction,target", "--wrt", "prediction"])
+    out = capsys.readouterr().out
+    assert code == 0 and "2(prediction − target)" in out
+    assert main(["explain", "x^2", "--names", "1x"]) != 0
+    assert "--names '1x'" in capsys.readouterr().err

@@ -209,6 +209,10 @@ class AnswerEntry:
         try:
             return parse_expression(self.latex, conventions=conventions or self.conventions or None)
         except MathomongError as exc:
+            words = getattr(exc, "words", ())
+            if words:  # a teacher's own names: say how to declare them
+                raise ConfigError(f"the key of {self.id!r} uses the word(s) {', '.join(words)}: declare them as "
+                                  "the question's variables to read each as one name") from None
             raise ConfigError(f"the key of {self.id!r} cannot be read: {exc}") from None
 
     # -- JSON --------------------------------------------------------------

@@ -57,7 +57,8 @@ def _register_explain(subparsers) -> None:
         epilog="examples:\n"
                "  mathomong explain 'x^2' --wrt x --at x=3\n"
                "  mathomong explain 'sigmoid(w*x + b)' --wrt w --level 2\n"
-               "  mathomong explain '\\tanh(x^2)' --format latex --standalone",
+               "  mathomong explain '\\tanh(x^2)' --format latex --standalone\n"
+               "  mathomong explain '(prediction - target)^2' --names prediction,target --wrt prediction",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("expression", help="the expression, in LaTeX or plain syntax")
@@ -65,6 +66,8 @@ def _register_explain(subparsers) -> None:
                    help="the variable to differentiate by (default: the only variable of the expression)")
     p.add_argument("--syntax", choices=("auto", "latex", "plain"), default="auto",
                    help="how to read the expression (default: auto)")
+    p.add_argument("--names", metavar="NAME,…", default="",
+                   help="words to read as one name each, never as letters (--names prediction,target)")
     _add_output_options(p)
     p.set_defaults(func=run_explain)
 
@@ -231,6 +234,26 @@ def _emit(text: str) -> None:
 # commands
 # ---------------------------------------------------------------------------
 
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+
+def _read_expression(text: str, syntax: str, names: str):
+    """The expression as typed, with the --names words read as one name each."""
+    from ..parsing import NotAFormula, parse_expression
+
+    declared = [name.strip() for name in names.split(",") if name.strip()]
+    bad = [name for name in declared if not _NAME.fullmatch(name)]
+    if bad:
+        raise ParseError(f"--names {bad[0]!r}: a name is letters, digits and _, starting with a letter")
+    try:
+        return parse_expression(text, syntax=syntax, keep_form=True, conventions={"symbols": declared})
+    except NotAFormula as exc:
+        if not exc.words:
+            raise
+        which = "it as a name" if len(exc.words) == 1 else "them as names"
+        raise ParseError(f"{exc}; to read {which}, give --names {','.join(exc.words)}") from None
+
+
 def run_explain(args) -> int:
     import sympy
 
@@ -238,7 +261,7 @@ def run_explain(args) -> int:
     from ..parsing import parse_expression
 
     # as typed: x*x stays a product (the product rule), 2(x + 1) a multiple of a sum
-    expr = parse_expression(args.expression, syntax=args.syntax, keep_form=True)
+    expr = _read_expression(args.expression, args.syntax, args.names)
     if not isinstance(expr, sympy.Expr):
         raise ParseError("explain needs a single scalar expression")
     variable = _variable(expr, args.wrt)

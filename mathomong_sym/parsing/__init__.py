@@ -95,7 +95,7 @@ def read_uncached(text: str, conventions=None) -> Reading:
         raise NotAFormula(f"'{body.strip()}' is not an answer", "none")
     try:
         tokens, splits = resolve_words(tokenize(body), conventions)
-        form, decimals, notes = parse_tokens(tokens, conventions)
+        form, decimals, notes = parse_tokens(tokens, conventions, body)
     except RecursionError:
         raise ParseError("the expression is nested too deeply") from None
     check_tree(form)

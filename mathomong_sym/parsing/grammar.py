@@ -997,7 +997,7 @@ def _tuple(parts, conventions, decimals):
     return sympy.Tuple(*(_sub(part, conventions, decimals) for part in parts))
 
 
-def parse_tokens(tokens: list[Token], conventions: Conventions) -> tuple:
+def parse_tokens(tokens: list[Token], conventions: Conventions, source: str = "") -> tuple:
     """(the tree as typed, {decimal Float: exact Rational}, notes) for a whole answer.
 
     An equation (``y' = 2x``, ``W ← 2.86``, ``x \\approx 0.46``) is read by its
@@ -1011,6 +1011,9 @@ def parse_tokens(tokens: list[Token], conventions: Conventions) -> tuple:
             raise ParseError("nothing after the '='")
         marks = [t for t, d in zip(tokens, _depths(tokens)) if d == 0 and t.kind == "op" and t.text in _SEPARATORS]
         shown = {"=": "=", "approx": "≈", "assign": "←"}
+        typed = source[marks[-1].start:marks[-1].end] if source else ""
+        if typed in (":=", r"\coloneqq"):  # the echo keeps the student's W := 2.86
+            shown["assign"] = ":="
         left = "".join((" " if t.space else "") + t.text + t.digits for t in tokens[:tokens.index(marks[-1])]).strip()
         notes.append(f"'{left} {shown[marks[-1].text]}'" if left else f"the leading '{shown[marks[-1].text]}'")
         tokens = sides[-1]
