@@ -8,6 +8,11 @@
   students); answer parses are *not* reused between repetitions.
 * **ours (in-process)**: the same, one process, no pool; also gives the
   slowest single check.
+The corpus is the checker's (``tests/corpus/check_corpus.toml``), the
+reader's (``tests/corpus/reading.py``: each spelling against its hand-built
+meaning and against its near misses, which must not be accepted), or both
+(``--corpus``, default both).
+
 * **naive**: latex2sympy2 on the answer and the key, then
   ``expand(answer - key) == 0`` — the parse-and-expand checker the issue
   compares with.  It runs on the cases it can survive (not the invalid and
@@ -34,10 +39,27 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 
-def load():
-    from test_check_corpus import CASES, _entry
+def load(corpus: str = "both"):
+    """(answer, entry, expected) per case; expected "not correct" for a near miss of the reader's corpus."""
+    from mathomong_sym.check.checker import entry_for
+    from test_check_corpus import CASES, READING, _entry
 
-    return [(answer, _entry(group), expected) for group, answer, expected, _ in CASES]
+    cases = []
+    if corpus in ("check", "both"):
+        cases += [(answer, _entry(group), expected) for group, answer, expected, _ in CASES]
+    if corpus in ("reading", "both"):
+        for case in READING:
+            variables = list(case.variables) if case.variables else None
+            if case.means is None:
+                cases.append((case.text, entry_for(case.key, variables=variables), "invalid"))
+                continue
+            cases.append((case.text, entry_for(case.means, variables=variables), "correct"))
+            cases += [(case.text, entry_for(wrong, variables=variables), "not correct") for wrong in case.wrong]
+    return cases
+
+
+def _right(verdict: str, expected: str) -> bool:
+    return verdict != "correct" if expected == "not correct" else verdict == expected
 
 
 def naive_check(answer: str, key: str):
@@ -81,15 +103,18 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--corpus", choices=("check", "reading", "both"), default="both",
+                        help="the checker's TOML corpus, the reader's corpus (tests/corpus/reading.py), or both")
     args = parser.parse_args(argv)
 
     from mathomong_sym.check.checker import make_task
     from mathomong_sym.check.engine import prepare
     from mathomong_sym.check.pool import CheckerPool
 
-    cases = load()
+    cases = load(args.corpus)
     tasks = [dict(make_task(answer, entry), cache=False) for answer, entry, _ in cases]
-    naive_cases = [(answer, entry.latex, expected) for answer, entry, expected in cases if expected != "invalid"]
+    # the naive checker reads the key's text: it runs on the TOML corpus, whose keys are typed
+    naive_cases = [(answer, entry.latex, expected) for answer, entry, expected in load("check") if expected != "invalid"]
     for _, entry, _ in cases:  # a grader prepares each key once
         prepare(entry)
 
@@ -108,15 +133,16 @@ def main(argv=None):
         timeouts = pool.killed
 
     n, n_naive = len(tasks), len(naive_cases)
-    ours_right = sum(r["verdict"] == expected for r, (_, _, expected) in zip(results, cases))
+    ours_right = sum(_right(r["verdict"], expected) for r, (_, _, expected) in zip(results, cases))
     false_accepts = sum(r["verdict"] == "correct" and expected != "correct" for r, (_, _, expected) in zip(results, cases))
-    naive_right = sum(v == expected for v, (_, _, expected) in zip(naive_verdicts, naive_cases))
+    naive_right = sum(_right(v, expected) for v, (_, _, expected) in zip(naive_verdicts, naive_cases))
     naive_false = sum(v == "correct" and expected != "correct" for v, (_, _, expected) in zip(naive_verdicts, naive_cases))
     pool_rate = n / statistics.median(pool_times)
     inproc_rate = n / statistics.median(inproc_times)
     naive_rate = n_naive / statistics.median(naive_times)
 
-    print(f"corpus: {n} cases ({n_naive} that the naive checker can run); median of {args.repeats} interleaved runs")
+    print(f"corpus ({args.corpus}): {n} checks ({n_naive} of the TOML corpus that the naive checker can run); "
+          f"median of {args.repeats} interleaved runs")
     print(f"ours, pool of {args.workers} : {pool_rate:7.1f} checks/s   accuracy {ours_right}/{n}, false accepts {false_accepts}, timeouts {timeouts}")
     print(f"ours, in-process  : {inproc_rate:7.1f} checks/s   slowest single check {worst * 1000:.0f} ms")
     print(f"naive parse+expand: {naive_rate:7.1f} checks/s   accuracy {naive_right}/{n_naive}, false accepts {naive_false}")

@@ -434,8 +434,24 @@ def mutations(tree):
         yield Apply(tree.function, m)
 
 
+def _tower(tree) -> int:
+    """How deep exponents nest (x^{y^z} is 2, e^{e^{x^2}} is 3)."""
+    if isinstance(tree, Power):
+        return max(_tower(tree.base), 1 + _tower(tree.exponent))
+    if isinstance(tree, Apply):
+        return (1 if tree.function == "exp" else 0) + _tower(tree.argument)
+    if isinstance(tree, (Sum, Prod)):
+        return max(_tower(part[1] if isinstance(part, tuple) else part)
+                   for part in (tree.terms if isinstance(tree, Sum) else tree.factors))
+    if isinstance(tree, Quotient):
+        return max(_tower(tree.numerator), _tower(tree.denominator))
+    return 0
+
+
 def _readable(tree) -> bool:
-    """Trees whose value sympy can build (no 0 denominators, no huge powers)."""
+    """Trees whose value sympy can build (no 0 denominators, no huge powers), within the reader's limits."""
+    if _tower(tree) >= 3:  # the reader refuses power towers by design (docs: limits)
+        return False
     try:
         value = to_sympy(tree)
     except (ZeroDivisionError, ValueError):
