@@ -44,3 +44,10 @@ def test_ordinary_sizes_still_read(text, value):
     expr = parse_expression(text)
     if value is not None:
         assert expr == value
+
+
+@pytest.mark.parametrize("text", [r"e^{e^{W/W}}", r"e^{e^{\sqrt{x}}}", r"x^{y^{1/z}}"])
+def test_a_quotient_or_a_root_in_an_exponent_is_not_a_tower(text):
+    parse_expression(text)  # two exponents deep, within the limit
+    with pytest.raises(ParseError, match="tower"):
+        parse_expression(r"e^{" + text + "}")

@@ -259,7 +259,7 @@ def test_digit_separators_and_ambiguous_commas_are_refused():
         ("$0.458$", ("the math delimiters $…$",)),
         ("W ← 0.458", ("'W ←'",)),
         (r"W \leftarrow 0.458", ("'W ←'",)),
-        ("W := 0.458", ("'W ←'",)),
+        ("W := 0.458", ("'W :='",)),  # as typed
         ("x \\approx 0.458", ("'x ≈'",)),
     ],
 )

@@ -63,9 +63,11 @@ def check_text(text: str) -> None:
 
 
 def _height(expr) -> int:
-    """How many exponents are stacked in *expr* (x² is 1, x^{y^{z}} is 2)."""
+    """How many exponents are stacked in *expr* (x² is 1, x^{y^{z}} is 2; a quotient or a root is not one)."""
     if not isinstance(expr, sympy.Basic) or not expr.args:
         return 0
+    if expr.is_Pow and expr.args[1].is_Number and abs(expr.args[1]) <= 1:
+        return _height(expr.args[0])  # 1/x and √x cannot make a tower grow
     if expr.is_Pow or expr.func is sympy.exp:
         exponent = expr.args[-1]
         return 1 + _height(exponent)
