@@ -95,9 +95,11 @@ def test_grade_1000_rows_with_50_bad_rows(tmp_path, keys):
         assert line["verdict"] == "invalid", (fields[:3], line)
         assert re.search(reason, line["reason"]), (reason, line["reason"])
     named = [r for r in report if r["mistake"]]
-    assert {r["mistake"] for r in named} == set(WRONG.values())
+    # σ(z) for σ(z)(1 − σ(z)) is a factor of the product left out, though the key lists no mistake for q2
+    assert {r["mistake"] for r in named} == set(WRONG.values()) | {"chain_factor_forgotten"}
+    assert {r["answer"] for r in named if r["mistake"] == "chain_factor_forgotten"} == {r"\sigma(z)"}
     summary = (out / "summary.md").read_text()
-    assert "Most common mistakes" in summary and "1000 answers" in summary
+    assert "| mistake | answers | what it means |" in summary and "1000 answers" in summary
     gradebook = list(csv.DictReader(open(out / "gradebook.csv", newline="", encoding="utf-8")))
     assert len(gradebook) == 350 and {"student", "total", "out_of", "q1", "q2"} <= set(gradebook[0])
     feedback = out / "feedback"

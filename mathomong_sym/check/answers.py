@@ -19,11 +19,11 @@ from pathlib import Path
 
 from ..errors import ConfigError
 
-__all__ = ["AnswerRow", "AnswersFile", "read_answers", "read_roster", "FACTOR_PREFIX", "REQUIRED"]
+__all__ = ["AnswerRow", "AnswersFile", "Roster", "read_answers", "read_roster", "FACTOR_PREFIX", "REQUIRED"]
 
 FACTOR_PREFIX = "factor:"
 REQUIRED = ("student", "question", "answer")
-OPTIONAL = ("version",)
+OPTIONAL = ("version", "name", "email", "section")
 #: a record may span this many lines (an answer with line breaks, quoted)
 MAX_RECORD_LINES = 50
 #: longest field kept (a longer one is cut and its row is invalid)
@@ -41,6 +41,7 @@ class AnswerRow:
     question: str = ""
     answer: str = ""
     factors: dict = field(default_factory=dict)
+    name: str = ""                 # the student's name, when the file has a name column
     problem: str = ""              # why the row cannot be checked, if it cannot
     note: str = ""                 # something worth knowing that does not stop the check
 
@@ -182,6 +183,7 @@ def _row(line: int, header: list, fields: list, problem: str, note: str) -> Answ
     row.version = values.get("version", "").strip()
     row.question = values.get("question", "").strip()
     row.answer = values.get("answer", "")
+    row.name = values.get("name", "").strip()[:MAX_NAME]
     row.factors = {name[len(FACTOR_PREFIX):]: value for name, value in values.items()
                    if name.startswith(FACTOR_PREFIX) and value.strip()}
     present = set(header[:len(fields)])
@@ -206,8 +208,18 @@ def _row(line: int, header: list, fields: list, problem: str, note: str) -> Answ
     return row
 
 
-def read_roster(path) -> dict[str, str]:
-    """student -> version from a roster CSV with columns student, version."""
+class Roster(dict):
+    """student -> version, with the people's names, e-mail addresses and sections where the roster has them."""
+
+    def __init__(self, versions=(), names=None, emails=None, sections=None):
+        super().__init__(versions)
+        self.names = dict(names or {})
+        self.emails = dict(emails or {})
+        self.sections = dict(sections or {})
+
+
+def read_roster(path) -> Roster:
+    """A roster CSV: the columns student and version, and optionally name, email and section."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -221,9 +233,15 @@ def read_roster(path) -> dict[str, str]:
     header = _normalise_header(next(reader))
     if "student" not in header or "version" not in header:
         raise ConfigError(f"roster {path} needs the columns student and version")
-    student, version = header.index("student"), header.index("version")
-    roster = {}
+    roster = Roster()
+    columns = {name: header.index(name) for name in ("student", "version", "name", "email", "section") if name in header}
     for record in reader:
-        if len(record) > max(student, version) and record[student].strip():
-            roster[record[student].strip()] = record[version].strip()
+        values = {name: record[i].strip()[:MAX_NAME] for name, i in columns.items() if i < len(record)}
+        student = values.get("student", "")
+        if not student:
+            continue
+        roster[student] = values.get("version", "")
+        for name, table in (("name", roster.names), ("email", roster.emails), ("section", roster.sections)):
+            if values.get(name):
+                table[student] = values[name]
     return roster

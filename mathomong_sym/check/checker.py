@@ -118,8 +118,12 @@ def _conventions_map(conventions) -> dict:
     raise ConfigError("conventions must be a mapping")
 
 
-def make_task(answer, entry: AnswerEntry, factor_answers=None, seed: int = 0) -> dict:
-    return {"answer": answer, "entry": entry.to_dict(), "factor_answers": dict(factor_answers or {}), "seed": seed}
+def make_task(answer, entry: AnswerEntry, factor_answers=None, seed: int = 0, context=None) -> dict:
+    """A check for the pool; *context* (trees of the sheet's other questions) lets a wrong point be named."""
+    task = {"answer": answer, "entry": entry.to_dict(), "factor_answers": dict(factor_answers or {}), "seed": seed}
+    if context:
+        task["context"] = list(context)
+    return task
 
 
 def _raise_key_error(result: dict) -> None:

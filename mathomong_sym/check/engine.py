@@ -32,6 +32,8 @@ from ..parsing.functions import FUNCTION_NAMES
 from ..printing import to_latex, to_text
 from .equivalence import Comparison, Tolerance, compare, constant_ratio
 from .key import AnswerEntry, exact
+from .mistakes import Candidate, classify, constant_offset, decimals_written, generic_candidates, rounding_message, stable_name
+from .prose import plain_latex, unicode_math
 from .tree import tree_to_expr
 
 __all__ = ["run_task", "check_entry", "prepare", "PreparedKey", "CORRECT", "INCORRECT", "INVALID"]
@@ -43,10 +45,12 @@ _MAX_EXPANSION_ROUNDS = 30
 
 @dataclass
 class PreparedMistake:
-    name: str
-    message: str
+    name: str          # the key's own name
+    message: str       # in Unicode math
     expanded: object
     credit: float
+    stable: str = ""   # its name in the catalogue of mistakes (docs/answer-key-format.md)
+    written: str = ""  # the message as the key wrote it (LaTeX between dollars), for typeset pages
 
 
 @dataclass
@@ -61,6 +65,7 @@ class PreparedKey:
     tolerance: Tolerance
     mistakes: list = field(default_factory=list)
     factors: list = field(default_factory=list)  # PreparedKey per factor
+    candidates: list = field(default_factory=list)  # every explanation of a wrong answer, listed and generic
 
     @property
     def known_names(self) -> set:
@@ -136,16 +141,34 @@ def _prepare(entry: AnswerEntry, inherited_definitions: dict | None = None, inhe
         allowed = frozenset(variables) | {s.name for s in definitions}
     key_is_number = isinstance(expanded, sympy.Expr) and not expanded.free_symbols
     tolerance = Tolerance.for_key(key_is_number, entry.tolerance)
+    generic = generic_candidates(named, expanded, definitions)
     mistakes = []
     for mistake in entry.mistakes:
         try:
             value = mistake.expression(conventions)
         except MathomongError as exc:
             raise ConfigError(f"question {entry.id!r}, mistake {mistake.name or mistake.latex!r}: {exc}") from None
-        mistakes.append(PreparedMistake(mistake.name, mistake.message, _expand(value, definitions), mistake.credit))
+        value = _expand(value, definitions)
+        stable = stable_name(mistake.name) or _classified(value, generic, tolerance) or "listed_in_key"
+        mistakes.append(PreparedMistake(mistake.name, unicode_math(mistake.message), value, mistake.credit, stable,
+                                        mistake.message))
     factors = [_prepare(f, definitions, variables) for f in entry.factors]
+    candidates = [Candidate(m.stable, m.expanded, m.message, m.credit, True, m.name, m.written) for m in mistakes]
+    candidates += generic
     return PreparedKey(entry, named, expanded, definitions, allowed, conventions,
-                       _answer_conventions(conventions, named, expanded, definitions), tolerance, mistakes, factors)
+                       _answer_conventions(conventions, named, expanded, definitions), tolerance, mistakes, factors,
+                       candidates)
+
+
+def _classified(value, generic, tolerance) -> str:
+    """The catalogue name of a listed mistake by what it does to the key (−K is sign_flipped)."""
+    def same(a, b):
+        try:
+            return compare(a, b, tolerance, 0, symbolic=False).equal
+        except Exception:  # a mistake that cannot be compared keeps the key's explanation
+            return False
+
+    return classify(value, generic, same)
 
 
 # names that change how other text reads when declared (H(z) is a product once H is a name)
@@ -164,25 +187,110 @@ def _answer_conventions(conventions, named, expanded, definitions):
 
 
 @lru_cache(maxsize=256)
-def _prepare_cached(entry_json: str) -> PreparedKey:
+def _prepare_cached(entry_json: str, context_json: str = "[]") -> PreparedKey:
     data = json.loads(entry_json)
-    return _prepare(AnswerEntry.from_dict(data, "key"))
+    prepared = _prepare(AnswerEntry.from_dict(data, "key"))
+    siblings = json.loads(context_json)
+    if siblings:
+        prepared.candidates = prepared.candidates + _wrong_points(prepared, siblings)
+    return prepared
 
 
-def prepare(entry: AnswerEntry | dict) -> PreparedKey:
+def prepare(entry: AnswerEntry | dict, context=None) -> PreparedKey:
+    """The prepared key of *entry*; *context* (trees of the other questions of its sheet) finds wrong points."""
     data = entry.to_dict() if isinstance(entry, AnswerEntry) else entry
-    return _prepare_cached(json.dumps(data, sort_keys=True))
+    return _prepare_cached(json.dumps(data, sort_keys=True), json.dumps(context or [], sort_keys=True))
+
+
+#: where a value "at the wrong point" is looked for: small integers and halves
+_POINT_GRID = tuple(sorted({*range(-5, 6), *(k + 0.5 for k in range(-5, 5))}))
+
+
+def _wrong_points(prepared: PreparedKey, siblings: list) -> list[Candidate]:
+    """A numeric key that is another question's expression f(s) at s = p: f at the other points of the grid."""
+    key = prepared.expanded
+    if not isinstance(key, sympy.Expr) or key.free_symbols:
+        return []
+    try:
+        target = float(key)
+    except (TypeError, ValueError):
+        return []
+    found = []
+    for tree in siblings:
+        try:
+            expr = tree_to_expr(tree)
+        except Exception:  # a sibling that cannot be read only gives no candidates
+            continue
+        symbols = list(getattr(expr, "free_symbols", ()))
+        if len(symbols) != 1:
+            continue
+        s = symbols[0]
+        values = {}
+        for q in _POINT_GRID:
+            try:
+                values[q] = complex(sympy.N(expr.xreplace({s: sympy.nsimplify(q)}), 20))
+            except Exception:
+                continue
+        values = {q: v.real for q, v in values.items() if abs(v.imag) < 1e-12 and v.real == v.real}
+        at = [q for q, v in values.items() if abs(v - target) <= 1e-9 * max(1.0, abs(target))]
+        if not at:
+            continue
+        name = _shown(s.name)
+        asked = " or ".join(f"{name} = {_number_text(p)}" for p in at)
+        by_value: dict = {}
+        for q, v in values.items():
+            if q not in at and abs(v - target) > 1e-9 * max(1.0, abs(target)):
+                same = next((w for w in by_value if abs(w - v) <= 1e-9 * max(1.0, abs(v))), v)
+                by_value.setdefault(same, []).append(q)
+        for v, points in by_value.items():
+            where = " or ".join(f"{name} = {_number_text(q)}" for q in points)
+            found.append(Candidate("wrong_point", sympy.Float(v, 15), f"that is the value at {where}, not at {asked}"))
+    return found
+
+
+def _number_text(value: float) -> str:
+    return (f"{value:g}").replace("-", "−")
 
 
 # ---------------------------------------------------------------------------
 # checking one answer
 # ---------------------------------------------------------------------------
 
+#: significant digits of a decimal in the echo: as many as a student types (0.4576123 stays 0.4576123)
+_ECHO_DIGITS = 15
+
+
 def _read_as(expr) -> tuple[str, str]:
+    """The answer as it was read, in LaTeX and in Unicode, its decimals with every digit the student wrote."""
     try:
-        return to_latex(expr), to_text(expr)
+        text, latex = _echo_printers()
+        return latex().doprint(expr), text().doprint(expr)
     except Exception:  # printing must never turn a verdict into a crash
-        return str(expr), str(expr)
+        try:
+            return to_latex(expr), to_text(expr)
+        except Exception:
+            return str(expr), str(expr)
+
+
+@lru_cache(maxsize=1)
+def _echo_printers():
+    from ..printing import TextbookLatexPrinter, TextbookTextPrinter, format_number
+
+    class EchoText(TextbookTextPrinter):
+        def __init__(self):
+            super().__init__({"order": "none"})
+
+        def _print_Float(self, expr):
+            return format_number(expr, digits=_ECHO_DIGITS)
+
+    class EchoLatex(TextbookLatexPrinter):
+        def __init__(self):
+            super().__init__({"order": "none"})
+
+        def _print_Float(self, expr):
+            return format_number(expr, digits=_ECHO_DIGITS, latex=True)
+
+    return EchoText, EchoLatex
 
 
 def _echo(reading, read_text: str) -> str:
@@ -259,6 +367,7 @@ def check_entry(answer_text, prepared: PreparedKey, *, seed: int = 0, cache: boo
     if reading.notes:
         details["notes"] = list(reading.notes)
     echo = _echo(reading, read_text)
+    details["echo"] = echo
     used = {s.name for s in _free(answer)}
     if prepared.allowed is not None:
         unknown = sorted(used - prepared.allowed)
@@ -284,17 +393,16 @@ def check_entry(answer_text, prepared: PreparedKey, *, seed: int = 0, cache: boo
         return {"verdict": CORRECT, "feedback": feedback, "details": details, "score": 1.0}
     feedback = f"{echo} This is not right."
     score = 0.0
-    for mistake in prepared.mistakes:
-        if compare(expanded, mistake.expanded, prepared.tolerance, seed, symbolic=False, cache_answer=cache).equal:
-            details["mistake"] = mistake.name
-            feedback = f"{echo} Not quite: {mistake.message}."
-            score = mistake.credit
-            break
-    else:
-        ratio = constant_ratio(expanded, prepared.expanded, seed) if comparison.method == "counterexample" else None
-        if ratio is not None:
-            details["ratio"] = ratio
-            feedback = f"{echo} Not quite: {_ratio_message(ratio)}."
+    diagnosis = diagnose(answer_text, expanded, prepared, comparison, seed, cache)
+    if diagnosis is not None:
+        details["mistake"] = diagnosis.name
+        if diagnosis.key_name:
+            details["key_mistake"] = diagnosis.key_name
+        if diagnosis.written and diagnosis.written != diagnosis.message:
+            details["message_latex"] = f"Not quite: {_continued(diagnosis.written)}."
+        feedback = f"{echo} Not quite: {_continued(diagnosis.message)}."
+        score = diagnosis.credit
+    if diagnosis is None:
         if comparison.method == "shape":
             feedback += f" {comparison.detail[0].upper()}{comparison.detail[1:]}."
         elif comparison.method == "undecided":
@@ -308,15 +416,102 @@ def check_entry(answer_text, prepared: PreparedKey, *, seed: int = 0, cache: boo
     return {"verdict": INCORRECT, "feedback": feedback, "details": details, "score": score}
 
 
+def diagnose(answer_text: str, answer, prepared: PreparedKey, comparison, seed: int = 0,
+             cache: bool = True) -> Candidate | None:
+    """The best explanation of a wrong answer (a :class:`~.mistakes.Candidate`), or None.
+
+    Every explanation is tried: the mistakes the key lists and the generic
+    ones (sign, factor 2, ½, reciprocal, a factor of the product left out,
+    rounding, a constant factor or offset).  When several explain the
+    answer, the first in the catalogue's order wins (an x₂ = −1 left out is
+    a flipped sign); when two listed mistakes of the key explain it equally,
+    the generic message, which is true of both, is given.
+    """
+    if comparison.method in ("shape", "undecided") or not isinstance(answer, sympy.Expr):
+        return None
+    key = prepared.expanded
+    if isinstance(key, sympy.Expr) and not key.free_symbols and not answer.free_symbols:
+        rounded = _rounding(answer_text, answer, key, prepared.tolerance)
+        if rounded is not None:
+            return Candidate("rounded_too_far", answer, rounded)
+    best, tied_listed = None, 0
+    for candidate in sorted(prepared.candidates, key=lambda c: (c.rank, not c.listed)):
+        if best is not None and candidate.rank > best.rank:
+            break
+        try:
+            same = compare(answer, candidate.expr, prepared.tolerance, seed, symbolic=False,
+                           cache_answer=cache).equal
+        except Exception:  # one explanation that cannot be computed does not stop the others
+            same = False
+        if same:
+            best = best or candidate
+            tied_listed += candidate.listed
+    if best is not None and best.listed and tied_listed > 1:
+        generic = next((c for c in prepared.candidates if c.name == best.name and not c.listed), None)
+        if generic is not None:
+            return generic
+    return best or _constant_change(answer, key, seed, prepared.tolerance)
+
+
+def _continued(message: str) -> str:
+    """A message that goes on after "Not quite:": "The sign …" becomes "the sign …", without its full stop."""
+    message = message.strip().rstrip(".")
+    if len(message) > 1 and message[0].isupper() and message[1].islower():
+        message = message[0].lower() + message[1:]
+    return message
+
+
+def _rounding(answer_text, answer, key, tolerance) -> str | None:
+    written = decimals_written(answer_text)
+    if written is None:
+        return None
+    try:
+        return rounding_message(float(answer), float(key), written, tolerance)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _constant_change(answer, key, seed, tolerance):
+    """An answer that is c·K (c a constant; for a number, a small fraction) or, symbolically, K + c."""
+    if not isinstance(key, sympy.Expr) or not key.free_symbols:
+        return _numeric_ratio(answer, key, tolerance)
+    ratio = constant_ratio(answer, key, seed)
+    if ratio is not None:
+        return Candidate("constant_factor", answer, _ratio_message(ratio))
+    offset = constant_offset(answer, key, seed)
+    if offset is not None:
+        return Candidate("constant_offset", answer, f"your answer differs from the right one by the constant "
+                                                    f"{offset:.6g} (a term without the variables is off)")
+    return None
+
+
+def _numeric_ratio(answer, key, tolerance):
+    """A number that is a small fraction p/q times the key's (3 times, a third of), within the key's tolerance."""
+    try:
+        a, k = float(answer), float(key)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if not k or not a:
+        return None
+    nearest = Fraction(a / k).limit_denominator(4)
+    expected = float(nearest) * k
+    if nearest in (0, 1) or abs(nearest.numerator) > 10:
+        return None
+    if abs(a - expected) > tolerance.relative * abs(expected) + tolerance.absolute:
+        return None
+    return Candidate("constant_factor", answer, _ratio_message(float(nearest)))
+
+
 def _ratio_message(ratio: float) -> str:
     rounded = round(ratio)
-    if abs(ratio + 1) < 1e-8:
-        return "your answer has the wrong sign (it is −1 times the right answer)"
     if abs(ratio - rounded) < 1e-8 and rounded != 0:
         return f"your answer is {rounded:g} times the right answer (a constant factor is off)"
     inverse = 1 / ratio
     if abs(inverse - round(inverse)) < 1e-8:
         return f"your answer is 1/{round(inverse):g} of the right answer (a constant factor is missing)"
+    shown = Fraction(ratio).limit_denominator(12)
+    if abs(float(shown) - ratio) < 1e-8:
+        return f"your answer is {shown} times the right answer (a constant factor is off)"
     return f"your answer is {ratio:.6g} times the right answer (a constant factor is off)"
 
 
@@ -353,7 +548,10 @@ def check_with_factors(answer_text, prepared: PreparedKey, factor_answers: dict 
         earned = min(points, earned + sum(Fraction(r["exact_score"]) for r in factor_results.values()))
         right = [fid for fid, r in factor_results.items() if r["verdict"] == CORRECT]
         if right:
-            result["feedback"] += f" Right factor(s): {', '.join(right)} ({sum(factor_results[f]['score'] for f in right):g} point(s))."
+            labels = {factor.entry.id: _factor_name(factor.entry) for factor in prepared.factors}
+            earned_right = sum((Fraction(factor_results[f]["exact_score"]) for f in right), Fraction(0))
+            result["feedback"] += (f" Right: {_listed([labels[f] for f in right])} "
+                                   f"({_points_text(earned_right)} {'point' if earned_right == 1 else 'points'}).")
     result = dict(result)
     result["score"] = float(earned)
     result["exact_score"] = str(earned)
@@ -363,10 +561,23 @@ def check_with_factors(answer_text, prepared: PreparedKey, factor_answers: dict 
     return result
 
 
+def _factor_name(entry) -> str:
+    """A factor as a student knows it: its label in Unicode (∂L/∂ŷ), else its id."""
+    return plain_latex(entry.label) if entry.label else entry.id
+
+
+def _points_text(value: Fraction) -> str:
+    """Points rounded to two decimals, without trailing zeros: 2, 0.67, 1.5."""
+    hundredths = round(value * 100)
+    whole, part = divmod(abs(hundredths), 100)
+    sign = "-" if hundredths < 0 else ""
+    return f"{sign}{whole}" if part == 0 else f"{sign}{whole}.{part:02d}".rstrip("0")
+
+
 def run_task(task: dict) -> dict:
     """Entry point of a worker: never raises, a bad key comes back as ``key_error``."""
     try:
-        prepared = prepare(task["entry"])
+        prepared = prepare(task["entry"], task.get("context"))
     except ConfigError as exc:
         return {"key_error": str(exc)}
     except MathomongError as exc:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from ..errors import ConfigError
-from .answers import FACTOR_PREFIX, AnswerRow, read_answers, read_roster
+from .answers import FACTOR_PREFIX, AnswerRow, Roster, read_answers, read_roster
 from .checker import check_many, make_task
 from .engine import CORRECT, INCORRECT, INVALID
 from .key import exact
@@ -79,6 +79,31 @@ class GradeReport:
         if versions:
             return versions.most_common(1)[0][0]
         return self.roster.get(student, "") if self.roster.get(student, "") in self.keys else ""
+
+    def name_of(self, student: str) -> str:
+        """The student's name: from the roster, else from the answers' name column, else ''."""
+        names = getattr(self.roster, "names", {})
+        if names.get(student):
+            return names[student]
+        return next((r.row.name for r in self.rows if r.student == student and r.row.name), "")
+
+    def email_of(self, student: str) -> str:
+        return getattr(self.roster, "emails", {}).get(student, "")
+
+    def section_of(self, student: str) -> str:
+        return getattr(self.roster, "sections", {}).get(student, "")
+
+    def worksheet(self, version: str | None = None) -> str:
+        """The worksheet's name (its title, else its id) for a version, or for all of them."""
+        keys = [self.keys[version]] if version in self.keys else list(self.keys.values())
+        names = list(dict.fromkeys((getattr(k, "title", "") or k.worksheet or "worksheet") for k in keys))
+        return " / ".join(names)
+
+    def missing(self, student: str) -> list[str]:
+        """The questions of the student's version the student did not answer (each scores 0)."""
+        counted = self.counted(student)
+        version = self.version_of(student)
+        return [q for q in (self.questions(version) if version else self.questions()) if q not in counted]
 
     def counted(self, student: str) -> dict:
         """question -> the row that counts for *student*."""
@@ -144,9 +169,27 @@ def _keys_by_version(keys) -> dict:
     return by_version
 
 
+def _context(key, entry, cache: dict) -> list:
+    """For a numeric question, the trees of the sheet's questions in one variable (where a value may come from)."""
+    if (key.version, entry.id) not in cache:
+        trees = []
+        if entry.tree is not None and not _has_symbols(entry.tree):
+            trees = [e.tree for e in key.entries if e is not entry and e.tree is not None and _has_symbols(e.tree)]
+        cache[key.version, entry.id] = trees
+    return cache[key.version, entry.id]
+
+
+def _has_symbols(tree) -> bool:
+    if isinstance(tree, dict):
+        return "sym" in tree or any(_has_symbols(v) for v in tree.values())
+    if isinstance(tree, list):
+        return any(_has_symbols(v) for v in tree)
+    return False
+
+
 def _task_key(entry_digest: str, task: dict) -> str:
-    payload = json.dumps([entry_digest, task["answer"], task["factor_answers"], task["seed"]], sort_keys=True,
-                         ensure_ascii=False)
+    payload = json.dumps([entry_digest, task["answer"], task["factor_answers"], task["seed"], task.get("context")],
+                         sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -164,10 +207,11 @@ def grade(keys, rows, *, roster=None, timeout: float | None = DEFAULT_TIMEOUT, w
     results of an interrupted run and receives every new one.
     """
     by_version = _keys_by_version(keys)
-    roster = dict(roster or {})
+    roster = roster if isinstance(roster, Roster) else Roster(roster or {})
     plan = []
     unique: dict[str, dict] = {}
     digests: dict = {}
+    contexts: dict = {}
     for row in rows:
         version = row.version or roster.get(row.student, "")
         if not version and len(by_version) == 1:
@@ -190,7 +234,7 @@ def grade(keys, rows, *, roster=None, timeout: float | None = DEFAULT_TIMEOUT, w
             entry_json = json.dumps(entry.to_dict(), sort_keys=True, ensure_ascii=False)
             digests[version, row.question] = (entry, hashlib.sha256(entry_json.encode("utf-8")).hexdigest())
         entry, digest = digests[version, row.question]
-        task = make_task(row.answer, entry, row.factors)
+        task = make_task(row.answer, entry, row.factors, context=_context(by_version[version], entry, contexts))
         task_key = _task_key(digest, task)
         unique.setdefault(task_key, task)
         plan.append((row, version, task_key, ""))

@@ -17,6 +17,8 @@ answer hints) would, but generated instead of written by hand:
 
 from __future__ import annotations
 
+import re
+from itertools import combinations
 from dataclasses import dataclass, field
 
 import sympy
@@ -24,7 +26,8 @@ import sympy
 from ..printing import to_latex, to_text
 from .key import AnswerEntry, Mistake
 
-__all__ = ["mistakes_from_chain", "entry_parts_from_derivation", "EntryParts", "MAX_MISTAKES"]
+__all__ = ["mistakes_from_chain", "entry_parts_from_derivation", "EntryParts", "MAX_MISTAKES", "CATALOGUE", "Candidate",
+           "generic_candidates", "classify", "stable_name", "constant_offset", "decimals_written", "places_asked", "rounding_message"]
 
 MAX_MISTAKES = 24
 
@@ -218,3 +221,173 @@ def entry_parts_from_derivation(derivation, *, points=1.0, factor_points=None, n
     mistakes = mistakes_from_chain(factors, definitions) if with_mistakes and factors else []
     return EntryParts(key=key, label=to_latex(label) if label is not None else "", definitions=definitions,
                       factors=entry_factors, mistakes=mistakes)
+
+
+# ---------------------------------------------------------------------------
+# the generic mistakes: every wrong answer is looked at with these, key or no key
+# ---------------------------------------------------------------------------
+
+#: the stable names of mistakes, in the order of preference when several explain one answer
+#: (documented in docs/answer-key-format.md; reports and JSON carry these names)
+CATALOGUE = {
+    "rounded_too_far": "a number rounded (or cut) to fewer decimal places than the question asks for",
+    "sign_flipped": "the right answer times −1",
+    "factor_2_dropped": "half the right answer (a factor 2 is missing)",
+    "factor_2_extra": "twice the right answer (a factor 2 too many)",
+    "sign_flipped_and_factor_2_dropped": "the right answer times −½",
+    "reciprocal": "one over the right answer",
+    "activation_derivative_missing": "the chain without the activation's derivative",
+    "activation_instead_of_derivative": "the activation where its derivative belongs",
+    "w_b_confused": "the derivative with respect to the bias instead of the weight, or the other way",
+    "wrong_input": "the input of another weight",
+    "wrong_weight": "the weight on another input",
+    "wrong_variable": "a derivative with respect to another variable",
+    "chain_factor_forgotten": "a factor of the right answer (of its chain) left out",
+    "wrong_point": "the right expression, evaluated at another point",
+    "listed_in_key": "a wrong answer the key lists, with the key's own explanation",
+    "constant_factor": "the right answer times a constant",
+    "constant_offset": "the right answer plus a constant",
+}
+_RANK = {name: rank for rank, name in enumerate(CATALOGUE)}
+_MAX_PAIRED = 8
+
+
+#: the name a worksheet generator gives a mistake it does not name (``5a-mistake-3``): not stable
+_GENERATED_NAME = re.compile(r"-mistake-\d+$")
+_AUTHOR_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+def stable_name(name: str) -> str:
+    """A key's own mistake name when it is stable: one of the catalogue's, or a snake_case name its author chose.
+
+    A generated id (``5a-mistake-3``) is not; such a mistake is named by
+    what it does to the key (:func:`classify`), else ``listed_in_key``.
+    """
+    if name in CATALOGUE or (_AUTHOR_NAME.match(name or "") and not _GENERATED_NAME.search(name)):
+        return name
+    return ""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One explanation of a wrong answer: a stable name, what the answer would be, what to say."""
+
+    name: str
+    expr: object
+    message: str
+    credit: float = 0.0
+    listed: bool = False  # one of the mistakes the key lists (else a generic one)
+    key_name: str = ""    # the key's own name of it
+    written: str = ""     # its message as the key wrote it (LaTeX between dollars)
+
+    @property
+    def rank(self) -> int:
+        return _RANK.get(self.name, _RANK["listed_in_key"])
+
+
+def _nonzero_number(expr) -> bool:
+    return isinstance(expr, sympy.Expr) and expr.is_number and expr.is_zero is False
+
+
+def generic_candidates(named, expanded, definitions=None) -> list[Candidate]:
+    """The generic wrong answers of a key: −K, K/2, 2K, −K/2, 1/K, and K without each factor of its product."""
+    if not isinstance(expanded, sympy.Expr) or isinstance(expanded, sympy.MatrixBase):
+        return []
+    shown = _say(named)
+    found = [
+        Candidate("sign_flipped", -expanded, "your answer has the wrong sign: it is −1 times the right answer"),
+        Candidate("factor_2_dropped", expanded / 2, "your answer is half the right answer: a factor 2 is missing"),
+        Candidate("factor_2_extra", 2 * expanded, "your answer is twice the right answer: there is a factor 2 too many"),
+        Candidate("sign_flipped_and_factor_2_dropped", -expanded / 2,
+                  "your answer is −½ times the right answer: the sign is flipped and a factor 2 is missing"),
+    ]
+    if expanded.free_symbols or _nonzero_number(expanded):
+        found.append(Candidate("reciprocal", 1 / expanded, "your answer is upside down: it is 1 over the right answer"))
+    factors = list(sympy.Mul.make_args(named)) if isinstance(named, sympy.Mul) else []
+    droppable = [f for f in factors if not (f.is_number and abs(f) in (1, 2))]  # a sign or a 2 has its own name
+    groups = [(f,) for f in droppable]
+    if len(droppable) <= _MAX_PAIRED:  # the activation's derivative σ(z)(1 − σ(z)) is two factors
+        groups += list(combinations(droppable, 2))
+    for group in groups:
+        if len(group) >= len(factors):
+            continue
+        rest = list(factors)
+        for factor in group:
+            rest.remove(factor)
+        left_out = sympy.Mul(*group)
+        found.append(Candidate("chain_factor_forgotten", _fully(sympy.Mul(*rest), definitions),
+                               f"a factor is missing: the right answer is {shown}, with {_say(left_out)}"))
+    return found
+
+
+def _fully(expr, definitions):
+    for _ in range(30):
+        present = [s for s in getattr(expr, "free_symbols", ()) if s in (definitions or {})]
+        if not present:
+            return expr
+        expr = expr.xreplace({s: definitions[s] for s in present})
+    return expr
+
+
+def classify(expr, candidates, same) -> str:
+    """The catalogue name of *expr* among *candidates* (``same(a, b)`` compares), else ''."""
+    for candidate in sorted(candidates, key=lambda c: c.rank):
+        if same(expr, candidate.expr):
+            return candidate.name
+    return ""
+
+
+_DECIMAL = re.compile(r"^\s*[-−+]?\s*(\d*)[.,](\d+)\s*$")
+
+
+def decimals_written(text: str) -> int | None:
+    """How many decimal places a plain number was written with (``0.46`` → 2), else None."""
+    match = _DECIMAL.match(text or "")
+    return len(match.group(2)) if match else None
+
+
+def places_asked(key_value: float, tolerance) -> int:
+    """The decimal places the key's tolerance asks for: an absolute 10⁻⁴ asks for 4, a relative 10⁻³ for 3 significant digits."""
+    import math
+
+    places = []
+    if tolerance.absolute > 1e-12:
+        places.append(max(0, math.ceil(-math.log10(2 * tolerance.absolute) - 1e-9)))
+    if tolerance.relative > 0 and key_value:
+        significant = max(1, math.ceil(-math.log10(2 * tolerance.relative) - 1e-9))
+        places.append(max(0, significant - 1 - math.floor(math.log10(abs(key_value)))))
+    return min(places) if places else 0
+
+
+def rounding_message(answer: float, key_value: float, written: int, tolerance) -> str | None:
+    """Why *answer*, written with *written* decimals, is the key rounded too far, or None."""
+    asked = places_asked(key_value, tolerance)
+    if written >= asked:
+        return None
+    step = 10.0 ** -written
+    if abs(answer - key_value) > step * (1 + 1e-9):
+        return None
+    what = "rounded" if abs(answer - key_value) <= step / 2 * (1 + 1e-9) else "cut"
+    return (f"your answer is the right value {what} to {written} decimal place{'s' if written != 1 else ''}; "
+            f"give at least {asked}")
+
+
+def constant_offset(answer, key, seed: int = 0) -> float | None:
+    """c when *answer* = *key* + c at every usable point (c ≠ 0, the same c everywhere), else None."""
+    import numpy as np
+
+    from .equivalence import MIN_POINTS, values_at
+
+    if not isinstance(answer, sympy.Expr) or not isinstance(key, sympy.Expr):
+        return None
+    symbols = tuple(sorted(answer.free_symbols | key.free_symbols, key=lambda s: s.name))
+    if not symbols:
+        return None
+    difference = values_at(answer, symbols, seed) - values_at(key, symbols, seed)
+    usable = np.isfinite(difference)
+    if usable.sum() < MIN_POINTS:
+        return None
+    c = float(np.median(difference[usable]))
+    if abs(c) < 1e-9 or not np.allclose(difference[usable], c, rtol=1e-8, atol=1e-9):
+        return None
+    return c

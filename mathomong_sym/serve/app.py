@@ -334,9 +334,11 @@ async def api_check(request: Request):
     answer = _text(data, "answer", MAX_LENGTH * 2)
     result = await run_in_threadpool(room.checks.check, answer, part.entry, problem.key)
     details = result.details
+    # the room names a mistake of the key by the key's own name; a generic one by its stable name
+    mistake = details.get("key_mistake") or details.get("mistake") or ""
     attempt = await run_in_threadpool(
         room.storage.record_attempt, student, problem, question=part.label, answer=answer, verdict=result.verdict,
-        mistake=details.get("mistake") or "", read_latex=details.get("read_latex", ""), feedback=result.feedback,
+        mistake=mistake, read_latex=details.get("read_latex", ""), feedback=result.feedback,
         score=result.score)
     return JSONResponse({
         "attempt": attempt,
@@ -345,7 +347,7 @@ async def api_check(request: Request):
         "message": content.feedback_message(result.feedback, details.get("read_latex", "")),
         "read_latex": details.get("read_latex", ""),
         "read_text": details.get("read_text", ""),
-        "mistake": details.get("mistake") or "",
+        "mistake": mistake,
         "reason": details.get("reason", ""),
         "score": result.score,
         "points": result.points,
