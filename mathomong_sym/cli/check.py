@@ -140,7 +140,9 @@ def _register_grade(subparsers):
         epilog="example:\n"
                "  mathomong grade --key keys/A.json --key keys/B.json --answers answers.csv \\\n"
                "      --roster roster.csv --out grades\n"
-               "  writes grades/report.csv, grades/summary.md, grades/gradebook.csv, grades/feedback/<student>.md\n"
+               "  writes grades/report.csv, grades/summary.md, grades/gradebook.csv, grades/scores.png,\n"
+               "  grades/feedback/<student>.md and <student>.html\n"
+               "  mathomong grade --key keys/A.json --answers answers.csv --out grades --gradebook moodle\n"
                "  an interrupted run continues with the same command and --resume",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -152,6 +154,9 @@ def _register_grade(subparsers):
                    help="the folder the results go to (replaced as a whole; created if missing)")
     p.add_argument("--resume", action="store_true",
                    help="reuse the checks an interrupted run into the same --out finished")
+    p.add_argument("--gradebook", choices=("plain", "moodle", "canvas"), default="plain",
+                   help="the layout of gradebook.csv: plain (a score per question), or the CSV that Moodle's or "
+                        "Canvas's gradebook import reads (default: plain; see docs/grading-csv.md)")
     p.add_argument("--timeout", type=float, default=2.0, help="time limit per answer in seconds (default: 2)")
     p.add_argument("--workers", type=int, help="worker processes (default: up to 2)")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
@@ -202,7 +207,7 @@ def run_grade(args) -> int:
             finally:
                 if bar is not None:
                     bar.close()
-            paths = write_reports(report, out.staging)
+            paths = write_reports(report, out.staging, gradebook=args.gradebook)
             out.commit()
     except ConfigError as exc:
         raise _usage(str(exc)) from None
