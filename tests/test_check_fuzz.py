@@ -69,3 +69,153 @@ def test_parse_expression_raises_only_parse_errors(text):
     except ParseError:
         return
     assert isinstance(value, (sympy.Expr, sympy.Tuple, sympy.MatrixBase))
+
+
+# ---------------------------------------------------------------------------
+# the long run: 10 000 hostile and random inputs, bounded in time and memory (slow; CI runs it)
+# ---------------------------------------------------------------------------
+
+import csv  # noqa: E402
+import io  # noqa: E402
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from mathomong_sym.check.pool import CheckerPool  # noqa: E402
+from mathomong_sym.check.checker import entry_for, make_task  # noqa: E402
+
+#: what broke or hung a checker somewhere: towers, huge numbers, deep nesting, bytes that are not text
+_hostile = st.sampled_from([
+    r"10^{10^{10^{10}}}", r"9^{999}", r"(2^{999})^{15}", r"\exp(\exp(\exp(100)))", r"\sigma(\exp(\exp(50)))",
+    r"(x+y+z)^{999}", r"((x^{999})^{999})^{999}", "9" * 80, "1e400", "1e-400", r"\frac{1}{0}", "0^0", r"\infty-\infty",
+    "(" * 40 + "x" + ")" * 40, r"\left(" * 20 + "x" + r"\right)" * 20, "x" * 3000, "\x00\x07\x1b", "\ufeffx", "\u202ex",
+    r"\max(" + ",".join(f"x_{{{i}}}" for i in range(40)) + ")", "1000!", r"\begin{pmatrix}1&2\\3&4\end{pmatrix}",
+    "__import__('os').system('true')", "=HYPERLINK(\"http://x\")", "x^^^^^^^^^^^^^^2", r"\sqrt{-1}", "ln(-1)",
+    r"\log_{0}(x)", "1/0.0", "nan", "x_{" * 10 + "1" + "}" * 10, "σ(σ(σ(σ(σ(σ(σ(z)))))))", r"\text{hello world}",
+])
+hostile_or_random = st.one_of(latex, st.text(max_size=200), _hostile,
+                              st.builds(lambda a, b: a + b, _hostile, latex))
+
+#: a check may take its time limit, plus the time to replace a stopped worker by its warm spare
+_LIMIT = 2.0
+_LATENCY_BOUND = _LIMIT + 3.0
+_MEMORY_GROWTH = 64 * 1024 * 1024
+
+
+def _rss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+class _Run:
+    """Latencies and memory over a run of many checks through one pool."""
+
+    def __init__(self):
+        self.pool = CheckerPool(workers=1, timeout=_LIMIT)
+        self.entry = entry_for(KEY)
+        self.count = 0
+        self.worst = (0.0, "")
+        self.memory = []  # (checks so far, parent RSS, largest worker RSS)
+
+    def check(self, text: str) -> dict:
+        started = time.monotonic()
+        result = self.pool.run_one(make_task(text, self.entry))
+        took = time.monotonic() - started
+        self.count += 1
+        if took > self.worst[0]:
+            self.worst = (took, text[:80])
+        assert took < _LATENCY_BOUND, (took, text[:200])
+        return result
+
+    def sample(self):
+        workers = max((_rss(pid) for pid in self.pool.pids()), default=0)
+        self.memory.append((self.count, _rss(os.getpid()), workers))
+
+
+@pytest.fixture(scope="module")
+def long_run():
+    run = _Run()
+    yield run
+    run.pool.close()
+    if run.memory:
+        print(f"\nfuzz: {run.count} checks, worst latency {run.worst[0]:.2f} s ({run.worst[1]!r}), "
+              f"memory (checks, parent, worker) first {run.memory[0]}, last {run.memory[-1]}")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc for memory")
+@settings(max_examples=100, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                 HealthCheck.function_scoped_fixture])
+@given(st.lists(hostile_or_random, min_size=100, max_size=100))
+def test_10000_inputs_get_a_verdict_in_time_without_memory_growth(long_run, batch):
+    for text in batch:
+        result = long_run.check(text)
+        assert "key_error" not in result
+        assert result["verdict"] in VERDICTS and result["feedback"]
+        if result["verdict"] == "invalid":
+            assert result["details"].get("reason")
+    long_run.sample()
+    if long_run.count >= 10_000:
+        warm = [m for m in long_run.memory if m[0] >= 2_000][0]  # caches have filled by now
+        last = long_run.memory[-1]
+        assert last[1] - warm[1] < _MEMORY_GROWTH, long_run.memory
+        assert last[2] - warm[2] < _MEMORY_GROWTH * 2 or last[2] < warm[2], long_run.memory
+
+
+@pytest.mark.slow
+@settings(max_examples=150, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.builds(lambda a, b: f"{a} + ({b}) x", hostile_or_random, latex))
+def test_explain_gives_a_result_or_one_line(text):
+    from mathomong_sym.cli import main
+
+    argv = [sys.executable, "-m", "mathomong_sym", "explain", text, "--wrt", "x", "--timeout", "5"]
+    started = time.monotonic()
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    assert time.monotonic() - started < 60
+    assert "Traceback" not in result.stderr, result.stderr[-500:]
+    if result.returncode != 0:
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    else:
+        assert result.stdout.strip()
+    del main
+
+
+@pytest.mark.slow
+@settings(max_examples=3, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                 HealthCheck.function_scoped_fixture])
+@given(st.lists(hostile_or_random, min_size=500, max_size=500))
+def test_grade_reports_every_fuzzed_row(tmp_path_factory, answers):
+    from mathomong_sym import AnswerEntry, AnswerKey
+
+    folder = tmp_path_factory.mktemp("fuzz-grade")
+    key = AnswerKey(worksheet="fuzz", version="A", seed=1, entries=[entry_for(KEY, question_id="q1")])
+    key.save(folder / "A.json")
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(["student", "question", "answer"])
+    for i, answer in enumerate(answers):
+        writer.writerow([f"s{i}", "q1", answer])
+    (folder / "answers.csv").write_text(text.getvalue(), encoding="utf-8", errors="surrogatepass")
+    result = subprocess.run([sys.executable, "-m", "mathomong_sym", "grade", "--key", str(folder / "A.json"),
+                             "--answers", str(folder / "answers.csv"), "--out", str(folder / "out"), "--timeout", "2"],
+                            capture_output=True, text=True, timeout=1800)
+    assert result.returncode == 0, result.stderr
+    with open(folder / "out" / "report.csv", newline="", encoding="utf-8") as stream:
+        report = list(csv.DictReader(stream))
+    # every record gets its row (one whose quoted answer runs over too many lines costs only its own lines)
+    assert {f"s{i}" for i in range(len(answers))} <= {r["student"] for r in report}
+    assert [int(r["line"]) for r in report] == sorted(int(r["line"]) for r in report)
+    assert all(r["verdict"] in VERDICTS for r in report)
+    del AnswerEntry
