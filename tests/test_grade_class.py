@@ -190,6 +190,10 @@ def test_summary_per_version_counts_every_mistake(graded):
                               if r["version"] == version and r["question"] == question and r["mistake"])
             shown = {name: int(n) for name, n in re.findall(r"^\| `(\w+)` \| (\d+) \|", block, flags=re.M)}
             assert shown == dict(counted), (version, question)
+            scores = Counter(r["score"] for r in report if r["version"] == version and r["question"] == question
+                             and r["status"] == "counted")
+            listed = dict(re.findall(r"([\d.]+) \((\d+)×\)", block.split("Scores: ", 1)[1].split("\n", 1)[0]))
+            assert {k: int(v) for k, v in listed.items()} == dict(scores), (version, question)
         assert "| total (share of the points) | students |" in section
     png = out / "scores.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

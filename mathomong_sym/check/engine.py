@@ -228,7 +228,7 @@ def _wrong_points(prepared: PreparedKey, siblings: list) -> list[Candidate]:
         values = {}
         for q in _POINT_GRID:
             try:
-                values[q] = complex(sympy.N(expr.xreplace({s: sympy.nsimplify(q)}), 20))
+                values[q] = complex(sympy.N(expr.xreplace({s: sympy.Rational(round(2 * q), 2)}), 20))
             except Exception:
                 continue
         values = {q: v.real for q, v in values.items() if abs(v.imag) < 1e-12 and v.real == v.real}

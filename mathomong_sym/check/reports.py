@@ -293,6 +293,10 @@ def summary_markdown(report) -> str:
             lines += ["", f"### {'Question ' + question if version else question}", "",
                       f"{len(graded)} answers: {c[CORRECT]} correct, {c[INCORRECT]} incorrect, {c[INVALID]} "
                       f"invalid; mean score {format_points(mean)}."]
+            scores = Counter(r.score for r in graded if r.status == "counted")
+            if scores:
+                lines += ["", "Scores: " + ", ".join(f"{format_points(score)} ({n}×)" for score, n in sorted(scores.items()))
+                          + "."]
             mistakes = Counter(r.mistake for r in graded if r.mistake)
             if mistakes:
                 lines += ["", "| mistake | answers | what it means |", "|---|---|---|"]
