@@ -16,7 +16,7 @@ from mathomong_sym import diff_steps
 from mathomong_sym.activations import leaky_relu, logsumexp, relu, sigmoid, softmax, softplus, step
 from mathomong_sym.calculus import FALLBACK_FUNCTIONS, detail_steps, rule_names, uses_fallback
 from mathomong_sym.derivation import FAILED, check_equality
-from mathomong_sym.errors import IncompatibleError, MathomongError
+from mathomong_sym.errors import IncompatibleError
 from mathomong_sym.naming import sym
 from mathomong_sym.printing import to_text
 
@@ -399,8 +399,11 @@ def test_max_with_0_is_relu_with_the_packages_convention_at_the_kink(expr, kink)
 def test_text_is_refused_not_parsed():
     with pytest.raises(IncompatibleError, match="parse_expression"):
         diff_steps("__import__('os').system('true')", x)
-    with pytest.raises(MathomongError):
-        diff_steps(x ** 2, "x")
+    # a name is resolved to the expression's own variable, as sympy.diff(expr, "x") does
+    assert diff_steps(x ** 2, "x").steps[-1].rhs == 2 * x
+    for not_a_name in ("x+1", "__import__('os')", ""):
+        with pytest.raises(IncompatibleError, match="not the name of a variable"):
+            diff_steps(x ** 2, not_a_name)
 
 
 def test_the_variable_must_be_a_symbol():
