@@ -18,7 +18,7 @@ def _pdflatex_available() -> bool:
     return shutil.which("pdflatex") is not None
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def require_pdflatex():
     """Skip without pdflatex, except under CI=true, where its absence is a failure."""
     if not _pdflatex_available():
