@@ -243,7 +243,19 @@ class _Writer:
             return
         first = self.equation(equations[0], indent + label) if equations else [indent + label.rstrip(": ")]
         if width(first[-1]) + 3 + width(annotation) > WIDTH and annotation:
-            self.wrapped(annotation, indent, )
+            if step.rule and step.target is not None and not step.tag:
+                # too long for the right margin: the rule heads the step, as a step with parts opens
+                self.new_block()
+                self.opening(step, indent)
+                inner = indent + _INDENT
+                for equation in equations:
+                    for line in self.equation(equation, inner):
+                        self.row(line)
+                if step.note:
+                    self.wrapped(self.words(step.note), inner)
+                self.new_block()
+                return
+            self.wrapped(annotation, indent)
             annotation = ""
         for index, line in enumerate(first):
             self.row(line, annotation if index == len(first) - 1 else "")
@@ -365,7 +377,11 @@ def _sentence(text: str) -> str:
 
 
 def _split_sum(text: str) -> list[str]:
-    """*text* in chunks that break before a " + " or " − " of its outermost sum (outside brackets if it can)."""
+    """*text* in chunks that break before a " + " or " − " of its outermost sum (outside brackets if it can).
+
+    A list in brackets with no sum to break at, such as a gradient vector
+    (∂L/∂w⁽¹⁾₁₁, ∂L/∂w⁽¹⁾₁₂, …), breaks after its commas.
+    """
     for level in (0, 1):
         chunks, depth, start = [], 0, 0
         for index, c in enumerate(text):
@@ -379,7 +395,17 @@ def _split_sum(text: str) -> list[str]:
         chunks.append(text[start:])
         if len(chunks) > 1:
             return chunks
-    return [text]
+    chunks, depth, start = [], 0, 0
+    for index, c in enumerate(text):
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif depth == 1 and text.startswith(", ", index):
+            chunks.append(text[start:index + 2])
+            start = index + 2
+    chunks.append(text[start:])
+    return chunks
 
 
 def _wrap_plain(text: str, indent: str = "") -> list[str]:
