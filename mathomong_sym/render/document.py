@@ -545,6 +545,8 @@ class Explainer:
         self.place = ""
         self.legend_shown: set = set()
         self.matrix_shown = False  # backpropagation's four matrix equations, printed once
+        #: (rule, formula) pairs printed so far: a rule's general formula is printed where it is first applied
+        self.formulas_shown: set = set()
         self.conventions_shown: set = set()
 
     # -- ids ---------------------------------------------------------------------------
@@ -893,7 +895,7 @@ class Explainer:
         chain = delta.steps[0]
         parts = []
         with self._nested():
-            for step in delta.steps[1:-1]:
+            for step in _in_printed_order(delta.steps[1:-1], chain.rhs):
                 if step.kind.startswith("factor"):
                     parts.append(self._factor(step, numbers, depth=1))
                 elif step.kind == "cite":
@@ -1056,7 +1058,7 @@ class Explainer:
             before, after = loss
             word = "goes down" if after < before else "goes up: η is too large here"
             intro = intro + Words(f"; the loss {word}: {_trace(before, after)}")
-        return Section("update", Words("Gradient descent step"), tuple(steps), derivations[0], intro=intro)
+        return Section("update", Words("Update by gradient descent"), tuple(steps), derivations[0], intro=intro)
 
 
 def _loss_function(derivation, numbers, parameter):
@@ -1096,6 +1098,24 @@ def _loss_after(derivation, moved: dict):
     before = evaluator.value(network.loss_symbol, base, {})
     after = evaluator.value(network.loss_symbol, {**base, **moved}, {})
     return sympy.Float(before, 20), sympy.Float(after, 20)
+
+
+def _in_printed_order(steps, opening) -> list:
+    """*steps* in the order their left sides appear in *opening* as it prints (the rest after, as they were).
+
+    The parts of a rule follow its opening line left to right: δ⁽²⁾₁ cited,
+    then ∂z⁽²⁾₁/∂a⁽¹⁾₁, for ∂L/∂z⁽²⁾₁·∂z⁽²⁾₁/∂a⁽¹⁾₁ + ….
+    """
+    from ..printing import to_text
+
+    text = to_text(opening)
+    rest = len(text)
+
+    def place(step):
+        found = text.find(to_text(step.lhs)) if step.lhs is not None else -1
+        return found if found >= 0 else rest
+
+    return sorted(steps, key=place)
 
 
 def _argument_numbers(side, numbers: _Numbers) -> dict:
@@ -1265,6 +1285,8 @@ def build_document(derivation, level: int = 0, *, report=None, definitions: bool
                     expressions.extend(e for e in equation.expressions() if isinstance(e, sympy.Basic))
     for section in sections:  # the name of the function explained (L for a loss) is a name too
         expressions.extend(s.target for s in section.steps if s.target is not None)
+    sections = [replace(section, steps=tuple(_formulas_once(step, explainer.formulas_shown)
+                                             for step in section.steps)) for section in sections]
     legend = tuple(entry for entry in _legend_entries(expressions, network) if entry not in explainer.legend_shown)
     explainer.legend_shown |= set(legend)
     conventions = [c for c in conventions if c not in explainer.conventions_shown]
@@ -1276,6 +1298,26 @@ def build_document(derivation, level: int = 0, *, report=None, definitions: bool
     for check in CHECKS:
         check(document)
     return document
+
+
+def _formulas_once(step: DocStep, shown: set) -> DocStep:
+    """*step* with each rule's general formula kept where it is first met, in reading order, and dropped after.
+
+    The rule is still named on every line that applies it; its formula,
+    printed once above, is not printed again (within a document, and across
+    the documents of one :class:`Explainer`: the parts of a worksheet key).
+    """
+    formula = step.formula
+    if step.kind != "matrix" and formula:
+        key = (step.rule, formula.text, formula.latex)
+        if key in shown:
+            formula = None
+        else:
+            shown.add(key)
+    parts = tuple(_formulas_once(part, shown) for part in step.parts)
+    if formula is step.formula and all(new is old for new, old in zip(parts, step.parts)):
+        return step
+    return replace(step, formula=formula, parts=parts)
 
 
 #: functions called with every document :func:`build_document` makes (the test suite checks each one's order)
