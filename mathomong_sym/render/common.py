@@ -10,7 +10,7 @@ from ..derivation import Words
 from ..printing import MINUS, format_number, to_latex, to_text
 from .document import Equation, _by_factors, factors_of, is_product, number_text
 
-__all__ = ["math", "equation_pieces", "words_text", "given_text", "report_text", "checked_text"]
+__all__ = ["math", "equation_pieces", "words_text", "given_text", "report_text", "checked_text", "checked_words"]
 
 _PARTIAL_LATEX = re.compile(r"\\partial(?![A-Za-z])")
 _PARTIAL_WORD = re.compile(r"∂(?=[A-Za-z]{2,}\()")
@@ -102,16 +102,25 @@ def report_text(report) -> str:
     return f"all {total} steps ({', '.join(parts)})"
 
 
-def checked_text(document) -> str | None:
-    """The verification and the number sentences' checks, in one sentence (None when nothing was checked)."""
+def checked_words(document) -> Words | None:
+    """The verification and the number sentences' checks, in one sentence (None when nothing was checked).
+
+    Words, so that each renderer sets the names in it (L, W) as math.
+    """
     if document.report is None:
         return None
-    pieces = [report_text(document.report)]
+    pieces = Words(report_text(document.report))
     meanings = document.meanings
     if meanings:
         if len(meanings) == 1:
-            pieces.append("the nudge, by " + words_text(meanings[0].check))
+            pieces = pieces + Words("; the nudge, by ", meanings[0].check)
         else:
-            output = words_text(Words(meanings[0].output)) if meanings[0].output is not None else "the function"
-            pieces.append(f"the {len(meanings)} nudges, each by computing {output} again")
-    return "; ".join(pieces)
+            output = Words(meanings[0].output) if meanings[0].output is not None else Words("the function")
+            pieces = pieces + Words(f"; the {len(meanings)} nudges, each by computing ", output, " again")
+    return pieces
+
+
+def checked_text(document) -> str | None:
+    """:func:`checked_words` as Unicode text."""
+    words = checked_words(document)
+    return None if words is None else words_text(words, ordinary=document.ordinary)

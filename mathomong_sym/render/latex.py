@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from ..derivation import Words
-from .common import checked_text, equation_pieces, given_text, math
+from .common import checked_words, equation_pieces, given_text, math
 from .document import Document, DocStep, build_document
 
 __all__ = ["render_latex", "repr_latex", "document_latex", "standalone_latex", "latex_text", "words_latex",
@@ -250,9 +250,9 @@ class _Writer:
             self.section(section)
         for convention in document.conventions:
             self.item(r"\textit{Convention:} " + latex_text(convention))
-        checked = checked_text(document)
+        checked = checked_words(document)
         if checked:
-            self.item(r"\textit{Checked:} " + latex_text(checked) + ".")
+            self.item(r"\textit{Checked:} " + self.words(checked) + ".")
         self.close()
         return "\n".join(self.out)
 
@@ -320,9 +320,9 @@ def _aligned(document: Document, *, mathjax: bool) -> str:
         rows.append("&" + "".join(title))
         for step in section.steps:
             add(step, 1)
-    checked = checked_text(document)
+    checked = checked_words(document)
     if checked:
-        rows.append(r"&\text{Checked: " + latex_text(checked, unicode=mathjax) + ".}")
+        rows.append(r"&\text{Checked: }" + prose(checked + Words(".")))
     return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
 
 

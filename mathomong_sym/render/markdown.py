@@ -8,7 +8,7 @@ Markdown output this way, one reveal per step).
 from __future__ import annotations
 
 from ..derivation import Words
-from .common import checked_text, equation_pieces, given_text, math
+from .common import checked_words, equation_pieces, given_text, math
 from .document import Document, DocStep, build_document
 
 __all__ = ["render_markdown", "document_markdown"]
@@ -128,9 +128,9 @@ class _Writer:
             self.out.append("")
         for convention in document.conventions:
             self.out.append(f"*Convention:* {_prose(convention)}  ")
-        checked = checked_text(document)
+        checked = checked_words(document)
         if checked:
-            self.out.append(f"*Checked:* {_prose(checked)}.")
+            self.out.append(f"*Checked:* {self.words(checked)}.")
         return "\n".join(self.out).rstrip() + "\n"
 
 
