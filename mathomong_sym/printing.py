@@ -376,6 +376,8 @@ class TextbookLatexPrinter(_TextbookMixin, LatexPrinter):
         order = "" if total == 1 else f"^{{{total}}}"
         if function.is_Symbol:
             return rf"\frac{{\partial{order} {numerator}}}{{{' '.join(parts)}}}"
+        if _of_one_variable(expr):
+            return rf"\frac{{d{order}}}{{{' '.join(parts).replace(chr(92) + 'partial', 'd')}}}\left({numerator}\right)"
         return rf"\frac{{\partial{order}}}{{{' '.join(parts)}}}\left({numerator}\right)"
 
     def _print_Heaviside(self, expr, exp=None):
@@ -386,6 +388,20 @@ class TextbookLatexPrinter(_TextbookMixin, LatexPrinter):
 # ---------------------------------------------------------------------------
 # Unicode text
 # ---------------------------------------------------------------------------
+
+_LETTERS_CALL = re.compile(r"[A-Za-z]{2,}\(")
+
+
+def _of_one_variable(derivative) -> bool:
+    """A derivative of a written-out function of its one variable (u², σ(u)): d, not ∂.
+
+    A named quantity (∂z/∂W, ∂ŷ/∂z) keeps ∂: it stands for a function of
+    more than the variable, even where its formula is not written beside it.
+    """
+    function = derivative.expr
+    variables = {v for v, _ in derivative.variable_count}
+    return not function.is_Symbol and len(variables) == 1 and function.free_symbols == variables
+
 
 class TextbookTextPrinter(_TextbookMixin, StrPrinter):
     """One-line Unicode: σ(z), ŷ, w⁽²⁾₁₃, ∂L/∂W, e^(−z), ·, −, ², √."""
@@ -431,6 +447,10 @@ class TextbookTextPrinter(_TextbookMixin, StrPrinter):
             v = self._print(var)
             parts.append(f"∂{v}" if count == 1 else f"∂{v}{str(count).translate(_SUPERSCRIPT)}")
         order = "" if total == 1 else str(total).translate(_SUPERSCRIPT)
+        if _of_one_variable(expr):
+            # a function of one variable has an ordinary derivative: d(u²)/du, d ReLU(u)/du
+            space = " " if _LETTERS_CALL.match(numerator) else ""
+            return f"d{order}{space}{numerator}/{''.join(parts).replace('∂', 'd')}"
         return f"∂{order}{numerator}/{''.join(parts)}"
 
     def _print_Function(self, expr):
