@@ -583,7 +583,7 @@ register_activation(Activation(
     derivative=step,
     latex=r"\operatorname{ReLU}",
     text="ReLU",
-    formula_text="ReLU′(z) = H(z): 1 for z > 0, 0 for z ≤ 0",
+    formula_text="ReLU′(z) = H(z) = 1 for z > 0, 0 for z ≤ 0",
     formula_latex=r"\operatorname{ReLU}'(z) = H(z) = \begin{cases} 1 & z > 0 \\ 0 & z \le 0 \end{cases}",
     convention="ReLU′(0) = 0, as PyTorch, JAX and TensorFlow compute it",
     smooth=False,

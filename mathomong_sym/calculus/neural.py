@@ -73,7 +73,7 @@ class SigmoidRule(ActivationRule):
         return [
             (_d(Pow(one_plus, -1, evaluate=False), u),
              Words.of("{s} = {d}", s=sigmoid(u), d=Pow(one_plus, -1, evaluate=False))),
-            (times(minus_square, _d(one_plus, u)), Words("the chain rule, with the power rule outside")),
+            (times(minus_square, _d(one_plus, u)), Words("the reciprocal rule: (1/g)′ = −g′/g²")),
             (times(minus_square, times(-1, e)), Words.of("the exponential rule: the derivative of {e} is {m}",
                                                          e=e, m=times(-1, e))),
             (sympy.Mul(e, Pow(one_plus, -2, evaluate=False)), Words("the two minus signs cancel")),
@@ -271,9 +271,8 @@ class SpelledOutRule(Rule):
         entry = get_activation(self.activation)
         named = entry.function(self.recognise(expr))
         result = context.derive(named, variable).rhs
+        # the convention at a kink is said once, under the derivation, as for the named activation
         reason = Words.of("{e} is {n}", e=expr, n=named)
-        if entry.convention:
-            reason = reason + Words("; " + entry.convention)
         return self.line(expr, variable, result, reason, [self.shape(expr, variable, _d(named, variable), reason)])
 
 
@@ -296,7 +295,7 @@ class SigmoidSpelledOutRule(SpelledOutRule):
 
     name = "sigmoid written out"
     formula_text = "σ(x) = 1/(1 + e^(−x))"
-    formula_latex = r"\sigma(x) = rac{1}{1 + e^{-x}}"
+    formula_latex = r"\sigma(x) = \frac{1}{1 + e^{-x}}"
     activation = "sigmoid"
 
     def recognise(self, expr):
