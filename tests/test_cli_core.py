@@ -15,6 +15,9 @@ def test_demo_walks_through_the_guide(tmp_path, capsys):
                      "= 0.5 − 0.1·(−0.5) = 0.55", "0.25\u00a0→\u00a00.2198", "δ⁽¹⁾₁", "accuracy:  100.0%",
                      "→ correct", "you left out σ′(z)"):
         assert expected in out, expected
+    from mathomong_sym.render.text import WIDTH, width
+
+    assert max(width(line) for line in out.splitlines()) <= WIDTH  # the reports beside the explanations too
     assert (tmp_path / "worksheet" / "demo-A-2026-key.json").stat().st_size > 100
     assert (tmp_path / "worksheet" / "demo-A-2026-key.tex").read_text().count(r"\question") >= 2
     for name in ("xor_loss.png", "xor_boundary.png"):

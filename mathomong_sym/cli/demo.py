@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -51,21 +52,101 @@ def _demo_worksheet(folder: Path, stream) -> None:
         print("PDFs skipped: pdflatex is not installed (the .tex files compile with any TeX system)", file=stream)
 
 
+class _Fitted:
+    """A stream that breaks every line longer than the text budget at its spaces.
+
+    A continuation goes under the value of a "label:   value" line (check:,
+    loss:), else two columns in from the line's own indentation.  The
+    explanations already fit; this keeps the reports the tour prints beside
+    them (gradient check, training, feedback) within the same width.
+    """
+
+    _LABEL = re.compile(r"^\s*[\w()]+:\s+")
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.pending = ""
+
+    def write(self, text: str) -> int:
+        self.pending += text
+        *lines, self.pending = self.pending.split("\n")
+        for line in lines:
+            self.stream.write("\n".join(_fit(line, self._LABEL)) + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        if self.pending:
+            self.stream.write("\n".join(_fit(self.pending, self._LABEL)))
+            self.pending = ""
+        self.stream.flush()
+
+
+def _fit(line: str, label) -> list[str]:
+    from ..render.text import WIDTH, width
+
+    if width(line) <= WIDTH:
+        return [line]
+    found = label.match(line)
+    indent = len(line) - len(line.lstrip(" "))
+    head = found.group() if found else " " * indent
+    hang = " " * len(head) if found else " " * (indent + 2)
+    body = line[len(head):]
+    # columns set three spaces apart ("step 0: 0.25   step 1000: 0.0017") break between columns
+    separator = "   " if "   " in body else " "
+    out, current = [], head
+    for word in body.split(separator):
+        candidate = f"{current}{separator}{word}" if current.strip() and current != head else current + word
+        if width(candidate) > WIDTH and current.strip() and current != head:
+            out.append(current)
+            current = hang + word
+        else:
+            current = candidate
+    out.append(current)
+    if separator != " " and any(width(row) > WIDTH for row in out):
+        return [piece for row in out for piece in _fit_words(row, hang)]
+    return out
+
+
+def _fit_words(line: str, hang: str) -> list[str]:
+    from ..render.text import WIDTH, width
+
+    if width(line) <= WIDTH:
+        return [line]
+    indent = len(line) - len(line.lstrip(" "))
+    out, current = [], line[:indent]
+    for word in line[indent:].split(" "):
+        candidate = f"{current} {word}" if current.strip() else current + word
+        if width(candidate) > WIDTH and current.strip():
+            out.append(current)
+            current = hang + word
+        else:
+            current = candidate
+    out.append(current)
+    return out
+
+
 def _section(stream, title: str) -> None:
     print(f"\n{'═' * 72}\n{title}\n{'═' * 72}", file=stream)
 
 
 def run(args, stream=None) -> int:
+    stream = _Fitted(stream or sys.stdout)
+    try:
+        return _tour(args, stream)
+    finally:
+        stream.flush()
+
+
+def _tour(args, stream) -> int:
     from .. import MLP, Neuron, gradient_check
 
-    stream = stream or sys.stdout
     out = Path(args.out)
 
     _section(stream, "1. The guide's neuron (Part 9): z = W·x + b, ŷ = σ(z), L = (ŷ − y)²")
     net = Neuron()
     for equation in net.equations:
         print("   ", equation.to_text(), file=stream)
-    print(f"\nAt the point x = 2, W = 0.5, b = −1, y = 1:", file=stream)
+    print("\nThe point used below: x = 2, W = 0.5, b = −1, y = 1.", file=stream)
 
     _section(stream, "2. ∂L/∂W and ∂L/∂b by the chain rule: δ = ∂L/∂z found once, used by both")
     from ..derivation import VerificationReport
@@ -89,8 +170,8 @@ def run(args, stream=None) -> int:
     _section(stream, "4. Backpropagation (Part 7): a first-layer weight of a 2-2-2 network")
     wide = MLP([2, 2, 2])
     derivation = wide.derive("w1_1_2")
-    print(derivation.to_text(level=0), file=stream)
-    print(f"    every step checked: {derivation.verify()}", file=stream)
+    print(document_text(build_document(derivation, 0, report=derivation.verify().raise_if_failed())),
+          file=stream)
 
     _section(stream, "5. Training XOR with the derived gradients")
     from .train import demo_training
