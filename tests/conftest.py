@@ -30,12 +30,18 @@ def require_pdflatex():
 
 @pytest.fixture(autouse=True)
 def every_explanation_reads_in_order():
-    """Every document a test builds is read in order: nothing is used before the line that derives it."""
+    """Every document a test builds is read in order (nothing is used before the line that derives it)
+    and its text keeps within the line budget."""
     from mathomong_sym.render import document
+    from mathomong_sym.render.text import WIDTH, document_text, width
 
     def check(built):
         problems = document.reading_problems(built)
         assert not problems, problems[:5]
+        # and every line of its text fits the budget, worked through or as hints
+        for hints in (False, True):
+            for line in document_text(built, hints=hints).splitlines():
+                assert width(line) <= WIDTH, line
 
     document.CHECKS.append(check)
     yield

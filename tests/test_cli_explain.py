@@ -295,7 +295,7 @@ def test_at_example_fills_in_every_value_from_a_seed(capsys):
     assert code == 0, err
     code, again, _ = run(capsys, "derive", "--net", "2-2-1", "--wrt", "w1_1_1", "--at", "example", "--seed", "4",
                          "--level", "0", "--no-verify")
-    assert first == again and "Forward pass at x₁ = " in first and "Gradient descent step" in first
+    assert first == again and "Forward pass at x₁ = " in first and "Update by gradient descent" in first
 
 
 def test_a_partial_point_names_what_is_missing(capsys):

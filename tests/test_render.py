@@ -159,7 +159,7 @@ def test_several_parameters_share_one_delta():
     assert text.count("δ = ∂L/∂z = ∂L/∂ŷ · ∂ŷ/∂z") == 1
     assert text.count("∂L/∂z = δ") == 3  # each parameter cites it
     assert "∇L = (∂L/∂W₁, ∂L/∂W₂, ∂L/∂b) = (−0.2926, −0.5851, −0.2926)" in text
-    assert text.index("∇L") < text.index("Gradient descent step")
+    assert text.index("∇L") < text.index("Update by gradient descent")
 
 
 def render_text_document(derivations, level=1, **options):
@@ -303,7 +303,7 @@ def test_an_mlp_names_the_forward_pass_the_backward_pass_and_the_update():
     net = MLP([2, 2, 1])
     derivation = net.derive("w1_1_1").at(example_values(net, seed=2))
     text = render_text(derivation, level=1)
-    assert text.index("Forward pass") < text.index("Backward pass") < text.index("Gradient descent step")
+    assert text.index("Forward pass") < text.index("Backward pass") < text.index("Update by gradient descent")
     for tag in ("BP1", "BP2", "BP3", "BP4"):
         assert re.search(rf"^\s*{tag}  ", text, re.M), tag  # the four equations, once
     for line, tag in (("δ⁽²⁾₁ = ", "BP1"), ("δ⁽¹⁾₁ = ", "BP2"), ("∂L/∂w⁽¹⁾₁₁ = δ⁽¹⁾₁·x₁", "BP4")):
