@@ -10,7 +10,7 @@ from ..derivation import Words
 from ..printing import MINUS, format_number, to_latex, to_text
 from .document import Equation, _by_factors, factors_of, is_product, number_text
 
-__all__ = ["math", "equation_pieces", "words_text", "given_text", "report_text", "checked_text", "checked_words"]
+__all__ = ["math", "equation_pieces", "symbolic_hint", "words_text", "given_text", "report_text", "checked_text", "checked_words"]
 
 _PARTIAL_LATEX = re.compile(r"\\partial(?![A-Za-z])")
 _PARTIAL_WORD = re.compile(r"∂(?=[A-Za-z]{2,}\()")
@@ -70,6 +70,19 @@ def equation_pieces(equation: Equation, *, latex: bool, ordinary: bool = False) 
     if number is not None and number not in seen:
         pieces.append((relation if related == "=" else related, number))
     return pieces
+
+
+def symbolic_hint(step) -> Equation | None:
+    """For a one-line step with no rule to name (an update): its line without the numbers, as its hint.
+
+    "W ← W − η·∂L/∂W" first, the same line with the numbers after the reveal.
+    """
+    if step.rule or step.reason or not step.worked:
+        return None
+    equation = step.worked[0]
+    if not equation.sides or not equation.has_numbers:
+        return None
+    return Equation(equation.lhs, equation.sides[:1], relation=equation.relation)
 
 
 def words_text(words, *, ordinary: bool = False) -> str:

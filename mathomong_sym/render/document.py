@@ -240,7 +240,7 @@ class Document:
     level: int
     sections: tuple[Section, ...]
     given: tuple[tuple[Symbol, sympy.Expr], ...] = ()  # the point, as the user gave it
-    legend: tuple[tuple[str, str], ...] = ()  # (name, meaning): ŷ = prediction …
+    legend: tuple[tuple[sympy.Expr, Words], ...] = ()  # (name, meaning): ŷ = prediction …
     conventions: tuple[str, ...] = ()
     report: object = None  # a VerificationReport when verification was asked for
     ordinary: bool = False  # one variable: write d/dx, not ∂/∂x
@@ -1210,7 +1210,8 @@ _LEGEND = (
     ("z", Symbol("z"), "weighted sum"), ("a", Symbol("a"), "activation"),
     ("sigmoid", Symbol("sigma"), "sigmoid"), ("step", Symbol("H"), "step: 1 above 0, 0 at or below"),
     ("Heaviside", Symbol("H"), "step: 1 above 0, 0 below"),
-    ("delta", Symbol("delta"), "∂L/∂z: how much L changes when z is nudged"),
+    ("delta", Symbol("delta"), Words.of("{d}: how much {L} changes when {z} is nudged", d=Derivative(Symbol("L"),
+                                        Symbol("z")), L=Symbol("L"), z=Symbol("z"))),
 )
 _NETWORK_ONLY = {"y", "L", "z", "a"}
 
@@ -1233,7 +1234,7 @@ def _legend_entries(expressions, network) -> tuple:
         loss_like = network is not None or "yhat" in names
         if key in names and (loss_like or key not in _NETWORK_ONLY) and (network is not None or key not in "za"):
             if all(shown != existing for existing, _ in entries):
-                entries.append((shown, words))
+                entries.append((shown, Words(words)))
     return tuple(entries)
 
 

@@ -134,7 +134,7 @@ def json_document(document: Document) -> dict:
         "expression": _expr(derivation.expression) if derivation.expression is not None else None,
         "network": getattr(network, "description", None) if network is not None else None,
         "point": {s.name: _number(v) for s, v in document.given} if derivation.point else None,
-        "legend": [{"name": _expr(name), "meaning": meaning} for name, meaning in document.legend],
+        "legend": [{"name": _expr(name), "meaning": words_text(meaning)} for name, meaning in document.legend],
         "conventions": list(document.conventions),
         "sections": [_section(section, document.ordinary) for section in document.sections],
         "results": [_expr(d.result) for d in derivations if d.result is not None],

@@ -244,7 +244,7 @@ class _Writer:
         document = self.document
         self.open()
         if document.legend:
-            names = ", ".join(f"${self.math(name)}$ = {latex_text(meaning)}" for name, meaning in document.legend)
+            names = ", ".join(f"${self.math(name)}$ = {self.words(meaning)}" for name, meaning in document.legend)
             self.item(r"\textbf{Names:} " + names)
         for section in document.sections:
             self.section(section)
@@ -313,7 +313,7 @@ def _aligned(document: Document, *, mathjax: bool) -> str:
 
     if document.legend:
         rows.append(r"&\text{Names: }" + r",\ ".join(
-            math(n, latex=True) + r"\text{ = " + latex_text(m, unicode=mathjax) + "}" for n, m in document.legend))
+            math(n, latex=True) + r"\text{ = }" + prose(m) for n, m in document.legend))
     for section in document.sections:
         title = [r"\textbf{" + latex_text(piece, unicode=mathjax) + "}" if isinstance(piece, str)
                  else math(piece, latex=True, ordinary=document.ordinary) for piece in section.title]

@@ -8,7 +8,7 @@ Markdown output this way, one reveal per step).
 from __future__ import annotations
 
 from ..derivation import Words
-from .common import checked_words, equation_pieces, given_text, math
+from .common import checked_words, equation_pieces, given_text, math, symbolic_hint
 from .document import Document, DocStep, build_document
 
 __all__ = ["render_markdown", "document_markdown"]
@@ -81,6 +81,8 @@ class _Writer:
         leaf = step.leaf and not (top and step.kind in ("rule", "chain", "factor"))
         hint = self.header(step) if not leaf else \
             (self.math(step.target) if step.target is not None else "") + ": " + self.annotation(step).lstrip(" —")
+        if leaf and symbolic_hint(step) is not None:
+            hint = f"{self.equation(symbolic_hint(step))}: put in the numbers"
         if self.hints and step.kind not in ("definition", "cite", "algebra"):
             self.item(depth, f"<details><summary>Step {step.id}. {hint}</summary>")
             self.out.append("")
@@ -112,7 +114,7 @@ class _Writer:
     def render(self, heading: str) -> str:
         document = self.document
         if document.legend:
-            self.out.append("**Names:** " + ", ".join(f"{self.math(n)} = {_prose(m)}" for n, m in document.legend))
+            self.out.append("**Names:** " + ", ".join(f"{self.math(n)} = {self.words(m)}" for n, m in document.legend))
             self.out.append("")
         for section in document.sections:
             given = ""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from dataclasses import replace
 
-from .common import checked_text, equation_pieces, given_text, math, words_text
+from .common import checked_text, equation_pieces, given_text, math, symbolic_hint, words_text
 from .document import Document, DocStep, Equation, build_document
 
 __all__ = ["render_text", "document_text", "WIDTH"]
@@ -306,14 +306,19 @@ class _Writer:
     def _leaf_hint(self, step: DocStep) -> str:
         target = self.math(step.target) if step.target is not None else ""
         annotation = self.annotation(step)
-        return f"{target}: {annotation}" if annotation else f"find {target}"
+        if annotation:
+            return f"{target}: {annotation}"
+        symbolic = symbolic_hint(step)
+        if symbolic is not None:
+            return f"{self.equation(symbolic, '')[0]}: put in the numbers"
+        return f"find {target}"
 
     # -- the document ----------------------------------------------------------------------
 
     def render(self) -> str:
         document = self.document
         if document.legend:
-            self.listing("Names: ", [f"{self.math(name)} = {meaning}" for name, meaning in document.legend])
+            self.listing("Names: ", [f"{self.math(name)} = {self.words(meaning)}" for name, meaning in document.legend])
         for section in document.sections:
             self.new_block()
             self.section(section)
