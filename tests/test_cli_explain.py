@@ -340,3 +340,51 @@ def test_the_guides_spellings_read_as_typed(capsys):
     assert code == 0 and "ReLU" in out and "= 0" in out  # at the kink w·x + b = 0: the package's ReLU′(0) = 0
     code, out, _ = run(capsys, "explain", "1/(1+e^{-x})", "--at", "x=0", "--level", "2", "--no-verify")
     assert code == 0 and "is σ(x)" in out and "= σ(x)(1 − σ(x))" in out
+
+
+def test_a_rules_formula_is_printed_where_it_is_first_applied_and_not_again(capsys):
+    code, out, err = run(capsys, "derive", "--net", "neuron:2", "--wrt", "all", "--at",
+                         "x_1=1,x_2=2,W_1=0.5,W_2=-0.5,b=0,y=1", "--no-verify")
+    assert code == 0, err
+    for formula in ("dC/dA = dC/dB · dB/dA", "(c·f)′ = c·f′", "σ′(z) = σ(z)(1 − σ(z))", "d/dx xⁿ = n·xⁿ⁻¹"):
+        assert out.count(formula) == 1, formula
+    # the rule is still named each time it is applied
+    assert out.count("by the chain rule") == 5 and out.count("constant multiple rule") == 2
+    assert out.index("dC/dA = dC/dB · dB/dA") < out.index("∂L/∂W₁ = ∂L/∂z · ∂z/∂W₁ by the chain rule")
+
+
+def test_the_gradient_of_a_2_2_2_network_fits_the_width(capsys):
+    code, out, err = run(capsys, "derive", "--net", "2-2-2", "--wrt", "all", "--at", "example", "--no-verify")
+    assert code == 0, err
+    assert max(len(line) for line in out.splitlines()) <= 100
+    start = out.index("∇L = (")
+    vector = out[start:out.index("Update by gradient descent")]
+    assert vector.count("∂L/∂") == 12 and "\n" in vector.strip()
+    # a broken vector breaks after a comma, never inside a name
+    for line in vector.strip().splitlines()[:-1]:
+        assert line.rstrip().endswith(",") or line.rstrip().endswith(")"), line
+
+
+def test_an_update_steps_hint_is_its_line_without_the_numbers(capsys):
+    code, out, _ = run(capsys, "derive", "--net", "neuron", "--wrt", "all", "--at", GUIDE_POINT, "--hints",
+                       "--no-verify")
+    assert code == 0
+    lines = out.splitlines()
+    hint = next(i for i, line in enumerate(lines) if "W ← W − η·∂L/∂W: put in the numbers" in line)
+    assert lines[hint + 1].strip() == "▸ W ← W − η·∂L/∂W = 0.5 − 0.1·(−0.5) = 0.55"
+    assert "find W" not in out
+
+
+def test_relu_written_as_max_states_its_convention_once(capsys):
+    code, out, _ = run(capsys, "explain", "max(0, x)", "--at", "x=0", "--no-verify")
+    assert code == 0
+    assert "max(0, x) is ReLU(x)" in out and out.count("ReLU′(0) = 0") == 1
+    assert out.index("max(0, x) is ReLU(x)") < out.index("H(0) = 0")
+
+
+def test_the_sigmoids_algebra_applies_one_rule_per_line(capsys):
+    code, out, _ = run(capsys, "explain", "1/(1+exp(-x))", "--level", "2", "--no-verify")
+    assert code == 0
+    assert "reciprocal rule: (1/g)′ = −g′/g²" in out
+    for line in out.splitlines():
+        assert line.count(" rule") <= 1 or "by the sigmoid rule" in line, line

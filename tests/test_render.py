@@ -68,6 +68,10 @@ def assert_within_width(text: str) -> None:
     (sympy.exp(-z) / (1 + sympy.exp(-z)) ** 2, "e^(−z)/(1 + e^(−z))²", r"\frac{e^{-z}}{\left(1 + e^{-z}\right)^{2}}"),
     (_teaching(D(L, yhat), D(yhat, z)), "∂L/∂ŷ·∂ŷ/∂z",
      r"\frac{\partial L}{\partial \hat{y}} \cdot \frac{\partial \hat{y}}{\partial z}"),
+    # a written-out function of its one variable has an ordinary derivative; a named quantity keeps ∂
+    (D(z ** 2, z), "d(z²)/dz", r"\frac{d}{d z}\left(z^{2}\right)"),
+    (D(sigmoid(z), z), "dσ(z)/dz", r"\frac{d}{d z}\left(\sigma\left(z\right)\right)"),
+    (D(W * x, W), "∂(W·x)/∂W", r"\frac{\partial}{\partial W}\left(W x\right)"),
 ])
 def test_printers_keep_the_teaching_form(expr, text, latex):
     assert to_text(expr) == text
