@@ -595,6 +595,15 @@ class Explainer:
         """The step that showed *key* at this point (with these numbers), if any."""
         return self._shown.get(key, {}).get(self._point)
 
+    def _first(self, key) -> str:
+        """The step that first derived *key*, at whatever point."""
+        return next(iter(self._shown[key].values()))
+
+    def _found(self, key) -> Words:
+        """Where *key* was derived: "found in 1(a)" (another part of a key) or "found above"."""
+        where = self._places.get(self._first(key), "")
+        return Words(f"found in {where}") if where and where != self.place else Words("found above")
+
     def _seen(self, key) -> bool:
         """Was *key* derived before, at any point? Then it is not derived again, only valued."""
         return key in self._shown
@@ -864,6 +873,11 @@ class Explainer:
             reason = inner.reason if inner.reason else _words(step.reason)
             factor = replace(inner, kind="factor", worked=(*inner.worked[:-1], worked), note=note,
                              reason=reason)
+        elif self._seen(key):
+            # derived above at other numbers (or none): cited, and valued at these
+            equation = self._equation(step.lhs, [step.rhs], numbers)
+            factor = DocStep(kind="factor", target=step.lhs, reason=self._found(key), worked=(equation,),
+                             id=self._next_id(), cites=(self._first(key),))
         else:
             equation = self._equation(step.lhs, [step.rhs], numbers)
             factor = DocStep(kind="factor", target=step.lhs, rule=step.rule, formula=_formula(step),
