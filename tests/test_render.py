@@ -17,6 +17,7 @@ from sympy import Mul
 from mathomong_sym import MLP, Neuron
 from mathomong_sym.activations import sigmoid
 from mathomong_sym.calculus import diff_steps
+from mathomong_sym.derivation import Words
 from mathomong_sym.errors import MathomongError
 from mathomong_sym.naming import sym
 from mathomong_sym.printing import displays_exactly, format_number, to_latex, to_text
@@ -186,6 +187,23 @@ def test_an_explainer_derives_a_quantity_once_across_documents():
     assert all(not part.parts for part in chain.parts)
     assert float(chain.value) == -0.5
     assert first.legend and not second.legend
+    # each factor says where it was found, and no rule is applied a second time
+    assert all(part.reason == Words("found above") and not part.rule for part in chain.parts), chain.parts
+
+
+def test_a_key_cites_the_part_that_found_each_factor():
+    from mathomong_sym.render.text import document_text
+
+    net = Neuron()
+    explainer = Explainer(1)
+    texts = {}
+    for place, derivation in (("1(a)", net.derive("W")), ("1(b)", net.derive("b")),
+                              ("1(c)", net.derive("W").at(GUIDE_POINT)), ("1(d)", net.derive("b").at(GUIDE_POINT))):
+        explainer.place = place
+        texts[place] = document_text(build_document(derivation, 1, explainer=explainer))
+    assert "∂z/∂b = 1" in texts["1(d)"] and re.search(r"∂z/∂b = 1 +found in 1\(b\)", texts["1(d)"])
+    assert re.search(r"∂L/∂ŷ = 2\(ŷ − y\) = 2\(0.5 − 1\) = −1 +found in 1\(a\)", texts["1(c)"])
+    assert "rule" not in texts["1(d)"].split("\n", 1)[1]  # below its opening line, nothing is derived again
 
 
 # ---------------------------------------------------------------------------
