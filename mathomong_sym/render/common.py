@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import sympy
@@ -21,6 +22,21 @@ def math(expr, *, latex: bool, numbers: dict | None = None, factors: bool = Fals
 
     ``ordinary`` writes the derivatives of a function of one variable with d, as the guide does (dy/dx).
     """
+    if not numbers and isinstance(expr, sympy.Basic):
+        # a document prints the same names and derivatives many times over: each is printed once
+        try:
+            return _math_of(expr, latex, factors, ordinary)
+        except TypeError:  # unhashable: printed as it comes
+            pass
+    return _math(expr, latex=latex, numbers=numbers, factors=factors, ordinary=ordinary)
+
+
+@functools.lru_cache(maxsize=8192)
+def _math_of(expr, latex: bool, factors: bool, ordinary: bool) -> str:
+    return _math(expr, latex=latex, numbers=None, factors=factors, ordinary=ordinary)
+
+
+def _math(expr, *, latex: bool, numbers: dict | None, factors: bool, ordinary: bool) -> str:
     printer = to_latex if latex else to_text
     if isinstance(expr, sympy.Equality):  # n = 2 in a reason
         return " = ".join(math(side, latex=latex, numbers=numbers, ordinary=ordinary) for side in expr.args)
