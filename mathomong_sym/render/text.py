@@ -388,27 +388,25 @@ def _split_sum(text: str) -> list[str]:
     (∂L/∂w⁽¹⁾₁₁, ∂L/∂w⁽¹⁾₁₂, …), breaks after its commas.
     """
     for level in (0, 1):
-        chunks, depth, start = [], 0, 0
-        for index, c in enumerate(text):
-            if c in "([{":
-                depth += 1
-            elif c in ")]}":
-                depth -= 1
-            elif depth == level and text.startswith((" + ", " − "), index) and index > start:
-                chunks.append(text[start:index])
-                start = index
-        chunks.append(text[start:])
+        chunks = _split_at(text, (" + ", " − "), level, after=False)
         if len(chunks) > 1:
             return chunks
+    return _split_at(text, (", ",), 1, after=True)
+
+
+def _split_at(text: str, marks: tuple, level: int, *, after: bool) -> list[str]:
+    """*text* cut at each of *marks* found *level* brackets deep: before the mark, or *after* it."""
     chunks, depth, start = [], 0, 0
     for index, c in enumerate(text):
         if c in "([{":
             depth += 1
         elif c in ")]}":
             depth -= 1
-        elif depth == 1 and text.startswith(", ", index):
-            chunks.append(text[start:index + 2])
-            start = index + 2
+        elif depth == level and text.startswith(marks, index) and index > start:
+            mark = next(m for m in marks if text.startswith(m, index))
+            cut = index + len(mark) if after else index
+            chunks.append(text[start:cut])
+            start = cut
     chunks.append(text[start:])
     return chunks
 
