@@ -10,6 +10,7 @@ a second answer to the same question; names with accents given decomposed.
 from __future__ import annotations
 
 import csv
+import os
 import re
 import subprocess
 import sys
@@ -91,7 +92,7 @@ def test_an_html_page_per_student_typesets_offline(graded):
     pages = sorted(feedback.glob("*.html"))
     assert {p.stem for p in pages} == {p.stem for p in feedback.glob("*.md")}
     assert len(pages) == len(cls["students"])
-    for name in ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js"):
+    for name in ("katex.min.js", "katex.min.css"):
         assert (feedback / "katex" / name).stat().st_size > 1000
     assert list((feedback / "katex" / "fonts").glob("*.woff2"))
     for page in pages:
@@ -99,7 +100,64 @@ def test_an_html_page_per_student_typesets_offline(graded):
         assert "http://" not in text and "https://" not in text  # nothing fetched from the internet
         for linked in re.findall(r'(?:src|href)="([^"]+)"', text):
             assert (feedback / linked).is_file(), linked
-        assert "\\(" in text or "unanswered" in text or "could not check" in text
+        assert 'class="math"' in text or "unanswered" in text or "could not check" in text
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def test_the_html_pages_typeset_in_a_browser_offline(graded):
+    """Each page, opened from disk in Chromium with every request outside its folder refused: every formula is
+    typeset by KaTeX (no error, no LaTeX source left in the text a student reads), with KaTeX's own fonts."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail("CI must install Debian's chromium (apt-get install -y chromium)")
+        pytest.skip("Debian's chromium is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    _, out, _ = graded
+    feedback = (out / "feedback").resolve()
+    pages = sorted(feedback.glob("*.html"))
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox",
+                                                                            "--disable-gpu"])
+        checked_spans = 0
+        try:
+            for path in pages[:8]:
+                page = browser.new_page()
+                outside, errors, fonts = [], [], []
+                page.on("pageerror", lambda error: errors.append(str(error)))
+
+                def route(r):
+                    url = r.request.url
+                    if not url.startswith(feedback.as_uri() + "/"):
+                        outside.append(url)
+                        return r.abort()
+                    if url.endswith(".woff2"):
+                        fonts.append(url)
+                    return r.continue_()
+
+                page.route("**/*", route)
+                page.goto(path.as_uri())
+                page.wait_for_load_state("load")
+                spans = page.locator("span.math").count()
+                typeset = page.locator("span.math .katex").count()
+                # what a student reads: the page's text, without the typed answer (<code>) and KaTeX's hidden MathML
+                shown = page.evaluate("""() => {
+                    const copy = document.body.cloneNode(true);
+                    copy.querySelectorAll("code, .katex-mathml").forEach(e => e.remove());
+                    return copy.textContent; }""")
+                assert not outside and not errors, (path.name, outside, errors)
+                assert page.locator(".katex-error").count() == 0, path.name
+                assert typeset == spans, (path.name, typeset, spans)
+                assert spans or "We read it as" not in shown, path.name  # an answer read is shown typeset
+                checked_spans += spans
+                if spans:
+                    assert fonts, path.name  # KaTeX's fonts, from the folder beside the page
+                    assert not LATEX_SOURCE.search(shown), (path.name, LATEX_SOURCE.search(shown))
+                page.close()
+        finally:
+            browser.close()
+    assert checked_spans > 10
 
 
 # ---------------------------------------------------------------------------
