@@ -141,7 +141,7 @@ def _prepare(entry: AnswerEntry, inherited_definitions: dict | None = None, inhe
         allowed = frozenset(variables) | {s.name for s in definitions}
     key_is_number = isinstance(expanded, sympy.Expr) and not expanded.free_symbols
     tolerance = Tolerance.for_key(key_is_number, entry.tolerance)
-    generic = generic_candidates(named, expanded, definitions)
+    generic = generic_candidates(named, expanded, definitions, _written(entry))
     mistakes = []
     for mistake in entry.mistakes:
         try:
@@ -158,6 +158,14 @@ def _prepare(entry: AnswerEntry, inherited_definitions: dict | None = None, inhe
     return PreparedKey(entry, named, expanded, definitions, allowed, conventions,
                        _answer_conventions(conventions, named, expanded, definitions), tolerance, mistakes, factors,
                        candidates)
+
+
+def _written(entry: AnswerEntry) -> str:
+    """The key as its author wrote it, in Unicode math (2(ŷ − y)·σ′(z)·x, not sympy's order), or ''."""
+    try:
+        return plain_latex(entry.latex) if entry.latex else ""
+    except Exception:  # a key's LaTeX that the converter cannot say is shown from its expression instead
+        return ""
 
 
 def _classified(value, generic, tolerance) -> str:
