@@ -119,6 +119,7 @@ def _answers_q1(version):
         ("half", rf"(\hat{{y}}-y)\sigma(z)(1-\sigma(z)){'x' if version == 'A' else ''}", "factor_2_dropped"),
         ("no activation", rf"2(\hat{{y}}-y){last}", "activation_derivative_missing"),
         ("invalid", "=1+", None), ("prose", "I do not know", None), ("empty", "", None),
+        ("loss", rf"(\hat{{y}}-y)^2\sigma(z)(1-\sigma(z)){last}", "loss_instead_of_derivative"),
     ]
     if version == "A":
         kinds.append(("w and b", r"2(\hat{y}-y)\sigma(z)(1-\sigma(z))", "w_b_confused"))
@@ -136,6 +137,7 @@ _Q2 = [
     ("half", r"\frac{1}{2}\sigma(z)(1-\sigma(z))", "factor_2_dropped"),
     ("reciprocal", r"\frac{1}{\sigma(z)(1-\sigma(z))}", "reciprocal"),
     ("offset", r"\sigma(z)(1-\sigma(z))+1", "constant_offset"),
+    ("unexplained", r"\sigma(z)^2", None),  # σ where 1 − σ belongs: no detector explains it
 ]
 
 
@@ -154,6 +156,7 @@ def _numbers(key: float):
         ("rounded", _rounded(key), "rounded_too_far"), ("sign", f"{-key:.4f}", "sign_flipped"),
         ("half", f"{key / 2:.5f}", "factor_2_dropped"), ("double", f"{2 * key:.4f}", "factor_2_extra"),
         ("reciprocal", f"{1 / key:.6f}", "reciprocal"), ("triple", f"{3 * key:.5f}", "constant_factor"),
+        ("unexplained", f"{key + 0.3:.4f}", None),  # off by an amount no detector explains
     ]
 
 

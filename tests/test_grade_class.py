@@ -56,7 +56,7 @@ def test_the_class_is_what_the_issue_asks_for(graded):
     assert {r.version for r in cls["rows"]} == {"A", "B"}
     kinds = {r.kind for r in cls["rows"]}
     assert {"right", "sign", "half", "double", "reciprocal", "rounded", "invalid", "prose", "empty", "factors",
-            "duplicate-right", "factor left out", "offset", "triple"} <= kinds
+            "duplicate-right", "factor left out", "offset", "triple", "unexplained"} <= kinds
     assert len(report) == len(cls["rows"])  # one report row per answer row
 
 
@@ -186,11 +186,15 @@ def test_x2_of_minus_one_is_a_sign_not_a_missing_factor(graded):
     assert all("missing" not in r["feedback"] for r in rows)
 
 
-def test_most_wrong_answers_get_a_named_or_generic_mistake(graded):
-    _, _, report = graded
-    wrong = [r for r in report if r["verdict"] == "incorrect"]
-    share = sum(1 for r in wrong if r["mistake"]) / len(wrong)
-    assert share >= 0.9, share
+def test_a_mistake_is_named_only_when_one_explains_the_answer(graded):
+    """The slips no detector can explain (a number off by 0.3, σ(z)² for σ′(z)) get no invented name; every
+    other wrong answer gets one (the share over the whole class is in benchmarks/bench_grade.py)."""
+    cls, _, report = graded
+    pairs = [(expected, row) for expected, row in zip(cls["rows"], report) if row["verdict"] == "incorrect"]
+    unexplained = [row for expected, row in pairs if expected.kind == "unexplained"]
+    assert unexplained and all(not row["mistake"] and "This is not right." in row["feedback"] for row in unexplained)
+    explainable = [row for expected, row in pairs if expected.kind not in ("unexplained", "factors")]
+    assert all(row["mistake"] for row in explainable), [r["answer"] for r in explainable if not r["mistake"]]
 
 
 # ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ answer hints) would, but generated instead of written by hand:
 * the sign of (ŷ − y) flipped;
 * the factor 2 of the squared error dropped;
 * the activation's derivative left out, or the activation used in its place;
+* the loss used in place of its derivative;
 * the wrong input x_j or the wrong weight;
 * w and b confused;
 * a factor of the chain forgotten.
@@ -79,6 +80,15 @@ def _loss_rules(chain: _Chain, index: int, factor):
         chain.replacing(index, -value),
         f"the sign is flipped: {_say(factor.lhs)} = {_say(sympy.factor_terms(value))}, not {_say(flipped)}",
     )
+    lhs = factor.lhs
+    loss = chain.definitions.get(lhs.expr) if isinstance(lhs, sympy.Derivative) else None
+    if loss is not None:
+        yield (
+            "loss_instead_of_derivative",
+            chain.replacing(index, loss),
+            f"you used the loss {_say(lhs.expr)} = {_say(loss)} where its derivative "
+            f"{_say(lhs)} = {_say(sympy.factor_terms(value))} belongs",
+        )
     if coefficient.is_Integer and coefficient % 2 == 0:
         yield (
             "factor_2_dropped",
@@ -238,6 +248,7 @@ CATALOGUE = {
     "reciprocal": "one over the right answer",
     "activation_derivative_missing": "the chain without the activation's derivative",
     "activation_instead_of_derivative": "the activation where its derivative belongs",
+    "loss_instead_of_derivative": "the loss where its derivative belongs ((ŷ − y)² for 2(ŷ − y))",
     "w_b_confused": "the derivative with respect to the bias instead of the weight, or the other way",
     "wrong_input": "the input of another weight",
     "wrong_weight": "the weight on another input",
