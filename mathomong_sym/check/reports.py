@@ -354,7 +354,7 @@ def score_histogram(report, path) -> Path | None:
 # ---------------------------------------------------------------------------
 
 def _student_rows(report, student: str) -> list:
-    return [r for r in report.rows if r.student == student]
+    return report.rows_of(student)
 
 
 def _heading(report, student: str) -> str:
