@@ -211,8 +211,13 @@ def _ascii(name: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", name).lower() if c.isalnum()) or "student"
 
 
-def big_class(folder: Path, answers: int, seed: int = 2) -> Path:
-    """An answers CSV of about *answers* rows drawn from the same kinds (for timing)."""
+def big_class(folder: Path, answers: int, seed: int = 2, unique: float = 0.3) -> Path:
+    """An answers CSV of *answers* rows drawn from the same kinds (for timing).
+
+    A share *unique* of the rows is a slip of the student's own (a number off
+    by a random amount, a random factor in front of an expression), so that,
+    as in a real class, many answers repeat and many do not.
+    """
     folder = Path(folder)
     small = build_class(folder, students=32, seed=seed)
     rows = [r for r in small["rows"]]
@@ -223,5 +228,11 @@ def big_class(folder: Path, answers: int, seed: int = 2) -> Path:
         writer.writerow(["student", "version", "question", "answer"])
         for i in range(answers):
             r = rng.choice(rows)
-            writer.writerow([f"s{i // 4:05d}", r.version, r.question, r.answer])
+            answer = r.answer
+            if rng.random() < unique and r.kind not in ("invalid", "prose", "empty"):
+                if r.question in ("q3", "q4"):
+                    answer = f"{rng.uniform(-2, 2):.4f}"
+                else:
+                    answer = f"{rng.randint(3, 999)}\\cdot({answer})"
+            writer.writerow([f"s{i // 4:05d}", r.version, r.question, answer])
     return path

@@ -69,7 +69,26 @@ def test_feedback_is_unicode_math_not_latex_source(graded):
     for row in report:
         assert not LATEX_SOURCE.search(row["feedback"]), row["feedback"]
     for page in (out / "feedback").glob("*.md"):
-        assert not LATEX_SOURCE.search(page.read_text(encoding="utf-8")), page.name
+        # every line but the student's own text, shown as typed where it could not be read
+        text = "\n".join(line for line in page.read_text(encoding="utf-8").splitlines()
+                         if not line.startswith("Your answer: `"))
+        assert not LATEX_SOURCE.search(text), page.name
+
+
+def test_an_answer_that_could_not_be_read_is_shown_as_typed(graded):
+    cls, out, report = graded
+    names = {}
+    for expected, row in zip(cls["rows"], report):
+        if row["verdict"] == "invalid" and expected.answer.strip():
+            names.setdefault(row["student"], []).append(expected.answer)
+    assert names
+    from mathomong_sym.check.reports import feedback_file_names
+
+    stems = feedback_file_names(names)
+    for student, answers in names.items():
+        page = (out / "feedback" / f"{stems[student]}.md").read_text(encoding="utf-8")
+        for answer in answers:
+            assert f"Your answer: `{answer}`" in page, (student, answer)
     listed = [r for r in report if r["mistake"] == "sign_flipped" and r["question"] == "q3"]
     assert listed and all("∂L/∂ŷ = 2(ŷ − y)" in r["feedback"] for r in listed)  # the key's $…$, as Unicode
 

@@ -367,13 +367,25 @@ def student_feedback(report, student: str) -> str:
     lines = [f"# Feedback for {_heading(report, student)}", ""]
     for r in _student_rows(report, student):
         lines.append(f"## Question {r.question} — {r.verdict}, {format_points(r.score)} / {format_points(r.points)}")
-        lines += ["", r.feedback, ""]
+        lines.append("")
+        if r.verdict == INVALID and r.row.answer.strip():
+            # an answer that could not be read has no "We read your answer as …": show what was written
+            lines += [f"Your answer: {_markdown_code(_echo(r.row.answer))}", ""]
+        lines += [r.feedback, ""]
         if r.status == NOT_COUNTED:
             lines += [f"(Not counted: {r.reason}.)", ""]
     for question in report.missing(student):
         lines += [f"## Question {question} — unanswered, 0 / {format_points(_points(report, student, question))}", ""]
     lines.append(f"**Total: {format_points(report.total(student))} / {format_points(report.points_available(student))}**")
     return "\n".join(lines) + "\n"
+
+
+def _markdown_code(text: str) -> str:
+    """*text* as inline code, whatever backticks it holds (one line: line breaks become spaces)."""
+    text = " ".join(text.split("\n"))
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    padded = f" {text} " if text.startswith("`") or text.endswith("`") else text
+    return f"{fence}{padded}{fence}"
 
 
 def _points(report, student, question) -> Fraction:
