@@ -7,8 +7,9 @@ question with factors and named mistakes, the activation's derivative with
 no mistakes listed, two numeric questions whose listed mistakes carry
 LaTeX messages and generated ids), every kind of answer (right in several
 spellings, each typical mistake, rounding, unreadable text, blanks).  A
-class of N answers draws N rows from those kinds, so, as in a real class,
-many answers repeat and are checked once.  Printed per size: wall time of
+class of N answers draws N rows from those kinds, 30 % of them with a slip of
+the student's own (a random number, a random factor), so that, as in a real
+class, many answers repeat (and are checked once) and many do not.  Printed per size: wall time of
 the whole command (start-up, reading, checking, writing every file), the
 answers and the distinct checks, and rows in / rows out.  For the 32-student
 class: the share of wrong answers that got a named or generic mistake.
@@ -50,6 +51,12 @@ def _rows(path: Path) -> int:
         return sum(1 for _ in csv.DictReader(stream))
 
 
+def _distinct(path: Path) -> int:
+    """The checks a class needs: identical answers to one question of one version are checked once."""
+    with open(path, newline="", encoding="utf-8") as stream:
+        return len({(r["version"], r["question"], r["answer"]) for r in csv.DictReader(stream)})
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="500,10000")
@@ -70,8 +77,8 @@ def main(argv=None):
             out = folder / f"out-{size}"
             seconds, stdout = _grade(cls["keys"], answers, out, workers=args.workers)
             checked = next((line for line in stdout.splitlines() if line.startswith("read ")), "")
-            print(f"{size} answers: {seconds:.1f} s ({size / seconds:.0f} answers/s); rows in {size}, "
-                  f"rows out {_rows(out / 'report.csv')}; {checked}")
+            print(f"{size} answers ({_distinct(answers)} distinct): {seconds:.1f} s ({size / seconds:.0f} answers/s); "
+                  f"rows in {size}, rows out {_rows(out / 'report.csv')}; {checked}")
 
 
 if __name__ == "__main__":

@@ -119,6 +119,7 @@ def _answers_q1(version):
         ("half", rf"(\hat{{y}}-y)\sigma(z)(1-\sigma(z)){'x' if version == 'A' else ''}", "factor_2_dropped"),
         ("no activation", rf"2(\hat{{y}}-y){last}", "activation_derivative_missing"),
         ("invalid", "=1+", None), ("prose", "I do not know", None), ("empty", "", None),
+        ("loss", rf"(\hat{{y}}-y)^2\sigma(z)(1-\sigma(z)){last}", "loss_instead_of_derivative"),
     ]
     if version == "A":
         kinds.append(("w and b", r"2(\hat{y}-y)\sigma(z)(1-\sigma(z))", "w_b_confused"))
@@ -136,6 +137,7 @@ _Q2 = [
     ("half", r"\frac{1}{2}\sigma(z)(1-\sigma(z))", "factor_2_dropped"),
     ("reciprocal", r"\frac{1}{\sigma(z)(1-\sigma(z))}", "reciprocal"),
     ("offset", r"\sigma(z)(1-\sigma(z))+1", "constant_offset"),
+    ("unexplained", r"\sigma(z)^2", None),  # σ where 1 − σ belongs: no detector explains it
 ]
 
 
@@ -154,6 +156,7 @@ def _numbers(key: float):
         ("rounded", _rounded(key), "rounded_too_far"), ("sign", f"{-key:.4f}", "sign_flipped"),
         ("half", f"{key / 2:.5f}", "factor_2_dropped"), ("double", f"{2 * key:.4f}", "factor_2_extra"),
         ("reciprocal", f"{1 / key:.6f}", "reciprocal"), ("triple", f"{3 * key:.5f}", "constant_factor"),
+        ("unexplained", f"{key + 0.3:.4f}", None),  # off by an amount no detector explains
     ]
 
 
@@ -208,8 +211,13 @@ def _ascii(name: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", name).lower() if c.isalnum()) or "student"
 
 
-def big_class(folder: Path, answers: int, seed: int = 2) -> Path:
-    """An answers CSV of about *answers* rows drawn from the same kinds (for timing)."""
+def big_class(folder: Path, answers: int, seed: int = 2, unique: float = 0.3) -> Path:
+    """An answers CSV of *answers* rows drawn from the same kinds (for timing).
+
+    A share *unique* of the rows is a slip of the student's own (a number off
+    by a random amount, a random factor in front of an expression), so that,
+    as in a real class, many answers repeat and many do not.
+    """
     folder = Path(folder)
     small = build_class(folder, students=32, seed=seed)
     rows = [r for r in small["rows"]]
@@ -220,5 +228,11 @@ def big_class(folder: Path, answers: int, seed: int = 2) -> Path:
         writer.writerow(["student", "version", "question", "answer"])
         for i in range(answers):
             r = rng.choice(rows)
-            writer.writerow([f"s{i // 4:05d}", r.version, r.question, r.answer])
+            answer = r.answer
+            if rng.random() < unique and r.kind not in ("invalid", "prose", "empty"):
+                if r.question in ("q3", "q4"):
+                    answer = f"{rng.uniform(-2, 2):.4f}"
+                else:
+                    answer = f"{rng.randint(3, 999)}\\cdot({answer})"
+            writer.writerow([f"s{i // 4:05d}", r.version, r.question, answer])
     return path

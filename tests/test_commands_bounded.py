@@ -30,6 +30,8 @@ def _one_line(result) -> str:
     assert "Traceback" not in result.stderr, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
+    # a foreseen limit, said in words: not the last-resort line that names a Python exception
+    assert "cannot finish" not in lines[0] and not re.search(r"[A-Z]\w+Error\b", lines[0]), lines[0]
     return lines[0]
 
 
@@ -38,7 +40,9 @@ def _one_line(result) -> str:
     (["explain", MAX60, "--wrt", "x_{1}"], "arguments"),
     (["explain", "((x^{999})^{999})^{999}"], "degree|exponent"),
     (["explain", "(2^{999})^{15}"], "digits"),
-    (["explain", "9^{999}" * 5 + "x"], "digits"),
+    (["explain", "9^{999}" * 5 + "x"], "more than 1000 digits"),
+    (["explain", "(9^{999}x)^{5}"], "more than 1000 digits"),
+    (["explain", "x^2", "--at", "x=" + "9" * 200], "range|characters"),
     (["explain", r"\exp(\exp(\exp(100)))x"], "digits"),
     (["explain", "x^2", "--at", "x=1e400"], "range"),
     (["explain", "x^2", "--at", "x=1e-99999999"], "range"),
@@ -87,3 +91,34 @@ def test_a_teachers_expression_in_a_worksheet_is_bounded(tmp_path):
     definition.write_text(definition.read_text().replace("(x+y+z)^{999}", "10^{10^{10}} x"), encoding="utf-8")
     result, _ = _run("worksheet", str(definition), "--out", str(tmp_path / "out"), "--no-pdf")
     assert re.search("tower|exponent|digits", _one_line(result))
+
+
+@pytest.mark.parametrize("answer, key", [
+    (r"\frac{(x+y)^{100}-(x-y)^{100}}{(x+y)^{50}+(x-y)^{50}}", r"(x+y)^{50}-(x-y)^{50}"),
+    (r"\exp(\exp(\exp(100)))", "x"),
+    (r"\sigma(\exp(\exp(50)))", "x"),
+    (r"(x+y+z)^{999}(x-1)^{500}", r"(x+y+z)^{998}"),
+    (r"((x+1)^{40})^{20}", r"(x+1)^{800}"),
+    ("9^{999}" * 5 + "x", "x"),
+])
+def test_in_process_checking_is_bounded(answer, key):
+    """``check_answer(..., timeout=None)`` has no worker to stop it: what it cannot do quickly it refuses or
+    decides without the costly step (a generous bound here; the alarm only keeps a regression from hanging)."""
+    import signal
+
+    from mathomong_sym import check_answer
+
+    def hung(*_):
+        raise AssertionError("check_answer(timeout=None) did not return within 120 s")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(120)
+    try:
+        started = time.monotonic()
+        result = check_answer(answer, key, timeout=None)
+        seconds = time.monotonic() - started
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert result.verdict in ("correct", "incorrect", "invalid") and result.feedback
+    assert seconds < 15, seconds

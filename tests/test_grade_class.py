@@ -10,6 +10,7 @@ a second answer to the same question; names with accents given decomposed.
 from __future__ import annotations
 
 import csv
+import os
 import re
 import subprocess
 import sys
@@ -55,7 +56,7 @@ def test_the_class_is_what_the_issue_asks_for(graded):
     assert {r.version for r in cls["rows"]} == {"A", "B"}
     kinds = {r.kind for r in cls["rows"]}
     assert {"right", "sign", "half", "double", "reciprocal", "rounded", "invalid", "prose", "empty", "factors",
-            "duplicate-right", "factor left out", "offset", "triple"} <= kinds
+            "duplicate-right", "factor left out", "offset", "triple", "unexplained"} <= kinds
     assert len(report) == len(cls["rows"])  # one report row per answer row
 
 
@@ -68,7 +69,26 @@ def test_feedback_is_unicode_math_not_latex_source(graded):
     for row in report:
         assert not LATEX_SOURCE.search(row["feedback"]), row["feedback"]
     for page in (out / "feedback").glob("*.md"):
-        assert not LATEX_SOURCE.search(page.read_text(encoding="utf-8")), page.name
+        # every line but the student's own text, shown as typed where it could not be read
+        text = "\n".join(line for line in page.read_text(encoding="utf-8").splitlines()
+                         if not line.startswith("Your answer: `"))
+        assert not LATEX_SOURCE.search(text), page.name
+
+
+def test_an_answer_that_could_not_be_read_is_shown_as_typed(graded):
+    cls, out, report = graded
+    names = {}
+    for expected, row in zip(cls["rows"], report):
+        if row["verdict"] == "invalid" and expected.answer.strip():
+            names.setdefault(row["student"], []).append(expected.answer)
+    assert names
+    from mathomong_sym.check.reports import feedback_file_names
+
+    stems = feedback_file_names(names)
+    for student, answers in names.items():
+        page = (out / "feedback" / f"{stems[student]}.md").read_text(encoding="utf-8")
+        for answer in answers:
+            assert f"Your answer: `{answer}`" in page, (student, answer)
     listed = [r for r in report if r["mistake"] == "sign_flipped" and r["question"] == "q3"]
     assert listed and all("∂L/∂ŷ = 2(ŷ − y)" in r["feedback"] for r in listed)  # the key's $…$, as Unicode
 
@@ -91,7 +111,7 @@ def test_an_html_page_per_student_typesets_offline(graded):
     pages = sorted(feedback.glob("*.html"))
     assert {p.stem for p in pages} == {p.stem for p in feedback.glob("*.md")}
     assert len(pages) == len(cls["students"])
-    for name in ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js"):
+    for name in ("katex.min.js", "katex.min.css"):
         assert (feedback / "katex" / name).stat().st_size > 1000
     assert list((feedback / "katex" / "fonts").glob("*.woff2"))
     for page in pages:
@@ -99,7 +119,64 @@ def test_an_html_page_per_student_typesets_offline(graded):
         assert "http://" not in text and "https://" not in text  # nothing fetched from the internet
         for linked in re.findall(r'(?:src|href)="([^"]+)"', text):
             assert (feedback / linked).is_file(), linked
-        assert "\\(" in text or "unanswered" in text or "could not check" in text
+        assert 'class="math"' in text or "unanswered" in text or "could not check" in text
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def test_the_html_pages_typeset_in_a_browser_offline(graded):
+    """Each page, opened from disk in Chromium with every request outside its folder refused: every formula is
+    typeset by KaTeX (no error, no LaTeX source left in the text a student reads), with KaTeX's own fonts."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail("CI must install Debian's chromium (apt-get install -y chromium)")
+        pytest.skip("Debian's chromium is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    _, out, _ = graded
+    feedback = (out / "feedback").resolve()
+    pages = sorted(feedback.glob("*.html"))
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox",
+                                                                            "--disable-gpu"])
+        checked_spans = 0
+        try:
+            for path in pages[:8]:
+                page = browser.new_page()
+                outside, errors, fonts = [], [], []
+                page.on("pageerror", lambda error: errors.append(str(error)))
+
+                def route(r):
+                    url = r.request.url
+                    if not url.startswith(feedback.as_uri() + "/"):
+                        outside.append(url)
+                        return r.abort()
+                    if url.endswith(".woff2"):
+                        fonts.append(url)
+                    return r.continue_()
+
+                page.route("**/*", route)
+                page.goto(path.as_uri())
+                page.wait_for_load_state("load")
+                spans = page.locator("span.math").count()
+                typeset = page.locator("span.math .katex").count()
+                # what a student reads: the page's text, without the typed answer (<code>) and KaTeX's hidden MathML
+                shown = page.evaluate("""() => {
+                    const copy = document.body.cloneNode(true);
+                    copy.querySelectorAll("code, .katex-mathml").forEach(e => e.remove());
+                    return copy.textContent; }""")
+                assert not outside and not errors, (path.name, outside, errors)
+                assert page.locator(".katex-error").count() == 0, path.name
+                assert typeset == spans, (path.name, typeset, spans)
+                assert spans or "We read it as" not in shown, path.name  # an answer read is shown typeset
+                checked_spans += spans
+                if spans:
+                    assert fonts, path.name  # KaTeX's fonts, from the folder beside the page
+                    assert not LATEX_SOURCE.search(shown), (path.name, LATEX_SOURCE.search(shown))
+                page.close()
+        finally:
+            browser.close()
+    assert checked_spans > 10
 
 
 # ---------------------------------------------------------------------------
@@ -128,11 +205,15 @@ def test_x2_of_minus_one_is_a_sign_not_a_missing_factor(graded):
     assert all("missing" not in r["feedback"] for r in rows)
 
 
-def test_most_wrong_answers_get_a_named_or_generic_mistake(graded):
-    _, _, report = graded
-    wrong = [r for r in report if r["verdict"] == "incorrect"]
-    share = sum(1 for r in wrong if r["mistake"]) / len(wrong)
-    assert share >= 0.9, share
+def test_a_mistake_is_named_only_when_one_explains_the_answer(graded):
+    """The slips no detector can explain (a number off by 0.3, σ(z)² for σ′(z)) get no invented name; every
+    other wrong answer gets one (the share over the whole class is in benchmarks/bench_grade.py)."""
+    cls, _, report = graded
+    pairs = [(expected, row) for expected, row in zip(cls["rows"], report) if row["verdict"] == "incorrect"]
+    unexplained = [row for expected, row in pairs if expected.kind == "unexplained"]
+    assert unexplained and all(not row["mistake"] and "This is not right." in row["feedback"] for row in unexplained)
+    explainable = [row for expected, row in pairs if expected.kind not in ("unexplained", "factors")]
+    assert all(row["mistake"] for row in explainable), [r["answer"] for r in explainable if not r["mistake"]]
 
 
 # ---------------------------------------------------------------------------

@@ -92,7 +92,7 @@ def test_standalone_latex_compiles_for_many_names(require_pdflatex, tmp_path_fac
     _run(first, second, tmp_path_factory, capsys)
 
 
-@pytest.mark.parametrize("text", [r"ŷ x", r"\hat{y} x + \bar{x}", "α x + β", r"w^{(2)}_{13} x", r"\mathrm{out}\,x"])
+@pytest.mark.parametrize("text", ["ŷ*x", "yhat*x + xbar", "ŷ*x + ŷ^2 - ȳ", r"ŷ x", r"\hat{y} x + \bar{x}", "α x + β", r"w^{(2)}_{13} x", r"\mathrm{out}\,x"])
 def test_the_names_of_the_guide_compile(require_pdflatex, tmp_path, capsys, text):
     tex = _standalone(text, capsys)
     assert tex is not None, text

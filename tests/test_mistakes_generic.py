@@ -33,6 +33,8 @@ def _mistake(answer, key, **kwargs):
     ("6x", "2x", "constant_factor"),
     ("2x+5", "2x", "constant_offset"),
     (r"2(\hat{y}-y)x", r"2(\hat{y}-y)\sigma(z)(1-\sigma(z))x", "chain_factor_forgotten"),
+    (r"2(\hat{y}-y)", r"2(\hat{y}-y)\sigma(z)(1-\sigma(z))x", "chain_factor_forgotten"),  # the chain stopped early
+    (r"\sigma(z)(1-\sigma(z))x", r"2(\hat{y}-y)\sigma(z)(1-\sigma(z))x", "chain_factor_forgotten"),
     ("-0.4576", "0.4576", "sign_flipped"),
     ("0.2288", "0.4576", "factor_2_dropped"),
     ("0.9152", "0.4576", "factor_2_extra"),
@@ -45,6 +47,14 @@ def test_generic_mistakes_without_a_listed_one(answer, key, name):
     found, feedback = _mistake(answer, key)
     assert found == name, feedback
     assert "Not quite:" in feedback
+
+
+def test_the_factors_left_out_are_named_as_the_key_writes_them():
+    key = r"2(\hat{y}-y)\sigma(z)(1-\sigma(z))x"
+    _, feedback = _mistake(r"\sigma(z)(1-\sigma(z))x", key)
+    assert "factors are missing: the right answer is 2(ŷ − y)σ(z)(1 − σ(z))x, with 2(ŷ − y)." in feedback
+    _, feedback = _mistake(r"2(\hat{y}-y)\sigma(z)x", key)
+    assert "a factor is missing" in feedback and "with 1 − σ(z)." in feedback
 
 
 def test_no_explanation_is_invented():

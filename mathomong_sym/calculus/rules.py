@@ -30,6 +30,8 @@ math.
 
 from __future__ import annotations
 
+import functools
+import inspect
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -37,6 +39,7 @@ import sympy
 from sympy import Pow, S
 
 from ..derivation import Step, Words
+from ..parsing.values import as_expression
 from ..printing import to_text
 from .forms import derivative, minus, plus, scale, times
 from ..parsing.values import as_expression
@@ -120,9 +123,54 @@ def _t(expr) -> str:
     return to_text(expr)
 
 
+#: the parameters of a rule's methods that hold an expression (or the variable)
+_EXPRESSION_PARAMETERS = frozenset({"expr", "u", "variable", "result", "rhs", "inner"})
+
+
+def _reading_expressions(method):
+    """*method* with its expression parameters made sympy objects safely (text read, never evaluated).
+
+    A rule hands what it is given to sympy (``exp(u)``, ``sympy.diff``), which
+    would run a string as Python; called from outside with text, a rule reads
+    it with the package's reader instead.  Inside a derivation every argument
+    is a sympy object already, and passes untouched.
+    """
+    positions = {name: index for index, name in enumerate(inspect.signature(method).parameters)
+                 if name in _EXPRESSION_PARAMETERS}
+    if not positions:
+        return method
+
+    @functools.wraps(method)
+    def reading(*args, **kwargs):
+        if any(not isinstance(args[i], sympy.Basic) for i in positions.values() if i < len(args)) or \
+                any(not isinstance(kwargs[n], sympy.Basic) for n in positions if n in kwargs):
+            args = tuple(as_expression(a) if i in positions.values() and not isinstance(a, sympy.Basic) else a
+                         for i, a in enumerate(args))
+            kwargs = {n: as_expression(v) if n in positions and not isinstance(v, sympy.Basic) else v
+                      for n, v in kwargs.items()}
+        return method(*args, **kwargs)
+
+    reading.reads_expressions = True
+    return reading
+
+
+def _read_expressions_in(cls) -> None:
+    for name, value in list(vars(cls).items()):
+        if not name.startswith("_") and inspect.isfunction(value) and not getattr(value, "reads_expressions", False):
+            setattr(cls, name, _reading_expressions(value))
+
+
 @dataclass(frozen=True)
 class Rule:
-    """A differentiation rule: when it applies, what it gives, how it is said."""
+    """A differentiation rule: when it applies, what it gives, how it is said.
+
+    Every public method of a rule (and of a subclass) takes its expressions
+    as sympy objects, numbers or text; text is read, never evaluated.
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _read_expressions_in(cls)
 
     name: ClassVar[str] = ""
     formula_text: ClassVar[str] = ""
@@ -151,6 +199,9 @@ class Rule:
         if rhs == result:
             return []
         return [Step(_d(expr, variable), rhs, rule=self.name, kind="assembled")]
+
+
+_read_expressions_in(Rule)
 
 
 # ---------------------------------------------------------------------------

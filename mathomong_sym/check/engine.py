@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
 
+import numpy as np
 import sympy
 
 from ..errors import ConfigError, MathomongError, ParseError
@@ -30,7 +31,7 @@ from ..naming import sym
 from ..parsing import NotAFormula, as_conventions, parse_expression, read, read_uncached
 from ..parsing.functions import FUNCTION_NAMES
 from ..printing import to_latex, to_text
-from .equivalence import Comparison, Tolerance, compare, constant_ratio
+from .equivalence import MIN_POINTS, Comparison, Tolerance, compare, constant_ratio, values_at
 from .key import AnswerEntry, exact
 from .mistakes import Candidate, classify, constant_offset, decimals_written, generic_candidates, rounding_message, stable_name
 from .prose import plain_latex, unicode_math
@@ -66,6 +67,7 @@ class PreparedKey:
     mistakes: list = field(default_factory=list)
     factors: list = field(default_factory=list)  # PreparedKey per factor
     candidates: list = field(default_factory=list)  # every explanation of a wrong answer, listed and generic
+    candidate_values: dict = field(default_factory=dict)  # (candidate index, symbols, seed) -> values at points
 
     @property
     def known_names(self) -> set:
@@ -141,7 +143,7 @@ def _prepare(entry: AnswerEntry, inherited_definitions: dict | None = None, inhe
         allowed = frozenset(variables) | {s.name for s in definitions}
     key_is_number = isinstance(expanded, sympy.Expr) and not expanded.free_symbols
     tolerance = Tolerance.for_key(key_is_number, entry.tolerance)
-    generic = generic_candidates(named, expanded, definitions)
+    generic = generic_candidates(named, expanded, definitions, _written(entry))
     mistakes = []
     for mistake in entry.mistakes:
         try:
@@ -158,6 +160,14 @@ def _prepare(entry: AnswerEntry, inherited_definitions: dict | None = None, inhe
     return PreparedKey(entry, named, expanded, definitions, allowed, conventions,
                        _answer_conventions(conventions, named, expanded, definitions), tolerance, mistakes, factors,
                        candidates)
+
+
+def _written(entry: AnswerEntry) -> str:
+    """The key as its author wrote it, in Unicode math (2(ŷ − y)·σ′(z)·x, not sympy's order), or ''."""
+    try:
+        return plain_latex(entry.latex) if entry.latex else ""
+    except Exception:  # a key's LaTeX that the converter cannot say is shown from its expression instead
+        return ""
 
 
 def _classified(value, generic, tolerance) -> str:
@@ -435,12 +445,13 @@ def diagnose(answer_text: str, answer, prepared: PreparedKey, comparison, seed: 
         if rounded is not None:
             return Candidate("rounded_too_far", answer, rounded)
     best, tied_listed = None, 0
-    for candidate in sorted(prepared.candidates, key=lambda c: (c.rank, not c.listed)):
+    screen = _Screen(answer, prepared, seed)
+    for index, candidate in sorted(enumerate(prepared.candidates), key=lambda c: (c[1].rank, not c[1].listed)):
         if best is not None and candidate.rank > best.rank:
             break
         try:
-            same = compare(answer, candidate.expr, prepared.tolerance, seed, symbolic=False,
-                           cache_answer=cache).equal
+            same = not screen.clearly_different(index, candidate) and \
+                compare(answer, candidate.expr, prepared.tolerance, seed, symbolic=False, cache_answer=cache).equal
         except Exception:  # one explanation that cannot be computed does not stop the others
             same = False
         if same:
@@ -451,6 +462,50 @@ def diagnose(answer_text: str, answer, prepared: PreparedKey, comparison, seed: 
         if generic is not None:
             return generic
     return best or _constant_change(answer, key, seed, prepared.tolerance)
+
+
+class _Screen:
+    """Explanations that are plainly not the answer, told apart in floating point before the full comparison.
+
+    The answer is evaluated once at the comparison's points, each explanation
+    once per key (kept with the prepared key); one that differs from the
+    answer by more than a millionth at most of the points where both are
+    defined cannot equal it, and skips the 30-digit confirmation the full
+    comparison gives each difference.  Anything closer, or not computable
+    this way, gets the full comparison.
+    """
+
+    def __init__(self, answer, prepared: PreparedKey, seed: int):
+        self.prepared, self.seed = prepared, seed
+        self.symbols = tuple(sorted(_free(answer) | _free(prepared.expanded), key=lambda s: s.name))
+        self.answer = self._values(answer) if self.symbols else None
+
+    def _values(self, expr):
+        try:
+            return values_at(expr, self.symbols, self.seed)
+        except Exception:  # not computable here: the full comparison decides
+            return None
+
+    def clearly_different(self, index: int, candidate) -> bool:
+        if self.answer is None or not isinstance(candidate.expr, sympy.Expr) or \
+                not _free(candidate.expr) <= set(self.symbols):
+            return False
+        key = (index, self.symbols, self.seed)
+        if key not in self.prepared.candidate_values:
+            self.prepared.candidate_values[key] = self._values(candidate.expr)
+        values = self.prepared.candidate_values[key]
+        if values is None:
+            return False
+        both = np.isfinite(self.answer) & np.isfinite(values)
+        if both.sum() < MIN_POINTS:
+            return False
+        a, c = self.answer[both], values[both]
+        far = np.abs(a - c) > _SCREEN_RELATIVE * np.maximum(np.abs(a), np.abs(c)) + _SCREEN_ABSOLUTE
+        return bool(far.mean() > 0.5)
+
+
+#: what "plainly different" means in floating point (the full comparison's tolerance is far finer)
+_SCREEN_RELATIVE, _SCREEN_ABSOLUTE = 1e-6, 1e-12
 
 
 def _continued(message: str) -> str:

@@ -70,12 +70,23 @@ class GradeReport:
     def counts(self) -> Counter:
         return Counter(r.verdict for r in self.rows)
 
+    def rows_of(self, student: str) -> list[GradedRow]:
+        """The rows of *student*, in file order (an index built once: a class's files ask for every student)."""
+        signature = (id(self.rows), len(self.rows))
+        index = self.__dict__.get("_by_student")
+        if index is None or index[0] != signature:
+            by_student: dict = defaultdict(list)
+            for r in self.rows:
+                by_student[r.student].append(r)
+            index = self.__dict__["_by_student"] = (signature, dict(by_student))
+        return index[1].get(student, [])
+
     def students(self) -> list[str]:
-        seen = dict.fromkeys(r.student for r in self.rows if r.student)
-        return list(seen)
+        self.rows_of("")  # builds the index, whose keys are in file order
+        return [s for s in self.__dict__["_by_student"][1] if s]
 
     def version_of(self, student: str) -> str:
-        versions = Counter(r.version for r in self.rows if r.student == student and r.version in self.keys)
+        versions = Counter(r.version for r in self.rows_of(student) if r.version in self.keys)
         if versions:
             return versions.most_common(1)[0][0]
         return self.roster.get(student, "") if self.roster.get(student, "") in self.keys else ""
@@ -85,7 +96,7 @@ class GradeReport:
         names = getattr(self.roster, "names", {})
         if names.get(student):
             return names[student]
-        return next((r.row.name for r in self.rows if r.student == student and r.row.name), "")
+        return next((r.row.name for r in self.rows_of(student) if r.row.name), "")
 
     def email_of(self, student: str) -> str:
         return getattr(self.roster, "emails", {}).get(student, "")
@@ -107,7 +118,7 @@ class GradeReport:
 
     def counted(self, student: str) -> dict:
         """question -> the row that counts for *student*."""
-        return {r.question: r for r in self.rows if r.student == student and r.status == COUNTED}
+        return {r.question: r for r in self.rows_of(student) if r.status == COUNTED}
 
     def questions(self, version: str | None = None) -> list[str]:
         keys = [self.keys[version]] if version in self.keys else list(self.keys.values())

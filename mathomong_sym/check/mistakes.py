@@ -10,6 +10,7 @@ answer hints) would, but generated instead of written by hand:
 * the sign of (ŷ − y) flipped;
 * the factor 2 of the squared error dropped;
 * the activation's derivative left out, or the activation used in its place;
+* the loss used in place of its derivative;
 * the wrong input x_j or the wrong weight;
 * w and b confused;
 * a factor of the chain forgotten.
@@ -79,6 +80,15 @@ def _loss_rules(chain: _Chain, index: int, factor):
         chain.replacing(index, -value),
         f"the sign is flipped: {_say(factor.lhs)} = {_say(sympy.factor_terms(value))}, not {_say(flipped)}",
     )
+    lhs = factor.lhs
+    loss = chain.definitions.get(lhs.expr) if isinstance(lhs, sympy.Derivative) else None
+    if loss is not None:
+        yield (
+            "loss_instead_of_derivative",
+            chain.replacing(index, loss),
+            f"you used the loss {_say(lhs.expr)} = {_say(loss)} where its derivative "
+            f"{_say(lhs)} = {_say(sympy.factor_terms(value))} belongs",
+        )
     if coefficient.is_Integer and coefficient % 2 == 0:
         yield (
             "factor_2_dropped",
@@ -238,11 +248,12 @@ CATALOGUE = {
     "reciprocal": "one over the right answer",
     "activation_derivative_missing": "the chain without the activation's derivative",
     "activation_instead_of_derivative": "the activation where its derivative belongs",
+    "loss_instead_of_derivative": "the loss where its derivative belongs ((ŷ − y)² for 2(ŷ − y))",
     "w_b_confused": "the derivative with respect to the bias instead of the weight, or the other way",
     "wrong_input": "the input of another weight",
     "wrong_weight": "the weight on another input",
     "wrong_variable": "a derivative with respect to another variable",
-    "chain_factor_forgotten": "a factor of the right answer (of its chain) left out",
+    "chain_factor_forgotten": "the right answer with one or more of its factors left out",
     "wrong_point": "the right expression, evaluated at another point",
     "listed_in_key": "a wrong answer the key lists, with the key's own explanation",
     "constant_factor": "the right answer times a constant",
@@ -250,6 +261,8 @@ CATALOGUE = {
 }
 _RANK = {name: rank for rank, name in enumerate(CATALOGUE)}
 _MAX_PAIRED = 8
+#: up to this many factors, any set of them may be the ones left out (2⁵ − 1 candidates at most)
+_MAX_ANY_SUBSET = 5
 
 
 #: the name a worksheet generator gives a mistake it does not name (``5a-mistake-3``): not stable
@@ -289,11 +302,14 @@ def _nonzero_number(expr) -> bool:
     return isinstance(expr, sympy.Expr) and expr.is_number and expr.is_zero is False
 
 
-def generic_candidates(named, expanded, definitions=None) -> list[Candidate]:
-    """The generic wrong answers of a key: −K, K/2, 2K, −K/2, 1/K, and K without each factor of its product."""
+def generic_candidates(named, expanded, definitions=None, shown: str = "") -> list[Candidate]:
+    """The generic wrong answers of a key: −K, K/2, 2K, −K/2, 1/K, and K without some factors of its product.
+
+    *shown* is the key as a student reads it (its LaTeX in Unicode, in the order it was written).
+    """
     if not isinstance(expanded, sympy.Expr) or isinstance(expanded, sympy.MatrixBase):
         return []
-    shown = _say(named)
+    shown = shown or _say(named)
     found = [
         Candidate("sign_flipped", -expanded, "your answer has the wrong sign: it is −1 times the right answer"),
         Candidate("factor_2_dropped", expanded / 2, "your answer is half the right answer: a factor 2 is missing"),
@@ -304,20 +320,30 @@ def generic_candidates(named, expanded, definitions=None) -> list[Candidate]:
     if expanded.free_symbols or _nonzero_number(expanded):
         found.append(Candidate("reciprocal", 1 / expanded, "your answer is upside down: it is 1 over the right answer"))
     factors = list(sympy.Mul.make_args(named)) if isinstance(named, sympy.Mul) else []
-    droppable = [f for f in factors if not (f.is_number and abs(f) in (1, 2))]  # a sign or a 2 has its own name
-    groups = [(f,) for f in droppable]
-    if len(droppable) <= _MAX_PAIRED:  # the activation's derivative σ(z)(1 − σ(z)) is two factors
-        groups += list(combinations(droppable, 2))
-    for group in groups:
+    # a sign changes nothing a factor could; a 2 left out alone is named factor_2_dropped, which ranks first
+    droppable = [f for f in factors if not (f.is_number and abs(f) == 1)]
+    for group in _left_out_groups(droppable):
         if len(group) >= len(factors):
             continue
         rest = list(factors)
         for factor in group:
             rest.remove(factor)
-        left_out = sympy.Mul(*group)
+        left_out = sympy.Mul(*group, evaluate=False)  # shown as it stands in the key: 2(ŷ − y), not 2ŷ − 2y
+        what = "a factor is missing" if len(group) == 1 else "factors are missing"
         found.append(Candidate("chain_factor_forgotten", _fully(sympy.Mul(*rest), definitions),
-                               f"a factor is missing: the right answer is {shown}, with {_say(left_out)}"))
+                               f"{what}: the right answer is {shown}, with {_say(left_out)}"))
     return found
+
+
+def _left_out_groups(droppable: list) -> list[tuple]:
+    """The factors an answer may have left out: one, two (σ(z)(1 − σ(z)) is two factors), or, in a short
+    product, any of them (a chain stopped after its first factor: 2(ŷ − y) for 2(ŷ − y)·σ′(z)·x)."""
+    if len(droppable) <= _MAX_ANY_SUBSET:
+        return [group for size in range(1, len(droppable) + 1) for group in combinations(droppable, size)]
+    groups = [(f,) for f in droppable]
+    if len(droppable) <= _MAX_PAIRED:
+        groups += list(combinations(droppable, 2))
+    return groups
 
 
 def _fully(expr, definitions):

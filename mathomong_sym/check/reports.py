@@ -25,6 +25,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from .engine import CORRECT, INCORRECT, INVALID
+from .grading import NOT_COUNTED
 
 __all__ = ["write_reports", "format_points", "spread_points", "feedback_file_names", "spreadsheet_text",
            "report_csv", "gradebook_csv", "summary_markdown", "student_feedback", "student_feedback_html",
@@ -36,7 +37,7 @@ GRADEBOOK_LAYOUTS = ("plain", "moodle", "canvas")
 REPORT_COLUMNS = ["line", "student", "name", "version", "question", "status", "answer", "read", "verdict", "score",
                   "points", "mistake", "reason", "feedback"]
 _KATEX = Path(__file__).resolve().parent.parent / "assets" / "katex"
-_KATEX_FILES = ("katex.min.css", "katex.min.js", "contrib/auto-render.min.js", "LICENSE")
+_KATEX_FILES = ("katex.min.css", "katex.min.js", "LICENSE")
 
 _ANSWER_ECHO = 500  # characters of a raw answer repeated in the report
 
@@ -353,7 +354,7 @@ def score_histogram(report, path) -> Path | None:
 # ---------------------------------------------------------------------------
 
 def _student_rows(report, student: str) -> list:
-    return [r for r in report.rows if r.student == student]
+    return report.rows_of(student)
 
 
 def _heading(report, student: str) -> str:
@@ -366,11 +367,25 @@ def student_feedback(report, student: str) -> str:
     lines = [f"# Feedback for {_heading(report, student)}", ""]
     for r in _student_rows(report, student):
         lines.append(f"## Question {r.question} — {r.verdict}, {format_points(r.score)} / {format_points(r.points)}")
-        lines += ["", r.feedback, ""]
+        lines.append("")
+        if r.verdict == INVALID and r.row.answer.strip():
+            # an answer that could not be read has no "We read your answer as …": show what was written
+            lines += [f"Your answer: {_markdown_code(_echo(r.row.answer))}", ""]
+        lines += [r.feedback, ""]
+        if r.status == NOT_COUNTED:
+            lines += [f"(Not counted: {r.reason}.)", ""]
     for question in report.missing(student):
         lines += [f"## Question {question} — unanswered, 0 / {format_points(_points(report, student, question))}", ""]
     lines.append(f"**Total: {format_points(report.total(student))} / {format_points(report.points_available(student))}**")
     return "\n".join(lines) + "\n"
+
+
+def _markdown_code(text: str) -> str:
+    """*text* as inline code, whatever backticks it holds (one line: line breaks become spaces)."""
+    text = " ".join(text.split("\n"))
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    padded = f" {text} " if text.startswith("`") or text.endswith("`") else text
+    return f"{fence}{padded}{fence}"
 
 
 def _points(report, student, question) -> Fraction:
@@ -391,11 +406,12 @@ _PAGE = """<!DOCTYPE html>
 <title>{title}</title>
 <link rel="stylesheet" href="katex/katex.min.css">
 <script defer src="katex/katex.min.js"></script>
-<script defer src="katex/contrib/auto-render.min.js"></script>
 <script>
+// each <span class="math"> holds LaTeX as text (what a reader without scripts sees); KaTeX typesets it in place
 document.addEventListener("DOMContentLoaded", function () {{
-  renderMathInElement(document.body, {{delimiters: [{{left: "\\(", right: "\\)", display: false}}],
-    throwOnError: false}});
+  document.querySelectorAll("span.math").forEach(function (span) {{
+    katex.render(span.textContent, span, {{throwOnError: false}});
+  }});
 }});
 </script>
 <style>
@@ -415,8 +431,8 @@ code {{ white-space: pre-wrap; }}
 
 
 def _tex(latex: str) -> str:
-    """Inline math for KaTeX's auto-render: escaped for HTML, delimited by \\( \\)."""
-    return "\\(" + html.escape(latex, quote=False) + "\\)"
+    """Inline math: the LaTeX as escaped text in a span that the page's script typesets with KaTeX."""
+    return '<span class="math">' + html.escape(latex, quote=False) + "</span>"
 
 
 def _typeset_message(r) -> str:
@@ -438,7 +454,10 @@ def student_feedback_html(report, student: str) -> str:
     for r in _student_rows(report, student):
         parts = [f'<h2>Question {html.escape(r.question)} — <span class="{r.verdict}">{r.verdict}</span>, '
                  f"{format_points(r.score)} / {format_points(r.points)}</h2>",
-                 f"<p>Your answer: <code>{html.escape(_echo(r.row.answer))}</code></p>"]
+                 f"<p>Your answer: <code>{html.escape(_echo(r.row.answer))}</code></p>" if r.row.answer.strip()
+                 else "<p>No answer was given.</p>"]
+        if r.status == NOT_COUNTED:
+            parts.append(f"<p><em>Not counted: {html.escape(r.reason)}.</em></p>")
         read = r.details.get("read_latex")
         if read:
             parts.append(f"<p>We read it as {_tex(read)}.</p>")
@@ -475,7 +494,7 @@ def _create_bytes(path: Path, data: bytes) -> Path:
 def _copy_katex(folder: Path) -> None:
     """KaTeX beside the pages (its CSS, scripts and WOFF2 fonts), so they typeset offline."""
     target = folder / "katex"
-    (target / "contrib").mkdir(parents=True)
+    target.mkdir()
     for name in _KATEX_FILES:
         _create_bytes(target / name, (_KATEX / name).read_bytes())
     (target / "fonts").mkdir()

@@ -100,10 +100,24 @@ def _digits(number) -> float:
     return 1.0  # π, e, …
 
 
+def _coefficient(node, sizes: dict) -> float:
+    """Digits of the number sympy multiplies out in front of a node with symbols (9^{999}·9^{999}·x, (9^{999}x)^5).
+
+    A product multiplies its numbers (and a number times a sum distributes over it); an integer power of a
+    product raises its number; a sum, a function or a power of a sum keeps its parts' numbers as they are.
+    """
+    children = [sizes.get(arg, 0.0) for arg in node.args]
+    if node.is_Mul:
+        return sum(children)
+    if node.is_Pow and node.args[1].is_Integer and not node.args[0].is_Add:
+        return abs(int(node.args[1])) * children[0]
+    return max(children, default=0.0)
+
+
 def _size(node, sizes: dict) -> float | None:
-    """Digits of the value of a numeric node (None if it has symbols), from its children's sizes."""
+    """Digits of the value of a numeric node (of its number in front, if it has symbols), from its children's."""
     if node.free_symbols:
-        return None
+        return _coefficient(node, sizes)
     if node.is_Number:
         return _digits(node)
     if not node.args:
