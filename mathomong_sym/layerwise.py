@@ -257,12 +257,19 @@ def _scalar_function(function_class):
     return sympy.lambdify(t, function_class(t), modules=[_mpmath_namespace(), "mpmath"])
 
 
-def _activation_function(activation):
-    """f as an mpmath function of one number (an elementwise activation)."""
-    t = sympy.Dummy("t", real=True)
-    from .derivation import _mpmath_namespace
+_ACTIVATION_FUNCTIONS: dict = {}
 
-    return sympy.lambdify(t, activation.function(t), modules=[_mpmath_namespace(), "mpmath"])
+
+def _activation_function(activation):
+    """f as an mpmath function of one number (an elementwise activation), made once per activation."""
+    cached = _ACTIVATION_FUNCTIONS.get(id(activation))
+    if cached is None or cached[0] is not activation:
+        t = sympy.Dummy("t", real=True)
+        from .derivation import _mpmath_namespace
+
+        function = sympy.lambdify(t, activation.function(t), modules=[_mpmath_namespace(), "mpmath"])
+        cached = _ACTIVATION_FUNCTIONS[id(activation)] = (activation, function)
+    return cached[1]
 
 
 class _Point:
@@ -300,6 +307,7 @@ class _Point:
         self._a: dict = {}
         self._slopes: dict = {}
         self._tangents: dict = {}
+        self._objects: dict = {}
         self.forward()
 
     # -- forward ------------------------------------------------------------------------
@@ -309,8 +317,11 @@ class _Point:
         mp = self.mp
         scale = 1 << _FIXED_BITS
         fixed = np.array([int(mp.nint(v * scale)) for v in values], dtype=object)
-        matrix = W.T if transpose else W
-        products = matrix.astype(object).dot(fixed)
+        cached = self._objects.get(id(W))
+        if cached is None or cached[0] is not W:
+            cached = self._objects[id(W)] = (W, W.astype(object))
+        matrix = cached[1].T if transpose else cached[1]
+        products = matrix.dot(fixed)
         return [mp.mpf(int(p)) / (scale * 10**6) for p in products]
 
     def forward(self):
@@ -393,13 +404,14 @@ class _Point:
             self._slopes[key] = _directional(self.mp, lambda t: f(z + t), self.mp.mpf(1))
         return self._slopes[key]
 
-    def tangent(self, symbol):
-        """d(everything downstream)/d(symbol): {("z"|"a", layer): {unit: value}, "L": value}."""
-        if symbol in self._tangents:
-            return self._tangents[symbol]
+    def tangent(self, symbol, upto: int | None = None):
+        """d(everything downstream, up to layer *upto*)/d(symbol): {("z"|"a", layer): {unit: value}, "L": value}."""
+        key = (symbol, upto)
+        if key in self._tangents:
+            return self._tangents[key]
         mp = self.mp
         net = self.net
-        depth = len(net.layers)
+        depth = len(net.layers) if upto is None else upto
         result: dict = {}
         with mp.workdps(_DPS):
             start_layer, seed_kind, seeds = self._seed(symbol)
@@ -418,9 +430,9 @@ class _Point:
                 current += 1
                 if current <= depth:
                     dz = self._through_weights(current, da)
-            final = result.get(("a", depth), {})
-            result["L"] = self._through_loss(final)
-        self._tangents[symbol] = result
+            if upto is None:
+                result["L"] = self._through_loss(result.get(("a", depth), {}))
+        self._tangents[key] = result
         return result
 
     def _seed(self, symbol):
@@ -468,27 +480,48 @@ class _Point:
         mp = self.mp
         if layer.activation.elementwise:
             return {u: self._slope(layer, u) * v for u, v in dz.items()}
-        # softmax: every output moves; the directional derivative of each, numerically
-        z = self._z[layer.index]
-        ks = [naming.sym(f"_z{k}") for k in range(len(z))]
-        from .derivation import _mpmath_namespace
+        # softmax: every output moves with every input; its Jacobian, numerically, once per point
+        jacobian = self._jacobian(layer)
+        return {k: mp.fsum(row[j] * v for j, v in dz.items()) for k, row in enumerate(jacobian)}
 
-        out = {}
-        for k in range(len(z)):
-            f = sympy.lambdify(ks, layer.activation.function(k, *ks), modules=[_mpmath_namespace(), "mpmath"])
-            out[k] = _directional(mp, lambda t: f(*[v + t * dz.get(i, 0) for i, v in enumerate(z)]), mp.mpf(1))
-        return out
+    def _jacobian(self, layer):
+        """∂aₖ/∂zⱼ of a layer whose activation mixes its units, by numerical differentiation (60 digits)."""
+        key = ("jacobian", layer.index)
+        if key not in self._slopes:
+            mp = self.mp
+            z = self._z[layer.index]
+            ks = [naming.sym(f"_z{k}") for k in range(len(z))]
+            from .derivation import _mpmath_namespace
+
+            rows = []
+            for k in range(len(z)):
+                f = sympy.lambdify(ks, layer.activation.function(k, *ks), modules=[_mpmath_namespace(), "mpmath"])
+                rows.append([_directional(mp, lambda t, j=j: f(*[v + (t if i == j else 0) for i, v in enumerate(z)]),
+                                          mp.mpf(1)) for j in range(len(z))])
+            self._slopes[key] = rows
+        return self._slopes[key]
+
+    def _loss_gradient(self):
+        """∂L/∂ŷₖ for every prediction, by numerical differentiation, once per point."""
+        if "loss gradient" not in self._slopes:
+            mp = self.mp
+            predictions = self._a[len(self.net.layers)]
+            gradient = []
+            for k, value in enumerate(predictions):
+                # a step far smaller than the prediction (a log of a prediction of 1e-60 stays defined)
+                scale = min(abs(value), mp.mpf(1)) if value != 0 else mp.mpf(1)
+                gradient.append(_directional(
+                    mp, lambda t, k=k: self.loss([v + (t if i == k else 0) for i, v in enumerate(predictions)]),
+                    scale))
+            self._slopes["loss gradient"] = gradient
+        return self._slopes["loss gradient"]
 
     def _through_loss(self, dyhat: dict):
         mp = self.mp
         if not dyhat:
             return mp.mpf(0)
-        predictions = self._a[len(self.net.layers)]
-        # a step far smaller than any prediction that moves (a log of a prediction of 1e-60 stays defined)
-        scale = min([abs(predictions[i]) for i in dyhat if predictions[i] != 0] + [mp.mpf(1)])
-        largest = max(abs(v) for v in dyhat.values()) or mp.mpf(1)
-        return _directional(mp, lambda t: self.loss([v + t * dyhat.get(i, 0) for i, v in enumerate(predictions)]),
-                            scale / largest)
+        gradient = self._loss_gradient()
+        return mp.fsum(gradient[i] * v for i, v in dyhat.items())
 
     def derivative(self, of, variable):
         """∂of/∂variable for a unit quantity, prediction or L, by a tangent carried from variable."""
@@ -514,11 +547,63 @@ class _Point:
             return mp.mpf(1)
         if target is None:
             raise KeyError(of)
-        tangent = self.tangent(variable)
         if target == "L":
-            return tangent["L"]
+            return self._loss_derivative(variable)
         kind, l, unit = target
+        tangent = self.tangent(variable, upto=l)
         return tangent.get((kind, l), {}).get(unit, mp.mpf(0))
+
+    # -- ∂L/∂(anything), backwards: numeric local slopes joined by the network's own weights ------------
+
+    def _loss_derivative(self, variable):
+        net = self.net
+        found = net.parameters.locate(variable)
+        if found is not None:
+            layer, unit, source, _ = found
+            delta = self._grad_z_unit(layer.index, unit)
+            return delta if source is None else delta * self.input_values(layer.index)[source]
+        j = net.inputs.locate(variable)
+        if j is not None:
+            return self._grad_a(0)[j]
+        found = net._unit_of(variable)
+        if found is None:
+            raise KeyError(variable)
+        kind, layer, unit = found
+        if kind == "pre-activation":
+            return self._grad_z_unit(layer.index, unit)
+        return self._grad_a(layer.index)[unit]
+
+    def _grad_a(self, l: int):
+        """∂L/∂a⁽ˡ⁾ (∂L/∂ŷ for the last layer, ∂L/∂x for l = 0), the whole vector."""
+        key = ("grad a", l)
+        if key not in self._slopes:
+            depth = len(self.net.layers)
+            if l == depth:
+                value = self._loss_gradient()
+            else:
+                above = self._grad_z(l + 1)
+                value = self._dot_fixed(self.W[l + 1], above, transpose=True)
+            self._slopes[key] = value
+        return self._slopes[key]
+
+    def _grad_z(self, l: int):
+        key = ("grad z", l)
+        if key not in self._slopes:
+            layer = self.net.layers[l - 1]
+            if layer.activation.elementwise:
+                value = [self._grad_z_unit(l, k) for k in range(layer.size)]
+            else:
+                jacobian = self._jacobian(layer)
+                g = self._grad_a(l)
+                value = [self.mp.fsum(jacobian[k][j] * g[k] for k in range(layer.size)) for j in range(layer.size)]
+            self._slopes[key] = value
+        return self._slopes[key]
+
+    def _grad_z_unit(self, l: int, unit: int):
+        layer = self.net.layers[l - 1]
+        if not layer.activation.elementwise:
+            return self._grad_z(l)[unit]
+        return self._slope(layer, unit) * self._grad_a(l)[unit]
 
     def target_value(self, of):
         if of == self.net.loss_symbol:
@@ -536,13 +621,10 @@ def _directional(mp, g, scale):
     The differences cancel about as many digits as the step is small, so
     they are computed with that many digits more.
     """
-    extra = 40 + max(0, int(-mp.log10(mp.mpf(scale)))) if scale else 40
+    extra = 70 + max(0, int(-mp.log10(mp.mpf(scale)))) if scale else 70
     with mp.workdps(_DPS + extra):
-        h = mp.mpf(scale) * mp.mpf(2) ** -90
-        # Richardson's two central differences: error of order h⁴
-        d1 = (g(h) - g(-h)) / (2 * h)
-        d2 = (g(h / 2) - g(-h / 2)) / h
-        value = (4 * d2 - d1) / 3
+        h = mp.mpf(scale) * mp.mpf(2) ** -120
+        value = (g(h) - g(-h)) / (2 * h)  # error of order h², far below 10⁻⁶⁰
     return +value
 
 
@@ -623,11 +705,9 @@ class LayerDefinitions:
             rng = random.Random(seed * 7919 + n)
             entries = sorted(rng.sample(range(1, size + 1), min(size, 3))) if vector else [None]
             for k in entries:
-                left = entry(lhs, k) if k is not None else lhs
-                right = entry(rhs, k) if k is not None else rhs
                 try:
-                    a = self.value(left, point)
-                    b = self.value(right, point)
+                    a = self.value(lhs, point, k)
+                    b = self.value(rhs, point, k)
                 except (ZeroDivisionError, ValueError, OverflowError, TypeError):
                     continue
                 a, b = sympy.Float(a, 50), sympy.Float(b, 50)
@@ -640,39 +720,99 @@ class LayerDefinitions:
         what = f", {checked} entries in all" if vector else ""
         return NUMERIC, f"equal at {points} random points to 50 digits{what} (layer arithmetic)"
 
-    def value(self, expr, point: _Point):
-        """The value of a scalar expression at *point* (mpmath, 60 digits)."""
+    def value(self, expr, point: _Point, k: int | None = None):
+        """The value of *expr* at *point* (mpmath, 60 digits); of its entry *k* (1-based) if it is a vector."""
         mp = point.mp
         with mp.workdps(_DPS):
-            return self._value(expr, point)
+            return self._value(expr, point, k)
 
-    def _value(self, expr, point):
+    def _vector(self, expr, point) -> list:
+        """Every entry of the vector expression *expr* at *point*."""
+        key = (id(point), expr, "vector")
+        if key in self._memo:
+            return self._memo[key]
         mp = point.mp
-        key = (id(point), expr)
+        net = self.network
+        if isinstance(expr, LayerVector):
+            if expr in self.table:  # a δ of a whole layer: its definition
+                value = self._vector(self.table[expr], point)
+            else:
+                value = [self._symbol_value(expr.unit(k), point) for k in range(1, _SIZES[expr] + 1)]
+        elif isinstance(expr, TransposeTimes):
+            matrix, vector = expr.args
+            value = point._dot_fixed(point.W[matrix.layer], self._vector(vector, point), transpose=True)
+        elif isinstance(expr, Derivative):
+            value = [self._value(entry(expr, k), point) for k in range(1, _size(expr) + 1)]
+        else:
+            # entry by entry: the vector parts as whole vectors, the rest a compiled function of one entry
+            leaves: dict = {}
+
+            def cut(e):
+                if isinstance(e, (LayerVector, TransposeTimes, Derivative)) and is_vector(e):
+                    if e not in leaves:
+                        leaves[e] = sympy.Dummy("v", real=True)
+                    return leaves[e]
+                if isinstance(e, Hadamard):
+                    return sympy.Mul(*[cut(a) for a in e.args])
+                if not e.args or not is_vector(e):
+                    return e
+                return e.func(*[cut(a) for a in e.args])
+
+            body = cut(expr)
+            scalars = sorted(body.free_symbols - set(leaves.values()), key=lambda s: s.name)
+            from .derivation import _mpmath_namespace
+
+            function = sympy.lambdify([*leaves.values(), *scalars], body, modules=[_mpmath_namespace(), "mpmath"])
+            columns = [self._vector(leaf, point) for leaf in leaves]
+            fixed = [self._value(s, point) for s in scalars]
+            size = len(columns[0])
+            value = [function(*[column[i] for column in columns], *fixed) for i in range(size)]
+        self._memo[key] = value
+        return value
+
+    def _value(self, expr, point, k=None):
+        mp = point.mp
+        if k is not None and not is_vector(expr):
+            k = None
+        if k is not None and not isinstance(expr, Derivative):
+            return self._vector(expr, point)[k - 1]
+        key = (id(point), expr, k)
         if key in self._memo:
             return self._memo[key]
         if expr.is_Number:
             value = mp.mpf(expr.p) / expr.q if expr.is_Rational else mp.mpf(str(expr))
+        elif isinstance(expr, LayerVector):
+            value = self._symbol_value(expr.unit(k), point)
         elif isinstance(expr, sympy.Symbol):
             value = self._symbol_value(expr, point)
+        elif isinstance(expr, TransposeTimes):
+            # entry k of (W⁽ˡ⁾)ᵀv: column k of the weights (integers, scale 10⁶) against v
+            matrix, vector = expr.args
+            column = point.W[matrix.layer][:, k - 1]
+            value = mp.fsum(int(c) * self._value(vector, point, j + 1) for j, c in enumerate(column)) / 10**6
         elif isinstance(expr, Entry):
-            value = self._value(entry(expr.args[0], int(expr.args[1])), point)
+            value = self._value(expr.args[0], point, int(expr.args[1]))
         elif isinstance(expr, Derivative):
             (variable, order), = expr.variable_count
             if order != 1:
                 raise TypeError("higher derivatives are not checked layer by layer")
+            if k is not None:
+                expr = entry(expr, k)
+                (variable, _), = expr.variable_count
             value = point.derivative(expr.expr, variable) if isinstance(expr.expr, sympy.Symbol) \
                 else self._derivative_of_expression(expr, point)
         elif expr.is_Add:
-            value = mp.fsum(self._value(a, point) for a in expr.args)
-        elif expr.is_Mul:
-            value = mp.fprod(self._value(a, point) for a in expr.args)
+            value = mp.fsum(self._value(a, point, k) for a in expr.args)
+        elif expr.is_Mul or isinstance(expr, Hadamard):
+            value = mp.fprod(self._value(a, point, k) for a in expr.args)
         elif expr.is_Pow:
-            value = self._value(expr.base, point) ** self._value(expr.exp, point)
+            value = self._value(expr.base, point, k) ** self._value(expr.exp, point, k)
         elif isinstance(expr, sympy.Function) and len(expr.args) == 1:
-            value = _scalar_function(expr.func)(self._value(expr.args[0], point))
+            value = _scalar_function(expr.func)(self._value(expr.args[0], point, k))
         else:
             # several arguments (softmax(k, z…)): the function with numbers put in
+            if k is not None:
+                return self._value(entry(expr, k), point)
             arguments = [sympy.Float(self._value(a, point), _DPS) if not a.is_Integer else a for a in expr.args]
             value = mp.mpf(str(expr.func(*arguments).evalf(_DPS)))
         if len(self._memo) > 200_000:
@@ -697,7 +837,7 @@ class LayerDefinitions:
         if match:
             vector = LayerVector(match.group(1))
             if vector in self.table:
-                return self._value(entry(self.table[vector], int(match.group(2))), point)
+                return self._value(self.table[vector], point, int(match.group(2)))
         raise KeyError(f"no value for {symbol} at the check's point")
 
     def _derivative_of_expression(self, expr, point):

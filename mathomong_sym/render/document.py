@@ -834,11 +834,11 @@ class Explainer:
     def _forward(self, derivation, numbers) -> Section | None:
         """The named quantities with their numbers; None when every one was shown above, with these numbers."""
         network = derivation.network
-        if all(self._cited((e.lhs, e.rhs)) for e in network.equations):
+        if all(self._cited((e.lhs, e.rhs)) for e in network.named_form):
             return None
         steps = []
         with self._section():
-            for equation in network.equations:
+            for equation in network.named_form:
                 eq = self._equation(equation.lhs, [equation.rhs], numbers)
                 steps.append(self._remember(DocStep(kind="definition", target=equation.lhs, worked=(eq,),
                                                     id=self._next_id()), (equation.lhs, equation.rhs)))
@@ -1303,10 +1303,19 @@ def reading_problems(document: Document) -> list[str]:
         if derivation.expression is not None:
             symbols |= derivation.expression.free_symbols
     if network is not None:
-        symbols |= set(network.inputs) | set(network.parameters) | set(network.targets)
+        if getattr(network, "is_large", False):
+            # the inputs, parameters and targets the lines use, found without listing every one of them
+            used: set = set()
+            for derivation in document.derivations or (first,):
+                for item in (derivation, *derivation._cited_closure()):
+                    for step, _ in item.walk():
+                        used |= step.lhs.free_symbols | step.rhs.free_symbols
+            symbols |= {s for s in used if s in network.inputs or s in network.targets or s in network.parameters}
+        else:
+            symbols |= set(network.inputs) | set(network.parameters) | set(network.targets)
         if not any(section.kind == "forward" for section in document.sections):
-            symbols |= {e.lhs for e in network.equations}  # named above, in an earlier part
-            valued |= {e.lhs for e in network.equations} if document.given else set()
+            symbols |= {e.lhs for e in network.named_form}  # named above, in an earlier part
+            valued |= {e.lhs for e in network.named_form} if document.given else set()
     known: set = set()
     problems: list[str] = []
 
