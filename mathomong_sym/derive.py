@@ -242,12 +242,13 @@ class Backprop:
 
     def vector_delta(self, layer_index: int) -> NetworkDerivation:
         """δ⁽ˡ⁾ = ∂L/∂z⁽ˡ⁾ as one vector (BP1 for the output layer, BP2 below it), derived once."""
-        if layer_index not in self._vector_deltas:
-            if layer_index == len(self.net.layers):
-                derivation = self._output_vector_delta()
-            else:
-                derivation = self._hidden_vector_delta(layer_index)
-            self._vector_deltas[layer_index] = derivation
+        # from the output layer down, each built on the one above (a loop, however deep the network)
+        for index in range(len(self.net.layers), layer_index - 1, -1):
+            if index not in self._vector_deltas:
+                if index == len(self.net.layers):
+                    self._vector_deltas[index] = self._output_vector_delta()
+                else:
+                    self._vector_deltas[index] = self._hidden_vector_delta(index)
         return self._vector_deltas[layer_index]
 
     def _output_vector_delta(self) -> NetworkDerivation:
@@ -485,10 +486,11 @@ class Backprop:
 
     def _factor_step(self, of, wrt, value, kind) -> Step:
         """∂of/∂wrt = value, a local factor: named by its rule, said in plain words, detailed on demand."""
-        expression = self.definitions.get(of, of)
         if self.large and kind == "linear":
             # of a sum of hundreds of terms, only the one with the variable matters: its detail is that term's
             expression = wrt * value
+        else:
+            expression = self.definitions.get(of, of)
         rule, formula_text, formula_latex, reason, note = self._factor_words(of, wrt, value, kind, expression)
         return LazyStep(
             _d(of, wrt), value, rule=rule, reason=reason, kind=f"factor:{kind}", formula=formula_latex,
@@ -585,7 +587,8 @@ class Backprop:
 
     def _chain(self, layer_index: int, unit: int, p):
         """For a parameter with one path to L: every factor of the chain, named."""
-        if not self._single_path(layer_index) or self.fused:
+        # a large network goes through δ even on a single path: one δ per layer, however deep
+        if not self._single_path(layer_index) or self.fused or self.large:
             return None
         net = self.net
         L = net.loss_symbol

@@ -216,11 +216,15 @@ def layer_form(network) -> tuple:
 
     vectors = vectors_of(network)
     equations = []
+    neuron = len(network.layers) == 1 and network.layers[0].pre_activations[0].name == "z"
     for layer in network.layers:
         l = layer.index
         z, a, b = vectors[l]["z"], vectors[l]["a"], vectors[l]["b"]
         previous = vectors[l - 1]["a"]
-        equations.append(Equation(z, sympy.Add(_MatrixTimes(WeightMatrix(l), previous), b, evaluate=False),
+        weights = WeightMatrix(l)
+        if neuron:  # the guide's names: z = W·x + b, ŷ = σ(z)
+            z, b, weights = LayerVector("z"), naming.sym("b"), LayerVector("W")
+        equations.append(Equation(z, sympy.Add(_MatrixTimes(weights, previous), b, evaluate=False),
                                   "pre-activation", l))
         act = layer.activation
         value = act.function(z) if act.elementwise else sympy.Function(act.text)(z)
@@ -241,7 +245,8 @@ class _MatrixTimes(sympy.Function):
         return " ".join(printer._print(a) for a in self.args)
 
     def _sympystr(self, printer):
-        return "".join(printer._print(a) for a in self.args)
+        joint = "·" if not isinstance(self.args[0], WeightMatrix) else ""
+        return joint.join(printer._print(a) for a in self.args)
 
 
 # ---------------------------------------------------------------------------
@@ -445,8 +450,7 @@ class _Point:
             layer, unit, source, _ = found
             if source is None:
                 return layer.index, "z", {unit: one}
-            inputs = self.input_values(layer.index)
-            return layer.index, "z", {unit: inputs[source]}
+            return layer.index, "z", {unit: self.input_value(layer.index, source)}
         j = net.inputs.locate(symbol)
         if j is not None:
             return 1, "a", {j: one}
@@ -460,8 +464,13 @@ class _Point:
 
     def input_values(self, l: int):
         if l == 1:
-            return [self.mp.mpf(int(v)) / 10**6 for v in self.x]
+            if "inputs" not in self._slopes:
+                self._slopes["inputs"] = [self.mp.mpf(int(v)) / 10**6 for v in self.x]
+            return self._slopes["inputs"]
         return self._a[l - 1]
+
+    def input_value(self, l: int, j: int):
+        return self.mp.mpf(int(self.x[j])) / 10**6 if l == 1 else self._a[l - 1][j]
 
     def _through_weights(self, l: int, da: dict) -> dict:
         """dz⁽ˡ⁾ = W⁽ˡ⁾ da⁽ˡ⁻¹⁾ for a sparse tangent da."""
@@ -561,7 +570,7 @@ class _Point:
         if found is not None:
             layer, unit, source, _ = found
             delta = self._grad_z_unit(layer.index, unit)
-            return delta if source is None else delta * self.input_values(layer.index)[source]
+            return delta if source is None else delta * self.input_value(layer.index, source)
         j = net.inputs.locate(variable)
         if j is not None:
             return self._grad_a(0)[j]
@@ -615,6 +624,16 @@ class _Point:
         return ("z" if kind == "pre-activation" else "a", layer.index, unit)
 
 
+def _close_numbers(mp, a, b) -> bool:
+    """Equal to 30 digits relative to max(1, |a|, |b|): the agreement every numeric check demands."""
+    from .derivation import _TOLERANCE
+
+    if not (mp.isfinite(a) and mp.isfinite(b)):
+        return False
+    scale = max(mp.mpf(1), abs(a), abs(b))
+    return abs(a - b) <= mp.mpf(str(_TOLERANCE)) * scale
+
+
 def _directional(mp, g, scale):
     """g′(0) by central differences of step scale·2⁻⁹⁰ (error about (scale·2⁻⁹⁰)⁴).
 
@@ -643,6 +662,7 @@ class LayerDefinitions:
         self.vectors = vectors_of(network)
         self._points: dict = {}
         self._memo: dict = {}
+        self._cuts: dict = {}
 
     # Mapping protocol, read through
     def __getitem__(self, key):
@@ -693,7 +713,7 @@ class LayerDefinitions:
         return self._points[seed]
 
     def check_equality(self, lhs, rhs, *, points: int = 3, seed: int = 0, shared=None):
-        from .derivation import FAILED, NUMERIC, PROVED, _close
+        from .derivation import FAILED, NUMERIC, PROVED
 
         if lhs == rhs:
             return PROVED, "identical"
@@ -701,6 +721,7 @@ class LayerDefinitions:
         size = _size(lhs if is_vector(lhs) else rhs) if vector else 1
         checked = 0
         for n in range(points):
+            mp = self.point(0).mp
             point = self.point(n)
             rng = random.Random(seed * 7919 + n)
             entries = sorted(rng.sample(range(1, size + 1), min(size, 3))) if vector else [None]
@@ -710,10 +731,9 @@ class LayerDefinitions:
                     b = self.value(rhs, point, k)
                 except (ZeroDivisionError, ValueError, OverflowError, TypeError):
                     continue
-                a, b = sympy.Float(a, 50), sympy.Float(b, 50)
-                if not _close(a, b):
+                if not _close_numbers(point.mp, a, b):
                     where = f" (entry {k})" if k is not None else ""
-                    return FAILED, f"sides differ at a random point{where}: {sympy.N(a, 12)} vs {sympy.N(b, 12)}"
+                    return FAILED, f"sides differ at a random point{where}: {mp.nstr(a, 12)} vs {mp.nstr(b, 12)}"
                 checked += 1
         if checked == 0:
             return FAILED, "no point in the domain to compare the sides at"
@@ -734,7 +754,16 @@ class LayerDefinitions:
         mp = point.mp
         net = self.network
         if isinstance(expr, LayerVector):
-            if expr in self.table:  # a δ of a whole layer: its definition
+            if expr in self.table:  # a δ of a whole layer: its definition, the layers above it first
+                match = _VECTOR_NAME.match(expr.name)
+                lowest = self._memo.get((id(point), "lowest δ"), len(net.layers) + 1)
+                if match and match.group(1) == "delta" and int(match.group(2)) + 1 < lowest:
+                    for above in range(min(lowest, len(net.layers)) - 1 if lowest <= len(net.layers)
+                                       else len(net.layers), int(match.group(2)), -1):
+                        vector = LayerVector(f"delta{above}")
+                        if vector in self.table:
+                            self._vector(vector, point)
+                        self._memo[(id(point), "lowest δ")] = above
                 value = self._vector(self.table[expr], point)
             else:
                 value = [self._symbol_value(expr.unit(k), point) for k in range(1, _SIZES[expr] + 1)]
@@ -744,31 +773,53 @@ class LayerDefinitions:
         elif isinstance(expr, Derivative):
             value = [self._value(entry(expr, k), point) for k in range(1, _size(expr) + 1)]
         else:
-            # entry by entry: the vector parts as whole vectors, the rest a compiled function of one entry
-            leaves: dict = {}
-
-            def cut(e):
-                if isinstance(e, (LayerVector, TransposeTimes, Derivative)) and is_vector(e):
-                    if e not in leaves:
-                        leaves[e] = sympy.Dummy("v", real=True)
-                    return leaves[e]
-                if isinstance(e, Hadamard):
-                    return sympy.Mul(*[cut(a) for a in e.args])
-                if not e.args or not is_vector(e):
-                    return e
-                return e.func(*[cut(a) for a in e.args])
-
-            body = cut(expr)
-            scalars = sorted(body.free_symbols - set(leaves.values()), key=lambda s: s.name)
-            from .derivation import _mpmath_namespace
-
-            function = sympy.lambdify([*leaves.values(), *scalars], body, modules=[_mpmath_namespace(), "mpmath"])
-            columns = [self._vector(leaf, point) for leaf in leaves]
-            fixed = [self._value(s, point) for s in scalars]
-            size = len(columns[0])
-            value = [function(*[column[i] for column in columns], *fixed) for i in range(size)]
+            # entry by entry: the vector parts as whole vectors, the rest a function of one entry
+            body, leaves = self._cut(expr)
+            columns = {dummy: self._vector(leaf, point) for leaf, dummy in leaves.items()}
+            size = len(next(iter(columns.values())))
+            value = [self._bound(body, {d: column[i] for d, column in columns.items()}, point)
+                     for i in range(size)]
         self._memo[key] = value
         return value
+
+    def _cut(self, expr):
+        """*expr* with its vector parts replaced by placeholders: (body, {vector part: placeholder})."""
+        cached = self._cuts.get(expr)
+        if cached is not None:
+            return cached
+        leaves: dict = {}
+
+        def cut(e):
+            if isinstance(e, (LayerVector, TransposeTimes, Derivative)) and is_vector(e):
+                if e not in leaves:
+                    leaves[e] = sympy.Dummy("v", real=True)
+                return leaves[e]
+            if isinstance(e, Hadamard):
+                return sympy.Mul(*[cut(a) for a in e.args])
+            if not e.args or not is_vector(e):
+                return e
+            return e.func(*[cut(a) for a in e.args])
+
+        self._cuts[expr] = cached = (cut(expr), leaves)
+        return cached
+
+    def _bound(self, expr, bindings: dict, point):
+        """The value of a scalar expression whose placeholders are *bindings* (one entry of a vector)."""
+        mp = point.mp
+        if expr in bindings:
+            return bindings[expr]
+        if not (expr.free_symbols & bindings.keys()):
+            return self._value(expr, point)
+        if expr.is_Add:
+            return mp.fsum(self._bound(a, bindings, point) for a in expr.args)
+        if expr.is_Mul:
+            return mp.fprod(self._bound(a, bindings, point) for a in expr.args)
+        if expr.is_Pow:
+            return self._bound(expr.base, bindings, point) ** self._bound(expr.exp, bindings, point)
+        if isinstance(expr, sympy.Function) and len(expr.args) == 1:
+            return _scalar_function(expr.func)(self._bound(expr.args[0], bindings, point))
+        arguments = [sympy.Float(self._bound(a, bindings, point), _DPS) if not a.is_Integer else a for a in expr.args]
+        return mp.mpf(str(expr.func(*arguments).evalf(_DPS)))
 
     def _value(self, expr, point, k=None):
         mp = point.mp

@@ -28,12 +28,15 @@ from .errors import ShapeError, UnknownNameError
 from .losses import Loss, check_compatible, get_loss
 from .parsing.values import as_number
 
-__all__ = ["Layer", "Equation", "Network", "Neuron", "MLP", "SymbolVector", "SymbolGrid", "LARGE_NETWORK"]
+__all__ = ["Layer", "Equation", "Network", "Neuron", "MLP", "SymbolVector", "SymbolGrid", "LARGE_NETWORK",
+           "LARGE_DEPTH"]
 
 #: beyond this many parameters a network is *large*: its explanations cite whole layers as vectors
 #: (δ⁽ˡ⁾ = (W⁽ˡ⁺¹⁾)ᵀδ⁽ˡ⁺¹⁾ ⊙ f′(z⁽ˡ⁾)) and show the named form layer by layer, and its derivations
 #: are checked with the layer arithmetic of :mod:`mathomong_sym.layerwise` instead of per-unit sympy trees
 LARGE_NETWORK = 1000
+#: … and so is a network of more layers than this (its per-unit checks would nest one call per quantity)
+LARGE_DEPTH = 16
 
 
 class _Namer:
@@ -498,7 +501,29 @@ class _Parameters(Sequence):
 
     def locate(self, symbol):
         """(layer, unit, input index or None, position in theta) of a parameter, or None."""
-        for layer, offset in zip(self._layers, self._offsets):
+        try:
+            return self._found[symbol]
+        except (KeyError, TypeError, AttributeError):
+            pass
+        found = self._locate(symbol)
+        cache = self.__dict__.setdefault("_found", {})
+        if len(cache) > 100_000:
+            cache.clear()
+        try:
+            cache[symbol] = found
+        except TypeError:
+            pass
+        return found
+
+    def _locate(self, symbol):
+        layers = zip(self._layers, self._offsets)
+        if isinstance(symbol, sympy.Symbol):
+            # a textbook name says its layer: look there first (w3_2_1 is in layer 3)
+            match = naming._LAYERED.match(symbol.name)
+            if match and match.group(1) in ("w", "b") and 1 <= int(match.group(2)) <= len(self._layers):
+                number = int(match.group(2)) - 1
+                layers = [(self._layers[number], self._offsets[number])] + list(layers)
+        for layer, offset in layers:
             found = layer.locate(symbol)
             if found is not None:
                 unit, source = found
@@ -592,8 +617,9 @@ class Network:
 
     @property
     def is_large(self) -> bool:
-        """More than :data:`LARGE_NETWORK` parameters: explained and checked layer by layer."""
-        return self.n_parameters > LARGE_NETWORK
+        """More than :data:`LARGE_NETWORK` parameters or :data:`LARGE_DEPTH` layers: explained and checked
+        layer by layer."""
+        return self.n_parameters > LARGE_NETWORK or len(self.layers) > LARGE_DEPTH
 
     def _unit_of(self, symbol):
         """(kind, layer, unit) of a pre-activation or activation symbol, or None."""
