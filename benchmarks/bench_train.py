@@ -106,6 +106,40 @@ def hand_two_hidden(sizes):
     return loss_and_gradient
 
 
+def hand_classifier(sizes):
+    """loss_and_gradient for relu hidden layers, a softmax output and the mean cross-entropy."""
+    shapes = list(zip(sizes[1:], sizes[:-1]))
+    offsets = [0]
+    for n_out, n_in in shapes:
+        offsets += [offsets[-1] + n_out * n_in, offsets[-1] + n_out * n_in + n_out]
+    depth = len(shapes)
+
+    def loss_and_gradient(theta, X, Y):
+        N = X.shape[0]
+        Ws, bs = [], []
+        for l, (n_out, n_in) in enumerate(shapes):
+            Ws.append(theta[offsets[2 * l]:offsets[2 * l + 1]].reshape(n_out, n_in))
+            bs.append(theta[offsets[2 * l + 1]:offsets[2 * l + 2]])
+        activations = [X]
+        for l in range(depth - 1):
+            activations.append(np.maximum(activations[-1] @ Ws[l].T + bs[l], 0.0))
+        Z = activations[-1] @ Ws[-1].T + bs[-1]
+        Z = Z - Z.max(axis=1, keepdims=True)
+        E = np.exp(Z)
+        S = E.sum(axis=1, keepdims=True)
+        loss = (np.log(S).sum() - (Y * Z).sum()) / N
+        D = (E / S - Y) / N
+        grads = []
+        for l in range(depth - 1, -1, -1):
+            grads.append(bs[l] * 0 + D.sum(axis=0))
+            grads.append((D.T @ activations[l]).ravel())
+            if l:
+                D = (D @ Ws[l]) * (activations[l] > 0)
+        return loss, np.concatenate(grads[::-1])
+
+    return loss_and_gradient
+
+
 def hand_reference(sizes):
     return hand_one_hidden(sizes) if len(sizes) == 3 else hand_two_hidden(sizes)
 
