@@ -125,9 +125,19 @@ class NetworkDerivation(Derivation):
             self._result = value
 
     def __getstate__(self):
-        # pickled with its result worked out: the recipe for it is a closure
-        self._result, self._result_factory = self.result, None
+        # pickled with its result worked out (when it may be): the recipe for it is a closure
+        from .layerwise import SizeLimitError
+
+        try:
+            self._result = self.result
+        except SizeLimitError:
+            self._result = None
+        self._result_factory = None
         return super().__getstate__()
+
+    def __repr__(self) -> str:
+        # never expands the result (a large network's is refused)
+        return f"<derivation {self.title!r}: {len(self.steps)} steps, cites {len(self.cites)}>"
 
 
 @dataclass(frozen=True)

@@ -99,6 +99,17 @@ class SymbolVector(Sequence):
     def of(cls, items) -> "SymbolVector":
         return items if isinstance(items, SymbolVector) else cls(items)
 
+    @classmethod
+    def _of(cls, items) -> "SymbolVector":
+        """*items* as this class, sharing the symbols already made of a lazy list."""
+        if type(items) is cls:
+            return items
+        if isinstance(items, SymbolVector):
+            copy = cls.__new__(cls)
+            copy._items, copy._size, copy._make, copy._made = items._items, items._size, items._make, items._made
+            return copy
+        return cls(items)
+
     def __len__(self) -> int:
         return self._size
 
@@ -153,18 +164,21 @@ class SymbolVector(Sequence):
     def __hash__(self):
         return hash(tuple(self))
 
+    #: what ``+`` makes: a tuple, as the per-layer tuples were (``SymbolList``: a list)
+    _joined = tuple
+
     def __add__(self, other):
-        if isinstance(other, list):
-            return list(self) + other
+        if isinstance(other, list) or (isinstance(other, SymbolVector) and other._joined is list):
+            return list(self) + list(other)
         if isinstance(other, (tuple, SymbolVector)):
-            return tuple(self) + tuple(other)
+            return self._joined(self) + self._joined(other)
         return NotImplemented
 
     def __radd__(self, other):
         if isinstance(other, list):
             return other + list(self)
         if isinstance(other, tuple):
-            return other + tuple(self)
+            return other + self._joined(self) if self._joined is tuple else list(other) + list(self)
         return NotImplemented
 
     def __repr__(self) -> str:
@@ -179,6 +193,13 @@ class SymbolVector(Sequence):
     def __setstate__(self, state):
         self._items, self._size, self._make = state
         self._made = None if self._items is not None else {}
+
+
+class SymbolList(SymbolVector):
+    """A :class:`SymbolVector` that joins into lists (a network's inputs and targets, which were lists)."""
+
+    __slots__ = ()
+    _joined = list
 
 
 _POSITIONS: dict = {}
@@ -576,8 +597,8 @@ class Network:
 
     def __init__(self, layers: Sequence[Layer], inputs, targets, loss: Loss, *, description: str):
         self.layers = tuple(layers)
-        self.inputs = SymbolVector.of(inputs)
-        self.targets = SymbolVector.of(targets)
+        self.inputs = SymbolList._of(inputs)
+        self.targets = SymbolList._of(targets)
         self.loss_function = loss
         self.loss_symbol = naming.sym("L")
         self.description = description
@@ -735,11 +756,11 @@ class Network:
         """The backpropagation equations in layer (matrix) form."""
         return self._backprop.layer_equations()
 
-    def compile(self, form: str = "layer", backend: str = "numpy"):
-        """Numpy (or JAX) functions for the batch loss and its gradient."""
+    def compile(self, form: str = "layer", backend: str = "numpy", dtype: str = "float64"):
+        """Numpy (or JAX) functions for the batch loss and its gradient (in float64, or float32 if asked)."""
         from .compile import compile_network
 
-        return compile_network(self, form=form, backend=backend)
+        return compile_network(self, form=form, backend=backend, dtype=dtype)
 
     # -- numbers ------------------------------------------------------------------------
 

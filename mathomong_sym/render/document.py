@@ -1311,6 +1311,12 @@ def reading_problems(document: Document) -> list[str]:
                     for step, _ in item.walk():
                         used |= step.lhs.free_symbols | step.rhs.free_symbols
             symbols |= {s for s in used if s in network.inputs or s in network.targets or s in network.parameters}
+            # the named form's givens, layer by layer: W⁽ˡ⁾, b⁽ˡ⁾, x, y
+            shown = network.named_form
+            defined = {e.lhs for e in shown}
+            symbols |= {s for e in shown for s in e.rhs.free_symbols if s not in defined}
+            # z⁽¹⁾₁, a⁽¹⁾₁ …: entries of the vectors the named form defines
+            symbols |= {s for s in used if network._unit_of(s) is not None}
         else:
             symbols |= set(network.inputs) | set(network.parameters) | set(network.targets)
         if not any(section.kind == "forward" for section in document.sections):
