@@ -872,6 +872,12 @@ class LayerDefinitions:
         return value
 
     def _symbol_value(self, symbol, point):
+        key = (id(point), symbol, "symbol")
+        if key not in self._memo:
+            self._memo[key] = self._find_symbol_value(symbol, point)
+        return self._memo[key]
+
+    def _find_symbol_value(self, symbol, point):
         value = point.base_value(symbol)
         if value is not None:
             return value
