@@ -926,6 +926,10 @@ class Explainer:
                     deltas.append(item)
         layered = len(network.layers) > 1
         output = set(network.output_layer.pre_activations)
+        if getattr(network, "is_large", False):  # δ of the whole output layer, a vector
+            from ..layerwise import vectors_of
+
+            output.add(vectors_of(network)[len(network.layers)]["z"])
         steps = []
         with self._section():
             if layered and not self.matrix_shown:
