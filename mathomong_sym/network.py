@@ -699,6 +699,11 @@ class Network:
             if own is not None and (own == self.loss_symbol or own in self.inputs or own in self.targets
                                     or self._unit_of(own) is not None or self.parameters.locate(own)):
                 return own
+        if self.n_parameters > 10_000 and (not isinstance(plain, str) or plain.strip().isidentifier()):
+            # not one of its symbols: say so without listing a million names
+            examples = [self.inputs[0].name, self.parameters[0].name, self.layers[0].pre_activations[0].name,
+                        self.loss_symbol.name]
+            raise UnknownNameError("symbol of this network", plain, examples + [f"… ({self.n_parameters} parameters)"])
         return resolve_symbol(name, self.symbols.values(), strict=True, what="symbol of this network",
                               where="this network")
 
