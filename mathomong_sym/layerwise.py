@@ -152,6 +152,13 @@ def _grouped(printer, expr, product: bool = False) -> str:
 
 def is_vector(expr) -> bool:
     """Does *expr* stand for a vector (a layer quantity not taken at one entry)?"""
+    if not expr.args:
+        return isinstance(expr, LayerVector)
+    return _is_vector(expr)
+
+
+@lru_cache(maxsize=65536)
+def _is_vector(expr) -> bool:
     if isinstance(expr, (LayerVector, TransposeTimes, Hadamard)):
         return True
     if isinstance(expr, Entry):
@@ -161,6 +168,7 @@ def is_vector(expr) -> bool:
     return any(is_vector(a) for a in expr.args)
 
 
+@lru_cache(maxsize=65536)
 def entry(expr, k: int):
     """The scalar expression of entry *k* (1-based) of the vector expression *expr*."""
     if isinstance(expr, LayerVector):
@@ -626,12 +634,17 @@ class _Point:
 
 def _close_numbers(mp, a, b) -> bool:
     """Equal to 30 digits relative to max(1, |a|, |b|): the agreement every numeric check demands."""
-    from .derivation import _TOLERANCE
-
     if not (mp.isfinite(a) and mp.isfinite(b)):
         return False
     scale = max(mp.mpf(1), abs(a), abs(b))
-    return abs(a - b) <= mp.mpf(str(_TOLERANCE)) * scale
+    return abs(a - b) <= _tolerance(mp) * scale
+
+
+@lru_cache(maxsize=None)
+def _tolerance(mp):
+    from .derivation import _TOLERANCE
+
+    return mp.mpf(str(_TOLERANCE))
 
 
 def _directional(mp, g, scale):
@@ -772,6 +785,9 @@ class LayerDefinitions:
             value = point._dot_fixed(point.W[matrix.layer], self._vector(vector, point), transpose=True)
         elif isinstance(expr, Derivative):
             value = [self._value(entry(expr, k), point) for k in range(1, _size(expr) + 1)]
+        elif _size(expr) <= 8:
+            # a narrow layer: each entry on its own, with the vector parts taken at that entry
+            value = [self._entry(expr, point, k) for k in range(1, _size(expr) + 1)]
         else:
             # entry by entry: the vector parts as whole vectors, the rest a function of one entry
             body, leaves = self._cut(expr)
@@ -781,6 +797,21 @@ class LayerDefinitions:
                      for i in range(size)]
         self._memo[key] = value
         return value
+
+    def _entry(self, expr, point, k: int):
+        """Entry *k* of a vector expression, its vector parts taken at entry *k*."""
+        mp = point.mp
+        if isinstance(expr, (LayerVector, TransposeTimes, Derivative)) or not is_vector(expr):
+            return self._value(expr, point, k) if is_vector(expr) else self._value(expr, point)
+        if expr.is_Add:
+            return mp.fsum(self._entry(a, point, k) for a in expr.args)
+        if expr.is_Mul or isinstance(expr, Hadamard):
+            return mp.fprod(self._entry(a, point, k) for a in expr.args)
+        if expr.is_Pow:
+            return self._entry(expr.base, point, k) ** self._entry(expr.exp, point, k)
+        if isinstance(expr, sympy.Function) and len(expr.args) == 1:
+            return _scalar_function(expr.func)(self._entry(expr.args[0], point, k))
+        return self._value(entry(expr, k), point)
 
     def _cut(self, expr):
         """*expr* with its vector parts replaced by placeholders: (body, {vector part: placeholder})."""

@@ -536,14 +536,27 @@ class _Parameters(Sequence):
             pass
         return found
 
+    def _textbook_named(self) -> bool:
+        """Is every layer's every parameter named w{l}_{i}_{j} or b{l}_{i} (an MLP's), made when read?"""
+        if "_named" not in self.__dict__:
+            self._named = all(
+                layer.weights._make is not None and layer.weights._make.fmt == f"w{layer.index}_{{}}_{{}}"
+                and layer.biases._make is not None and layer.biases._make.fmt == f"b{layer.index}_{{}}"
+                for layer in self._layers)
+        return self._named
+
     def _locate(self, symbol):
         layers = zip(self._layers, self._offsets)
         if isinstance(symbol, sympy.Symbol):
             # a textbook name says its layer: look there first (w3_2_1 is in layer 3)
             match = naming._LAYERED.match(symbol.name)
-            if match and match.group(1) in ("w", "b") and 1 <= int(match.group(2)) <= len(self._layers):
+            known = match and match.group(1) in ("w", "b") and 1 <= int(match.group(2)) <= len(self._layers)
+            if known:
                 number = int(match.group(2)) - 1
                 layers = [(self._layers[number], self._offsets[number])] + list(layers)
+            if self._textbook_named():
+                # every parameter has its layer in its name: that layer is the only place to look
+                layers = layers[:1] if known else []
         for layer, offset in layers:
             found = layer.locate(symbol)
             if found is not None:
