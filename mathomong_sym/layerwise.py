@@ -195,9 +195,21 @@ _SIZES: dict = {}
 
 
 def _size(vector) -> int:
-    for atom in sympy.preorder_traversal(vector):
-        if isinstance(atom, LayerVector) and atom in _SIZES:
-            return _SIZES[atom]
+    """How many entries the vector expression has (a (W⁽ˡ⁾)ᵀv has one per column of W⁽ˡ⁾)."""
+    if isinstance(vector, LayerVector):
+        if vector in _SIZES:
+            return _SIZES[vector]
+    elif isinstance(vector, TransposeTimes):
+        return _SIZES[vector.args[0]]
+    elif isinstance(vector, Derivative):
+        for variable, _ in vector.variable_count:
+            if isinstance(variable, LayerVector):
+                return _size(variable)
+        return _size(vector.expr)
+    elif not isinstance(vector, Entry):
+        for argument in vector.args:
+            if is_vector(argument):
+                return _size(argument)
     raise ValueError(f"no size known for {vector}")
 
 
@@ -213,6 +225,7 @@ def vectors_of(network):
                     "b": LayerVector(f"b{l}")}
         for v in found[l].values():
             _SIZES[v] = layer.size
+        _SIZES[WeightMatrix(l)] = layer.fan_in  # (W⁽ˡ⁾)ᵀv has one entry per input of the layer
     found["y"] = LayerVector("y")
     _SIZES[found["y"]] = len(network.targets)
     return found
