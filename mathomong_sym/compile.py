@@ -486,6 +486,13 @@ def compile_network(net, *, form: str = "layer", backend: str = "numpy", dtype: 
         raise UnknownNameError("backend", backend, BACKENDS)
     if dtype not in DTYPES:
         raise UnknownNameError("dtype", dtype, DTYPES)
+    if form == "per_parameter":
+        from .layerwise import EXPAND_LIMIT, SizeLimitError
+
+        if net.n_parameters > EXPAND_LIMIT:
+            raise SizeLimitError(
+                f"the per-parameter form writes out ∂L/∂θ for each of the {net.n_parameters:,} parameters of "
+                f"{net.description} (it works up to {EXPAND_LIMIT:,}): compile the layer form (the default)")
     source = _layer_source(net) if form == "layer" else _per_parameter_source(net)
     namespace = _namespace(backend, net if form == "layer" else None, x64=dtype == "float64")
     _validate(source, namespace, net, backend)

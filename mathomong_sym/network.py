@@ -732,7 +732,14 @@ class Network:
 
     @cached_property
     def loss(self) -> sympy.Expr:
-        """The single-example loss in inputs, targets and parameters."""
+        """The single-example loss in inputs, targets and parameters (refused beyond the size limit)."""
+        from .layerwise import EXPAND_LIMIT, SizeLimitError
+
+        if self.n_parameters > EXPAND_LIMIT:
+            raise SizeLimitError(
+                f"the loss of {self.description} written out in its inputs and parameters would use all "
+                f"{self.n_parameters:,} parameters (the limit is {EXPAND_LIMIT:,}): use the named form "
+                "(net.named_form, net.definitions) or compile the network for numbers")
         return expand_definitions(self.loss_symbol, self.definitions)
 
     @property

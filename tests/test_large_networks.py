@@ -116,6 +116,15 @@ def test_expanding_a_large_result_is_refused_with_a_clear_message():
     assert to_text(derivation.named_result) == "δ⁽¹⁾₁·x₁"
 
 
+def test_the_whole_loss_and_the_per_parameter_code_of_a_large_network_are_refused():
+    net = MLP([784, 32, 10])
+    with pytest.raises(SizeLimitError, match="25,450 parameters"):
+        net.loss
+    with pytest.raises(SizeLimitError, match="layer form"):
+        net.compile(form="per_parameter")
+    assert net.compile().n_parameters == 25_450
+
+
 def test_a_medium_network_still_expands_its_result():
     net = MLP([30, 40, 3])
     assert LARGE_NETWORK < net.n_parameters <= EXPAND_LIMIT
