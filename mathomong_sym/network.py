@@ -77,6 +77,16 @@ class _Namer:
         return hash(self.fmt)
 
 
+def _position(index, size: int, what: str) -> int:
+    """*index* (negative from the end) as a position in a list of *size*; IndexError outside it."""
+    index = index.__index__()
+    if index < 0:
+        index += size
+    if not 0 <= index < size:
+        raise IndexError(f"{what} index out of range")
+    return index
+
+
 class SymbolVector(Sequence):
     """A tuple of symbols, each made the first time it is read.
 
@@ -118,11 +128,7 @@ class SymbolVector(Sequence):
             return self._items[index]
         if isinstance(index, slice):
             return tuple(self[i] for i in range(*index.indices(self._size)))
-        index = index.__index__()
-        if index < 0:
-            index += self._size
-        if not 0 <= index < self._size:
-            raise IndexError("symbol index out of range")
+        index = _position(index, self._size, "symbol")
         symbol = self._made.get(index)
         if symbol is None:
             symbol = self._made[index] = self._make(index)
@@ -246,11 +252,7 @@ class SymbolGrid(Sequence):
     def __getitem__(self, index):
         if isinstance(index, slice):
             return tuple(self[i] for i in range(*index.indices(self._shape[0])))
-        index = index.__index__()
-        if index < 0:
-            index += self._shape[0]
-        if not 0 <= index < self._shape[0]:
-            raise IndexError("row index out of range")
+        index = _position(index, self._shape[0], "row")
         row = self._rows.get(index)
         if row is None:
             fmt = self._make.fmt.replace("{}", str(index + 1), 1)
@@ -398,11 +400,7 @@ class _Equations(Sequence):
     def __getitem__(self, index):
         if isinstance(index, slice):
             return tuple(self[i] for i in range(*index.indices(self._size)))
-        index = index.__index__()
-        if index < 0:
-            index += self._size
-        if not 0 <= index < self._size:
-            raise IndexError("equation index out of range")
+        index = _position(index, self._size, "equation")
         net = self._network
         if index == self._size - 1:
             return Equation(net.loss_symbol, net.definitions[net.loss_symbol], "loss")
@@ -504,11 +502,7 @@ class _Parameters(Sequence):
     def __getitem__(self, index):
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(self._size))]
-        index = index.__index__()
-        if index < 0:
-            index += self._size
-        if not 0 <= index < self._size:
-            raise IndexError("parameter index out of range")
+        index = _position(index, self._size, "parameter")
         import bisect
 
         number = bisect.bisect_right(self._offsets, index) - 1
