@@ -17,10 +17,12 @@ Checking such a derivation (:class:`LayerDefinitions`) never builds the
 per-unit expression of the whole network: at a random point whose every
 value has six decimals, the affine maps are computed exactly in integer
 arithmetic (fixed point, 2⁻²²⁰, for activations), the activations with
-mpmath at 60 digits, and every derivative ∂A/∂v by carrying a tangent
-forward from v through the layers, with each activation's slope taken
-numerically (never from the derivation being checked).  A vector equation
-is checked at a few of its entries, drawn with the point.
+mpmath at 60 digits.  A derivative ∂A/∂v of a quantity is found by carrying
+a tangent forward from v through the layers, and ∂L/∂v by going backwards
+from the loss through the network's own weights; either way every slope of
+an activation or of the loss is taken numerically, never from the
+derivation being checked.  A vector equation is checked at a few of its
+entries, drawn with the point.
 """
 
 from __future__ import annotations
@@ -777,7 +779,6 @@ class LayerDefinitions:
         key = (id(point), expr, "vector")
         if key in self._memo:
             return self._memo[key]
-        mp = point.mp
         net = self.network
         if isinstance(expr, LayerVector):
             if expr in self.table:  # a δ of a whole layer: its definition, the layers above it first
