@@ -429,6 +429,9 @@ class _Equations(Sequence):
     def __add__(self, other):
         return tuple(self) + tuple(other)
 
+    def __radd__(self, other):
+        return tuple(other) + tuple(self)
+
     def __repr__(self) -> str:
         return f"<named form of {self._network.description}: {self._size} equations>"
 
@@ -479,6 +482,12 @@ class _Definitions(Mapping):
 
     def __len__(self) -> int:
         return len(self._network.equations)
+
+    def __or__(self, other):
+        return {**self, **other}
+
+    def __ror__(self, other):
+        return {**other, **self}
 
     def __repr__(self) -> str:
         return f"<definitions of {self._network.description}: {len(self)} named quantities>"
