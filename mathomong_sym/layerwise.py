@@ -103,7 +103,16 @@ class WeightMatrix(sympy.Symbol):
         return "W" + f"({self.layer})".translate(naming._SUP)
 
 
-class TransposeTimes(sympy.Function):
+class _LayerFunction(sympy.Function):
+    """A structural function of layer vectors; like the package's functions, it reads no text as code."""
+
+    def __new__(cls, *args, **options):
+        from .parsing.values import as_arguments
+
+        return super().__new__(cls, *as_arguments(args), **options)
+
+
+class TransposeTimes(_LayerFunction):
     """(W⁽ˡ⁾)ᵀv: the vector whose entry k is Σⱼ w⁽ˡ⁾ⱼₖ vⱼ."""
 
     nargs = 2
@@ -118,7 +127,7 @@ class TransposeTimes(sympy.Function):
         return f"({printer._print(matrix)})ᵀ{_grouped(printer, vector)}"
 
 
-class Entry(sympy.Function):
+class Entry(_LayerFunction):
     """Entry k (1-based) of a vector expression: ((W⁽²⁾)ᵀδ⁽²⁾)₁."""
 
     nargs = 2
@@ -133,7 +142,7 @@ class Entry(sympy.Function):
         return f"({printer._print(vector)}){str(int(k)).translate(naming._SUB)}"
 
 
-class Hadamard(sympy.Function):
+class Hadamard(_LayerFunction):
     """The entry-by-entry product a ⊙ b of vectors (commutative, like the product of numbers it is made of)."""
 
     is_real = True
@@ -259,7 +268,7 @@ def layer_form(network) -> tuple:
     return tuple(equations)
 
 
-class _MatrixTimes(sympy.Function):
+class _MatrixTimes(_LayerFunction):
     """W⁽ˡ⁾a⁽ˡ⁻¹⁾, printed as a product (it appears only in the shown named form)."""
 
     nargs = 2
