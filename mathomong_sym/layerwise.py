@@ -263,9 +263,20 @@ def layer_form(network) -> tuple:
         equations.append(Equation(a, value, "activation", l))
     loss = network.loss_function
     ell = loss.term(vectors[len(network.layers)]["a"], vectors["y"])
-    equations.append(Equation(network.loss_symbol, sympy.Function("Σ")(ell) if len(network.targets) > 1 else ell,
-                              "loss"))
+    equations.append(Equation(network.loss_symbol, _EntrySum(ell) if len(network.targets) > 1 else ell, "loss"))
     return tuple(equations)
+
+
+class _EntrySum(_LayerFunction):
+    """Σ of the entries of a vector: the loss summed over the output units."""
+
+    nargs = 1
+
+    def _latex(self, printer):
+        return rf"\sum_k \left({printer._print(self.args[0])}\right)_k"
+
+    def _sympystr(self, printer):
+        return f"Σₖ ({printer._print(self.args[0])})ₖ"
 
 
 class _MatrixTimes(_LayerFunction):

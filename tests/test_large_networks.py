@@ -87,6 +87,8 @@ def test_a_large_network_derives_through_whole_layers_and_every_step_checks(acti
     assert report.counts()["numeric"] > 0
     text = derivation.to_text(level=0)
     assert "W⁽¹⁾x + b⁽¹⁾" in text  # the named form, one equation per layer
+    latex = derivation.to_latex(level=0)
+    assert r"\sum_k" in latex and "Σ" not in latex and "⁽" not in latex  # the layer form, in LaTeX's own signs
     if parameter.startswith("w1") or parameter.startswith("b1"):
         assert "(W⁽²⁾)ᵀδ⁽²⁾" in text  # δ⁽²⁾ cited as a vector (BP2), not 40 paths
         assert "w⁽²⁾₁,₄₀" not in text
