@@ -252,8 +252,7 @@ def gradient_check(target, theta, X=None, Y=None, *, method: str = "central", h:
 
         raise UnknownNameError("gradient-check method", method, ("central", "complex"))
     positions = range(theta.size) if indices is None else [int(i) for i in indices]
-    names = tuple(str(getattr(names[i], "name", names[i])) if len(names) == theta.size else f"θ[{i}]"
-                  for i in positions)
+    names = tuple(names[i] if len(names) == theta.size else f"θ[{i}]" for i in positions)
     if indices is not None:
         exact = exact[indices]
     report = GradientCheckReport(names, exact, numeric, method, tolerance, noise,
