@@ -14,7 +14,17 @@ circles    a small circle inside a large one; label 1 = inner circle
 moons      two interleaving half-moons; label 1 = the lower moon
 spiral     two (or more) spiral arms; one column 0/1 for two arms,
            one-hot columns for three or more (use a softmax output)
+digits     scikit-learn's 1 797 handwritten digits, 8 × 8 pixels scaled
+           to [0, 1], one-hot targets for 0–9 (needs the ``digits``
+           extra: ``pip install 'mathomong_sym[digits]'``; nothing is
+           downloaded, the images come with scikit-learn)
 =========  ==========================================================
+
+MNIST files you already have are read by :func:`load_mnist` (the IDX files
+``train-images-idx3-ubyte`` and ``train-labels-idx1-ubyte``, gzipped or
+not) and :func:`load_mnist_csv` (one row per image, the label first, then
+the 784 pixels; a header row is skipped).  Pixels are scaled to [0, 1] and
+labels become one-hot targets.  :meth:`Dataset.split` holds out a test set.
 """
 
 from __future__ import annotations
@@ -34,6 +44,10 @@ __all__ = [
     "DATASETS",
     "load_dataset",
     "load_csv",
+    "load_digits",
+    "load_mnist",
+    "load_mnist_csv",
+    "read_idx",
     "dataset_names",
 ]
 
@@ -66,11 +80,33 @@ class Dataset:
     def n_outputs(self) -> int:
         return self.Y.shape[1]
 
+    def split(self, test_fraction: float = 0.2, seed: int = 0) -> tuple["Dataset", "Dataset"]:
+        """(train, test): a shuffled hold-out of *test_fraction* of the examples, drawn from *seed*."""
+        if not (isinstance(test_fraction, (int, float)) and 0 < test_fraction < 1):
+            raise ConfigError(f"the test fraction must be between 0 and 1, got {test_fraction!r}")
+        n_test = int(round(len(self) * test_fraction))
+        if n_test < 1 or n_test >= len(self):
+            raise ConfigError(f"a test fraction of {test_fraction:g} of {len(self)} examples leaves "
+                              f"{n_test} to test and {len(self) - n_test} to train: both need at least one")
+        order = np.random.default_rng(seed).permutation(len(self))
+        test, train = order[:n_test], order[n_test:]
+
+        def part(rows, which):
+            return Dataset(f"{self.name} ({which})", np.ascontiguousarray(self.X[rows]),
+                           np.ascontiguousarray(self.Y[rows]), self.feature_names, self.target_names,
+                           self.task, self.description)
+
+        return part(np.sort(train), "training set"), part(np.sort(test), "test set")
+
     def summary(self) -> str:
         kind = self.task
         return (f"{self.name}: {len(self)} examples, {self.n_inputs} input(s) "
-                f"({', '.join(self.feature_names)}), {self.n_outputs} target(s) "
-                f"({', '.join(self.target_names)}), {kind}")
+                f"({_names(self.feature_names)}), {self.n_outputs} target(s) "
+                f"({_names(self.target_names)}), {kind}")
+
+
+def _names(names) -> str:
+    return ", ".join(names) if len(names) <= 8 else f"{', '.join(names[:3])}, …, {names[-1]}"
 
 
 @dataclass(frozen=True)
@@ -162,7 +198,131 @@ DATASETS: dict[str, _Generator] = {g.name: g for g in (
 
 
 def dataset_names() -> list[str]:
-    return list(DATASETS)
+    return list(DATASETS) + list(_FIXED)
+
+
+def _one_hot(labels: np.ndarray, classes: int, where: str) -> np.ndarray:
+    labels = np.asarray(labels)
+    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+        raise ConfigError(f"{where}: labels must be whole numbers from 0 to {classes - 1}, "
+                          f"found {int(labels.min())} to {int(labels.max())}")
+    Y = np.zeros((labels.shape[0], classes))
+    Y[np.arange(labels.shape[0]), labels.astype(np.int64)] = 1.0
+    return Y
+
+
+def _image(X, Y, name: str, description: str, side: int) -> Dataset:
+    features = tuple(f"pixel_{r + 1}_{c + 1}" for r in range(side) for c in range(side))
+    targets = tuple(f"digit_{k}" for k in range(Y.shape[1]))
+    return Dataset(name, np.ascontiguousarray(X, dtype=np.float64), np.ascontiguousarray(Y), features, targets,
+                   "classification", description)
+
+
+def load_digits() -> Dataset:
+    """scikit-learn's 1 797 handwritten digits (8 × 8 pixels, 0–16, scaled to [0, 1]), targets one-hot."""
+    try:
+        from sklearn.datasets import load_digits as _load
+    except ImportError:
+        raise ConfigError("the digits data set comes with scikit-learn: "
+                          "pip install 'mathomong_sym[digits]'") from None
+    bunch = _load()
+    return _image(bunch.data / 16.0, _one_hot(bunch.target, 10, "digits"), "digits",
+                  "handwritten digits 0–9, 8 × 8 pixels (scikit-learn's copy of the UCI set)", 8)
+
+
+#: built-in data sets that are fixed collections rather than generated from a seed
+_FIXED: dict[str, Callable[[], Dataset]] = {"digits": load_digits}
+
+
+_IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+def read_idx(path) -> np.ndarray:
+    """The array in an IDX file (the MNIST format: a magic number, the dimensions, the data, big-endian).
+
+    A file ending in ``.gz`` is read through gzip.
+    """
+    import gzip
+
+    path = Path(path)
+    try:
+        raw = gzip.open(path).read() if path.suffix == ".gz" else path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except (OSError, EOFError) as exc:
+        raise ConfigError(f"{path}: cannot read it as IDX ({exc})") from None
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES:
+        raise ConfigError(f"{path}: not an IDX file (it must start with two zero bytes and a type code)")
+    dtype = np.dtype(_IDX_TYPES[raw[2]])
+    ndim = raw[3]
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise ConfigError(f"{path}: the IDX header is cut short")
+    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    expected = int(np.prod(shape)) * dtype.itemsize
+    if len(raw) - header != expected:
+        raise ConfigError(f"{path}: the header announces {shape} ({expected} bytes of data), "
+                          f"the file holds {len(raw) - header}")
+    return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape)
+
+
+def load_mnist(images, labels, *, limit: int | None = None) -> Dataset:
+    """MNIST (or any IDX image/label pair): pixels scaled to [0, 1], one input per pixel, one-hot labels."""
+    X = read_idx(images)
+    y = read_idx(labels)
+    if X.ndim < 2 or y.ndim != 1:
+        raise ConfigError(f"{images} must hold images (n × rows × columns) and {labels} labels (n)")
+    if X.shape[0] != y.shape[0]:
+        raise ConfigError(f"{images} holds {X.shape[0]} images but {labels} {y.shape[0]} labels")
+    if limit is not None:
+        X, y = X[:limit], y[:limit]
+    X = X.reshape(X.shape[0], -1).astype(np.float64)
+    scale = 255.0 if X.size and X.max() > 1 else 1.0
+    side = int(round(math.sqrt(X.shape[1])))
+    if side * side != X.shape[1]:
+        raise ConfigError(f"{images}: {X.shape[1]} pixels an image is not a square image")
+    classes = max(10, int(y.max()) + 1) if y.size else 10
+    return _image(X / scale, _one_hot(y, classes, str(labels)), Path(images).name.split(".")[0],
+                  f"images from {images}, labels from {labels}", side)
+
+
+def load_mnist_csv(path, *, limit: int | None = None) -> Dataset:
+    """MNIST as CSV: one image a row, the label (0–9) first and then the pixels (0–255); a header is skipped."""
+    path = Path(path)
+    try:
+        handle = path.open(newline="", encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    labels, rows = [], []
+    with handle:
+        for number, row in enumerate(csv.reader(handle), start=1):
+            if not row or all(not cell.strip() for cell in row):
+                continue
+            if number == 1 and not row[0].strip().lstrip("-").isdigit():
+                continue  # a header row (label, pixel0, …)
+            try:
+                values = [float(cell) for cell in row]
+            except ValueError:
+                raise ConfigError(f"{path}, row {number}: every field must be a number") from None
+            if rows and len(values) - 1 != len(rows[0]):
+                raise ConfigError(f"{path}, row {number}: {len(values)} fields, the rows above have "
+                                  f"{len(rows[0]) + 1}")
+            if values[0] != int(values[0]):
+                raise ConfigError(f"{path}, row {number}: the label {row[0]!r} is not a whole number")
+            labels.append(int(values[0]))
+            rows.append(values[1:])
+            if limit is not None and len(rows) >= limit:
+                break
+    if not rows:
+        raise ConfigError(f"{path}: no images in the file")
+    X = np.array(rows, dtype=np.float64)
+    scale = 255.0 if X.max() > 1 else 1.0
+    y = np.array(labels)
+    classes = max(10, int(y.max()) + 1)
+    side = int(round(math.sqrt(X.shape[1])))
+    if side * side != X.shape[1]:
+        raise ConfigError(f"{path}: {X.shape[1]} pixels a row is not a square image")
+    return _image(X / scale, _one_hot(y, classes, str(path)), path.stem, f"images read from {path}", side)
 
 
 def load_dataset(name: str, *, n: int | None = None, noise: float | None = None,
@@ -175,9 +335,13 @@ def load_dataset(name: str, *, n: int | None = None, noise: float | None = None,
     targets).  The logic gates are fixed tables of four examples.
     """
     key = str(name).strip().lower()
+    if key in _FIXED:
+        if n is not None or noise is not None or arms is not None:
+            raise ConfigError(f"data set {key!r} is a fixed collection; it takes no n, noise or arms")
+        return _FIXED[key]()
     generator = DATASETS.get(key)
     if generator is None:
-        raise UnknownNameError("data set", name, DATASETS)
+        raise UnknownNameError("data set", name, dataset_names())
     make = generator.make
     if generator.default_n is None:
         if n not in (None, 4) or noise not in (None, 0, 0.0):

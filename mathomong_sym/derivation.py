@@ -730,6 +730,9 @@ def _shallow_meaning(expr, definitions: Mapping) -> sympy.Expr | None:
 def check_equality(lhs, rhs, definitions: Mapping, *, points: int = 3, seed: int = 0,
                    shared: _SharedPoints | None = None) -> tuple[str, str]:
     """Is ``lhs = rhs`` under *definitions*?  Returns (outcome, detail)."""
+    own_check = getattr(definitions, "check_equality", None)
+    if own_check is not None:  # a large network's table checks with layer arithmetic
+        return own_check(lhs, rhs, points=points, seed=seed)
     lhs, rhs = as_expression(lhs), as_expression(rhs)
     if lhs == rhs:
         return PROVED, "identical"
@@ -871,6 +874,9 @@ class Derivation(_KeepsForm):
 
     def all_definitions(self) -> dict:
         """Definitions of this derivation, the ones it cites and its steps'."""
+        if hasattr(self.definitions, "check_equality"):
+            # a large network's table: read through, never copied (it checks its own steps)
+            return self.definitions
         merged: dict = {}
         for cited in self.cites:
             if cited.definitions is not self.definitions:
@@ -1037,7 +1043,10 @@ def _scoped_walk(steps, definitions: Mapping, level: int | None = None, depth: i
                 for inner, _ in sub.walk():
                     own.update(inner.definitions)
             # the same table object when nothing is added: its evaluator is reused
-            local = {**definitions, **own} if own else definitions
+            if hasattr(definitions, "with_local"):
+                local = definitions.with_local(own)  # a large network's factor: its own letters only
+            else:
+                local = {**definitions, **own} if own else definitions
             for sub in step.substeps:
                 for inner, inner_depth in sub.walk(depth + 1):
                     if shown_at(inner, inner_depth, level):

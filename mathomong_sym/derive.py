@@ -13,6 +13,7 @@ when a renderer asks for it.  Derivations are built lazily, on request.
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -124,9 +125,19 @@ class NetworkDerivation(Derivation):
             self._result = value
 
     def __getstate__(self):
-        # pickled with its result worked out: the recipe for it is a closure
-        self._result, self._result_factory = self.result, None
+        # pickled with its result worked out (when it may be): the recipe for it is a closure
+        from .layerwise import SizeLimitError
+
+        try:
+            self._result = self.result
+        except SizeLimitError:
+            self._result = None
+        self._result_factory = None
         return super().__getstate__()
+
+    def __repr__(self) -> str:
+        # never expands the result (a large network's is refused)
+        return f"<derivation {self.title!r}: {len(self.steps)} steps, cites {len(self.cites)}>"
 
 
 @dataclass(frozen=True)
@@ -148,6 +159,47 @@ class LayerEquations:
     lines_text: tuple[str, ...]
 
 
+class DefinitionTable(MutableMapping):
+    """Named quantity → definition: the network's own (read through, built when first asked) and the δ's.
+
+    Iterates like the one dict it replaces (the network's equations in
+    order, then what was added), but never builds a definition nobody asked
+    for, so a derivation of one weight of a wide network stays small.
+    """
+
+    def __init__(self, base):
+        self._base = base
+        self._own: dict = {}
+
+    def __getitem__(self, symbol):
+        try:
+            return self._own[symbol]
+        except KeyError:
+            return self._base[symbol]
+
+    def __setitem__(self, symbol, value):
+        self._own[symbol] = value
+
+    def __delitem__(self, symbol):
+        del self._own[symbol]
+
+    def __contains__(self, symbol) -> bool:
+        return symbol in self._own or symbol in self._base
+
+    def __iter__(self):
+        own = self._own
+        for symbol in self._base:
+            if symbol not in own:
+                yield symbol
+        yield from own
+
+    def __len__(self) -> int:
+        return len(self._base) + sum(1 for symbol in self._own if symbol not in self._base)
+
+    def __repr__(self) -> str:
+        return f"<definitions: {len(self)} named quantities>"
+
+
 class Backprop:
     """All derivations of one network, each built once and cached."""
 
@@ -155,8 +207,17 @@ class Backprop:
         self.net = network
         self._deltas: dict = {}
         self._parameters: dict = {}
-        self.definitions = dict(network.definitions)
+        # the network's named form (built per unit when first read), with the δ's on top
+        self.definitions = DefinitionTable(network.definitions)
         self.definitions.update(network.constraints)
+        self.large = network.is_large
+        if self.large:
+            # a large network cites whole layers as vectors and checks its steps layer by layer
+            from .layerwise import LayerDefinitions
+
+            self.definitions = LayerDefinitions(self.definitions, network)
+            self.vectors = self.definitions.vectors
+        self._vector_deltas: dict = {}
         loss = network.loss_function
         act = network.output_activation
         self.fused = loss.fused_delta is not None and act.name in (loss.outputs or ())
@@ -181,9 +242,146 @@ class Backprop:
         if key not in self._deltas:
             if layer_index == len(self.net.layers):
                 self._deltas[key] = self._output_delta(unit)
+            elif self.large:
+                self._deltas[key] = self._hidden_delta_from_vector(layer_index, unit)
             else:
                 self._deltas[key] = self._hidden_delta(layer_index, unit)
         return self._deltas[key]
+
+    # -- δ of a whole layer (large networks) ------------------------------------------------
+
+    def vector_delta(self, layer_index: int) -> NetworkDerivation:
+        """δ⁽ˡ⁾ = ∂L/∂z⁽ˡ⁾ as one vector (BP1 for the output layer, BP2 below it), derived once."""
+        # from the output layer down, each built on the one above (a loop, however deep the network)
+        for index in range(len(self.net.layers), layer_index - 1, -1):
+            if index not in self._vector_deltas:
+                if index == len(self.net.layers):
+                    self._vector_deltas[index] = self._output_vector_delta()
+                else:
+                    self._vector_deltas[index] = self._hidden_vector_delta(index)
+        return self._vector_deltas[layer_index]
+
+    def _output_vector_delta(self) -> NetworkDerivation:
+        net = self.net
+        depth = len(net.layers)
+        vectors = self.vectors
+        L = net.loss_symbol
+        z, yhat, y, delta = vectors[depth]["z"], vectors[depth]["a"], vectors["y"], vectors[depth]["delta"]
+        loss, act = net.loss_function, net.output_layer.activation
+        steps: list[Step] = []
+        if self.fused:
+            value = loss.fused_delta(yhat, y)
+            steps.append(Step(
+                _d(L, z), value, f"{act.text} with the {loss.text} loss",
+                Words.of("the factors cancel, leaving {v} for every output unit", v=value)
+                + (Words(f" ({loss.assumption})") if loss.assumption else Words()),
+                kind="fused", formula=loss.formula_latex, formula_text=loss.formula_text,
+                note=Words("the prediction minus the target"),
+            ))
+            factors = [Factor(_d(L, z), value, "delta")]
+        else:
+            from .layerwise import Hadamard
+
+            dl, da = loss.derivative(yhat, y), act.derivative(z)
+            steps.append(_chain_step(_d(L, z), Hadamard(_d(L, yhat), _d(yhat, z)),
+                                     Words.of("each {z}ₖ reaches {L} only through {yhat}ₖ, unit by unit (⊙)",
+                                              z=z, L=L, yhat=yhat)))
+            steps.append(Step(_d(L, yhat), dl, f"derivative of the {loss.text} loss", kind="factor:loss",
+                              formula=loss.formula_latex, formula_text=loss.formula_text))
+            steps.append(Step(_d(yhat, z), da, "derivative of the activation, unit by unit", kind="factor:activation",
+                              formula=act.formula_latex, formula_text=act.formula_text))
+            value = Hadamard(dl, da)
+            steps.append(Step(_d(L, z), value, "multiply the factors (BP1)", kind="product"))
+            factors = [Factor(_d(L, yhat), dl, "loss"), Factor(_d(yhat, z), da, "activation")]
+        return self._vector_derivation(delta, z, steps, value, factors, [])
+
+    def _hidden_vector_delta(self, layer_index: int) -> NetworkDerivation:
+        from .layerwise import Hadamard, TransposeTimes, WeightMatrix
+
+        net = self.net
+        vectors = self.vectors
+        L = net.loss_symbol
+        layer = net.layers[layer_index - 1]
+        z, a, delta = vectors[layer_index]["z"], vectors[layer_index]["a"], vectors[layer_index]["delta"]
+        z_above = vectors[layer_index + 1]["z"]
+        W = WeightMatrix(layer_index + 1)
+        cited = self.vector_delta(layer_index + 1)
+        da = layer.activation.derivative(z)
+        steps = [
+            _chain_step(_d(L, z), Hadamard(TransposeTimes(W, _d(L, z_above)), _d(a, z)),
+                        Words.of("{z} reaches {L} only through {a}, which feeds every unit of layer "
+                                 f"{layer_index + 1} through the weights {{W}}", z=z, L=L, a=a, W=W)),
+            Step(_d(a, z), da, "derivative of the activation, unit by unit", kind="factor:activation",
+                 formula=layer.activation.formula_latex, formula_text=layer.activation.formula_text),
+            Step(_d(L, z_above), cited.lhs, "δ from the layer above", Words(f"found once, for layer {layer_index + 1}"),
+                 kind="cite"),
+        ]
+        value = Hadamard(TransposeTimes(W, cited.lhs), da)
+        steps.append(Step(_d(L, z), value, "multiply the factors (BP2)", kind="product"))
+        factors = [Factor(_d(L, z_above), cited.lhs, "delta"), Factor(_d(a, z), da, "activation")]
+        return self._vector_derivation(delta, z, steps, value, factors, [cited])
+
+    def _vector_derivation(self, delta, z, steps, value, factors, cites) -> NetworkDerivation:
+        self.definitions[delta] = value
+        derivation = NetworkDerivation(
+            lhs=delta, steps=steps, result=None, result_factory=self._refuse_expansion(delta),
+            variable=z, definitions=self.definitions, factors=factors,
+            title=f"{_t(delta)} = ∂L/∂{_t(z)}, for every unit of layer {_t(z)[1:]}",
+            conventions=list(self.conventions), network=self.net,
+        )
+        derivation.cites = cites
+        return derivation
+
+    def _hidden_delta_from_vector(self, layer_index: int, unit: int) -> NetworkDerivation:
+        """δ⁽ˡ⁾ᵢ of one unit, from the vector δ⁽ˡ⁺¹⁾ of the layer above (BP2 at entry i)."""
+        from .layerwise import Entry, TransposeTimes, WeightMatrix
+
+        net = self.net
+        layer = net.layers[layer_index - 1]
+        L = net.loss_symbol
+        z, a = layer.pre_activations[unit], layer.outputs[unit]
+        delta = self.delta_symbol(layer_index, unit)
+        z_above = self.vectors[layer_index + 1]["z"]
+        W = WeightMatrix(layer_index + 1)
+        cited = self.vector_delta(layer_index + 1)
+        da = layer.activation.derivative(z)
+        size = net.layers[layer_index].size
+        column = Entry(TransposeTimes(W, _d(L, z_above)), unit + 1)
+        steps = [
+            _chain_step(_d(L, z), _product(column, _d(a, z)),
+                        Words.of("{z} reaches {L} only through {a}, which feeds all " + f"{size} units of layer "
+                                 f"{layer_index + 1}: the sum over those paths is entry {unit + 1} of {{v}}",
+                                 z=z, L=L, a=a, v=TransposeTimes(W, _d(L, z_above)))),
+            self._factor_step(a, z, da, "activation"),
+            Step(_d(L, z_above), cited.lhs, "δ from the layer above", Words(f"found once, for layer {layer_index + 1}"),
+                 kind="cite"),
+        ]
+        value = _product(Entry(TransposeTimes(W, cited.lhs), unit + 1), da)
+        steps.append(Step(_d(L, z), value, "multiply the factors (BP2)", kind="product"))
+        factors = [Factor(_d(L, z_above), cited.lhs, "delta"), Factor(_d(a, z), da, "activation")]
+        self.definitions[delta] = value
+        derivation = NetworkDerivation(
+            lhs=delta, steps=steps, result=None, result_factory=self._refuse_expansion(delta),
+            variable=z, definitions=self.definitions, factors=factors,
+            title=f"{_t(delta)} = ∂L/∂{_t(z)}", conventions=list(self.conventions), network=net,
+        )
+        derivation.cites = [cited]
+        return derivation
+
+    def _refuse_expansion(self, what):
+        """A result factory for a large network: writing ∂L/∂θ out in every parameter is refused."""
+        net = self.net
+
+        def refuse():
+            from .layerwise import EXPAND_LIMIT, SizeLimitError
+
+            raise SizeLimitError(
+                f"{_t(what)} written out in the inputs and parameters of {net.description} would use its "
+                f"{net.n_parameters:,} parameters (the limit is {EXPAND_LIMIT:,}); read it in named form "
+                "(the steps, or .named_result), evaluate it with .at(...) on a smaller network, or compile the "
+                "network for numbers")
+
+        return refuse
 
     def _output_delta(self, unit: int) -> NetworkDerivation:
         net = self.net
@@ -279,7 +477,7 @@ class Backprop:
             lhs=delta,
             steps=steps,
             result=None,
-            result_factory=lambda: expand_definitions(value, self.definitions),
+            result_factory=self._result_factory(delta, value),
             variable=z,
             definitions=definitions,
             factors=factors,
@@ -288,9 +486,21 @@ class Backprop:
             network=self.net,
         )
 
+    def _result_factory(self, what, named):
+        """Substitutes the definitions into the last line when asked; refused beyond the size limit."""
+        from .layerwise import EXPAND_LIMIT
+
+        if self.net.n_parameters > EXPAND_LIMIT:
+            return self._refuse_expansion(what)
+        return lambda: expand_definitions(named, self.definitions)
+
     def _factor_step(self, of, wrt, value, kind) -> Step:
         """∂of/∂wrt = value, a local factor: named by its rule, said in plain words, detailed on demand."""
-        expression = self.definitions.get(of, of)
+        if self.large and kind == "linear":
+            # of a sum of hundreds of terms, only the one with the variable matters: its detail is that term's
+            expression = wrt * value
+        else:
+            expression = self.definitions.get(of, of)
         rule, formula_text, formula_latex, reason, note = self._factor_words(of, wrt, value, kind, expression)
         return LazyStep(
             _d(of, wrt), value, rule=rule, reason=reason, kind=f"factor:{kind}", formula=formula_latex,
@@ -375,7 +585,7 @@ class Backprop:
             lhs=_d(L, p),
             steps=steps,
             result=None,
-            result_factory=lambda: expand_definitions(named, self.definitions),
+            result_factory=self._result_factory(_d(L, p), named),
             variable=p,
             definitions=self.definitions,
             factors=factors,
@@ -387,7 +597,8 @@ class Backprop:
 
     def _chain(self, layer_index: int, unit: int, p):
         """For a parameter with one path to L: every factor of the chain, named."""
-        if not self._single_path(layer_index) or self.fused:
+        # a large network goes through δ even on a single path: one δ per layer, however deep
+        if not self._single_path(layer_index) or self.fused or self.large:
             return None
         net = self.net
         L = net.loss_symbol

@@ -29,13 +29,14 @@ __all__ = [
 DEFAULT_TOLERANCE = 1e-6
 
 
-def numeric_gradient(f, theta, h: float | None = None, order: int = 2) -> np.ndarray:
+def numeric_gradient(f, theta, h: float | None = None, order: int = 2, indices=None) -> np.ndarray:
     """Central differences of the scalar function *f* at *theta*.
 
     ``order=2`` is the textbook (f(θ+h) − f(θ−h)) / 2h, h = 1e-6 by default;
     ``order=4`` the five-point stencil (−f(θ+2h) + 8f(θ+h) − 8f(θ−h) + f(θ−2h)) / 12h,
     h = 1e-3 by default, whose error is about 1e-13 instead of 1e-9.
-    The step is scaled by max(1, |θᵢ|).
+    The step is scaled by max(1, |θᵢ|).  With *indices*, only those
+    components are computed (and returned, in that order).
     """
     theta = np.array(theta, dtype=np.float64)
     if order not in (2, 4):
@@ -43,20 +44,21 @@ def numeric_gradient(f, theta, h: float | None = None, order: int = 2) -> np.nda
     h = (1e-6 if order == 2 else 1e-3) if h is None else h
     if h <= 0:
         raise ValueError(f"the step h must be positive, got {h}")
-    gradient = np.empty_like(theta)
+    positions = range(theta.size) if indices is None else [int(i) for i in indices]
+    gradient = np.empty(len(positions))
     shifted = theta.copy()
 
     def at(i, value):
         shifted[i] = value
         return f(shifted)
 
-    for i in range(theta.size):
+    for k, i in enumerate(positions):
         original = shifted[i]
         step = h * max(1.0, abs(original))
         if order == 2:
-            gradient[i] = (at(i, original + step) - at(i, original - step)) / (2 * step)
+            gradient[k] = (at(i, original + step) - at(i, original - step)) / (2 * step)
         else:
-            gradient[i] = (-at(i, original + 2 * step) + 8 * at(i, original + step)
+            gradient[k] = (-at(i, original + 2 * step) + 8 * at(i, original + step)
                            - 8 * at(i, original - step) + at(i, original - 2 * step)) / (12 * step)
         shifted[i] = original
     return gradient
@@ -85,6 +87,8 @@ class GradientCheckReport:
     tolerance: float
     #: below this distance the numeric method cannot tell the vectors apart
     noise: float = 0.0
+    #: how many parameters θ has, when only a sample of them was checked
+    total: int | None = None
 
     @property
     def absolute_errors(self) -> np.ndarray:
@@ -135,7 +139,9 @@ class GradientCheckReport:
     def summary(self) -> str:
         verdict = "passed" if self.passed else "FAILED"
         name, exact, numeric = self.worst
-        return (f"gradient check ({self.method}) {verdict}: relative error {self.relative_error:.2e} "
+        sample = f" on a random sample of {len(self.parameters)} of the {self.total} parameters" \
+            if self.total is not None else ""
+        return (f"gradient check ({self.method}) {verdict}{sample}: relative error {self.relative_error:.2e} "
                 f"(tolerance {self.tolerance:.0e}); largest difference at {name}: "
                 f"{exact:.10g} vs {numeric:.10g}")
 
@@ -158,7 +164,7 @@ def _as_target(target, compiled):
     if compiled is not None:
         if net is None and hasattr(target, "layers"):
             net = target
-        names = tuple(net.parameters) if net is not None else tuple(getattr(compiled, "parameters", ()))
+        names = net.parameters if net is not None else tuple(getattr(compiled, "parameters", ()))
         smooth = all(layer.activation.smooth for layer in net.layers) if net is not None else None
         return (compiled.raw_loss, compiled.raw_loss_and_gradient, names, smooth,
                 lambda theta, data: compiled._check(theta, *data))
@@ -173,7 +179,7 @@ def _as_target(target, compiled):
 
 def gradient_check(target, theta, X=None, Y=None, *, method: str = "central", h: float | None = None,
                    tolerance: float | None = None, compiled=None, raise_exception: bool = True,
-                   smooth: bool | None = None) -> GradientCheckReport:
+                   smooth: bool | None = None, coordinates=None, seed: int = 0) -> GradientCheckReport:
     """Compare an exact gradient with a numeric one at *theta*.
 
     *target* is a network (compiled here), a compiled network, a pair
@@ -189,6 +195,11 @@ def gradient_check(target, theta, X=None, Y=None, *, method: str = "central", h:
     (its ``report`` holds the numbers), as JAX's ``check_grads`` and torch's
     ``gradcheck`` do; with ``raise_exception=False`` the report is returned
     either way.
+
+    *coordinates* checks only some components of θ: a list of indices, or a
+    number of them drawn at random from *seed* (a network of a million
+    weights is checked on a sample; each component costs four loss
+    evaluations).
     """
     loss_of, loss_and_gradient, names, known_smooth, check = _as_target(target, compiled)
     data = tuple(d for d in (X, Y) if d is not None)
@@ -204,11 +215,24 @@ def gradient_check(target, theta, X=None, Y=None, *, method: str = "central", h:
     exact = np.asarray(exact, dtype=np.float64).reshape(-1)
     if exact.shape != theta.shape:
         raise ShapeError(f"the gradient has {exact.size} components but theta has {theta.size}")
+    indices = None
+    if coordinates is not None:
+        if isinstance(coordinates, (int, np.integer)) and not isinstance(coordinates, bool):
+            if coordinates < 1:
+                raise ShapeError(f"coordinates must be a positive number, got {coordinates}")
+            indices = np.sort(np.random.default_rng(seed).choice(theta.size, min(int(coordinates), theta.size),
+                                                                   replace=False))
+        else:
+            indices = np.asarray(list(coordinates), dtype=np.int64)
+            if indices.size == 0 or indices.min() < 0 or indices.max() >= theta.size:
+                raise ShapeError(f"coordinates must be indices from 0 to {theta.size - 1}")
+        if indices.size == theta.size:
+            indices = None
     noise = 0.0
     if method == "central":
         # a kink inside the stencil ruins a difference: keep it narrow where there are kinks
         h = h or (1e-3 if smooth else 1e-5)
-        numeric = numeric_gradient(lambda t: loss_of(t, *data), theta, h=h, order=4)
+        numeric = numeric_gradient(lambda t: loss_of(t, *data), theta, h=h, order=4, indices=indices)
         tolerance = DEFAULT_TOLERANCE if tolerance is None else tolerance
         noise = 1e-15 / h * max(1.0, abs(float(loss))) * np.sqrt(theta.size)
     elif method == "complex":
@@ -220,13 +244,19 @@ def gradient_check(target, theta, X=None, Y=None, *, method: str = "central", h:
                 "has a kink: use method='central'"
             )
         numeric = complex_step_gradient(lambda t: loss_of(t, *data), theta, h=h or 1e-30)
+        if indices is not None:
+            numeric = numeric[indices]
         tolerance = 1e-11 if tolerance is None else tolerance
     else:
         from .errors import UnknownNameError
 
         raise UnknownNameError("gradient-check method", method, ("central", "complex"))
-    names = tuple(names) if len(names) == theta.size else tuple(f"θ[{i}]" for i in range(theta.size))
-    report = GradientCheckReport(names, exact, numeric, method, tolerance, noise)
+    positions = range(theta.size) if indices is None else [int(i) for i in indices]
+    names = tuple(names[i] if len(names) == theta.size else f"θ[{i}]" for i in positions)
+    if indices is not None:
+        exact = exact[indices]
+    report = GradientCheckReport(names, exact, numeric, method, tolerance, noise,
+                                 total=theta.size if indices is not None else None)
     if raise_exception and not report.passed:
         error = GradientCheckError(report.summary())
         error.report = report

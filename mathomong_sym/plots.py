@@ -21,6 +21,8 @@ __all__ = [
     "plot_descent",
     "plot_decision_boundary",
     "plot_landscape",
+    "plot_confusion",
+    "confusion_matrix",
 ]
 
 _CLASS_STYLE = (  # colour-blind-safe pair (and shapes, for print)
@@ -110,6 +112,50 @@ def plot_loss(result, path=None, *, log: bool | None = None, title: str | None =
                 xytext=(-6, 6), ha="right", fontsize=8)
     if epoch_losses is not None or threshold is not None:
         ax.legend(fontsize=8)
+    return _finish(fig, path)
+
+
+# ---------------------------------------------------------------------------
+# confusion matrix
+# ---------------------------------------------------------------------------
+
+def confusion_matrix(predictions, Y) -> np.ndarray:
+    """Counts[i, j]: examples of class i predicted as class j (argmax of one-hot or ŷ ≥ 0.5 for one output)."""
+    predictions, Y = np.asarray(predictions), np.asarray(Y)
+    if predictions.shape != Y.shape or Y.ndim != 2:
+        raise ShapeError(f"predictions and targets must have the same (n, classes) shape, got "
+                         f"{predictions.shape} and {Y.shape}")
+    if Y.shape[1] == 1:
+        truth, guess, classes = (Y[:, 0] >= 0.5).astype(int), (predictions[:, 0] >= 0.5).astype(int), 2
+    else:
+        truth, guess, classes = Y.argmax(axis=1), predictions.argmax(axis=1), Y.shape[1]
+    counts = np.zeros((classes, classes), dtype=np.int64)
+    np.add.at(counts, (truth, guess), 1)
+    return counts
+
+
+def plot_confusion(predictions, Y, path=None, *, labels=None, title: str | None = None):
+    """The confusion matrix of a classifier: rows the true class, columns the predicted one."""
+    counts = confusion_matrix(predictions, Y)
+    classes = counts.shape[0]
+    labels = list(labels) if labels is not None else [str(k) for k in range(classes)]
+    fig = _figure(figsize=(5.6, 5.0))
+    ax = fig.add_subplot()
+    image = ax.imshow(counts, cmap="Blues")
+    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="examples")
+    ax.set_xticks(range(classes), labels)
+    ax.set_yticks(range(classes), labels)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    right = int(np.trace(counts))
+    ax.set_title(title or f"confusion matrix: {right} of {int(counts.sum())} right "
+                          f"({right / max(1, counts.sum()):.1%})")
+    threshold = counts.max() / 2 if counts.size else 0
+    for i in range(classes):
+        for j in range(classes):
+            if counts[i, j]:
+                ax.text(j, i, str(counts[i, j]), ha="center", va="center", fontsize=8,
+                        color="white" if counts[i, j] > threshold else "black")
     return _finish(fig, path)
 
 

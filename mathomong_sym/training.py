@@ -24,6 +24,7 @@ learning rate, and keeps the last parameters before the loss went bad.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 import sys
 import time
 import warnings
@@ -383,6 +384,37 @@ class TrainingResult:
         return data
 
 
+#: the most parameters train() checks against numeric differences before the first step (a sample beyond)
+CHECKED_PARAMETERS = 256
+
+
+class _ParameterNames(Sequence):
+    """The parameters' plain names, in theta order, each read when asked (a big network has a million)."""
+
+    def __init__(self, parameters):
+        self._parameters = parameters
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self))))
+        p = self._parameters[index]
+        return getattr(p, "name", None) or str(p)
+
+    def __eq__(self, other):
+        if isinstance(other, (tuple, list, _ParameterNames)):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    def __hash__(self):
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return repr(tuple(self)) if len(self) <= 100 else f"<{len(self)} parameter names>"
+
+
 def _jsonable(value):
     if isinstance(value, (np.floating, float)):
         value = float(value)
@@ -507,7 +539,7 @@ def train(
     network, compiled = _compiled(net, backend)
     sizes_source = network if network is not None else compiled
     sizes = [int(n) for n in sizes_source.layer_sizes]
-    names = tuple(getattr(p, "name", None) or str(p) for p in sizes_source.parameters)
+    names = _ParameterNames(sizes_source.parameters)
     n_params = len(names)
     X, Y = _as_data(X, Y, sizes[0], sizes[-1])
     n_examples = X.shape[0]
@@ -549,8 +581,11 @@ def train(
 
         # a few examples are enough to catch a wrong derivative, and keep it cheap
         target = network if network is not None else compiled
+        # … and, for a network of more than CHECKED_PARAMETERS parameters, a random sample of them
         report = gradient_check(target, theta0, X[:8], Y[:8], compiled=compiled if network is not None else None,
-                                raise_exception=False)
+                                raise_exception=False,
+                                coordinates=CHECKED_PARAMETERS if n_params > CHECKED_PARAMETERS else None,
+                                seed=seed)
         if not report.passed:
             message = (f"the derived gradient disagrees with the numbers at the starting parameters, so "
                        f"training would follow a wrong slope: {report.summary()}")

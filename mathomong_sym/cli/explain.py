@@ -295,6 +295,10 @@ def _parameters(net, wrt: str) -> list:
     """The parameters --wrt names: one, several separated by commas, or 'all'."""
     names = [name.strip() for name in wrt.split(",") if name.strip()]
     if names == ["all"]:
+        if net.n_parameters > AT_LIMIT:
+            raise IncompatibleError(
+                f"--wrt all derives every one of the {net.n_parameters:,} parameters of {net.description} "
+                f"(it works up to {AT_LIMIT:,}): name the ones you want, such as --wrt w1_1_1,b1_1")
         return list(net.parameters)
     if not names:
         raise ParseError("--wrt needs a parameter name, several separated by commas, or 'all'")
@@ -306,20 +310,32 @@ def _parameters(net, wrt: str) -> list:
     return chosen
 
 
+#: the most parameters a network may have for --at (each gets a number, printed beside every line)
+AT_LIMIT = 1000
+
+
 def run_derive(args) -> int:
     net = build_network(args.net, args.activation, args.output_activation, args.loss)
     parameters = _parameters(net, args.wrt)
     derivations = [net.derive(p) for p in parameters]
-    if [item.strip() for item in args.at] == ["example"]:
+    example = [item.strip() for item in args.at] == ["example"]
+    pairs = [] if example else parse_point(args.at)
+    if (example or pairs) and net.n_parameters > AT_LIMIT:
+        raise IncompatibleError(
+            f"--at puts a number into every input, parameter and target, and {net.description} has "
+            f"{net.n_parameters:,} parameters (--at works up to {AT_LIMIT:,}): derive it without --at, "
+            "or train it (mathomong train) to see its numbers")
+    if example:
         from ..derive import example_values
 
         point = example_values(net, seed=args.seed)
-    else:
-        pairs = parse_point(args.at)
+    elif pairs:
         allowed = {s.name: s for s in [*net.inputs, *net.targets, *net.parameters]}
         point = _point(pairs, allowed, "input, target or parameter")
         _complete(point, [*net.inputs, *net.parameters, *net.targets], "input, parameter and target",
                   " (or use --at example)")
+    else:
+        point = {}
     if point:
         derivations = [d.at(point) for d in derivations]
     if args.dot:

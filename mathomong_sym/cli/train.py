@@ -25,6 +25,9 @@ from .limits import add_timeout_option
 DEFAULT_LR = {"gd": 0.5, "momentum": 0.1, "adam": 0.05}
 DEFAULT_STEPS = 5000
 DEFAULT_HIDDEN = 4
+#: a data set of this many examples or more is split, this fraction held out to test on
+SPLIT_FROM = 500
+DEFAULT_TEST_FRACTION = 0.2
 
 
 def register(subparsers) -> None:
@@ -48,7 +51,13 @@ def _register_train(subparsers):
         epilog="examples:\n"
                "  mathomong train --net 2-4-1 --data xor --steps 5000\n"
                "  mathomong train --net 2-8-1 --data moons --optimizer adam --epochs 200 --batch-size 32\n"
-               "  mathomong train --data points.csv --features x1,x2 --target label --net 2-4-1",
+               "  mathomong train --data points.csv --features x1,x2 --target label --net 2-4-1\n"
+               "  mathomong train --net 64-32-10 --activation relu --output-activation softmax --loss cross_entropy "
+               "--data digits --plot-loss loss.png --plot-confusion confusion.png\n"
+               "  mathomong train --data train-images-idx3-ubyte.gz --labels train-labels-idx1-ubyte.gz "
+               "--net 784-128-10 --activation relu --epochs 5 --batch-size 128 --optimizer adam --lr 0.001\n"
+               "  mathomong train --data mnist_train.csv --mnist --net 784-128-10 --activation relu --epochs 5 "
+               "--batch-size 128 --optimizer adam --lr 0.001",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--net", metavar="SIZES",
@@ -61,6 +70,14 @@ def _register_train(subparsers):
                    help="loss (default: mse, or cross_entropy after softmax)")
     p.add_argument("--data", default="xor",
                    help=f"a built-in data set ({', '.join(dataset_names())}) or a CSV file (default: xor)")
+    p.add_argument("--labels", metavar="FILE",
+                   help="MNIST IDX: the labels file that goes with the images given as --data")
+    p.add_argument("--mnist", action="store_true",
+                   help="the --data CSV is MNIST-style: the label first, then the pixels (a header is skipped)")
+    p.add_argument("--limit", type=int, metavar="N", help="MNIST files: read only the first N images")
+    p.add_argument("--test-fraction", type=float, metavar="F",
+                   help=f"hold out this fraction of the data to test on (default: {DEFAULT_TEST_FRACTION:g} "
+                        f"for {SPLIT_FROM:,} examples or more, else none)")
     p.add_argument("--features", help="CSV: comma-separated input column names")
     p.add_argument("--target", "--targets", dest="targets", help="CSV: comma-separated target column names")
     p.add_argument("--n", type=int, help="number of examples to generate (built-in data sets)")
@@ -82,6 +99,8 @@ def _register_train(subparsers):
                    help="compiled code to run (jax needs the jax extra)")
     p.add_argument("--plot-loss", metavar="FILE", help="write the loss curve (PNG, PDF or SVG)")
     p.add_argument("--plot-boundary", metavar="FILE", help="write the decision boundary (2 inputs)")
+    p.add_argument("--plot-confusion", metavar="FILE",
+                   help="write the confusion matrix of the test set (or of all data without a split)")
     p.add_argument("--plot-landscape", metavar="FILE",
                    help="write the loss landscape over (w, b) with the path taken (a 1-1 network)")
     progress = p.add_mutually_exclusive_group()
@@ -93,9 +112,21 @@ def _register_train(subparsers):
 
 
 def _load_data(args):
-    from ..datasets import DATASETS, load_csv, load_dataset
+    from ..datasets import DATASETS, load_csv, load_dataset, load_mnist, load_mnist_csv
 
     name = args.data
+    if args.limit is not None and args.limit < 1:
+        raise IncompatibleError("--limit must be a positive number of images")
+    if args.labels or args.mnist:
+        if args.labels and args.mnist:
+            raise IncompatibleError("--labels goes with IDX images, --mnist with a CSV file: give one of them")
+        if args.features or args.targets:
+            raise IncompatibleError("MNIST files have no --features or --target: the label is the target")
+        if args.labels:
+            return load_mnist(name, args.labels, limit=args.limit)
+        return load_mnist_csv(name, limit=args.limit)
+    if args.limit is not None:
+        raise IncompatibleError("--limit applies to MNIST files (with --labels or --mnist)")
     is_file = name.lower().endswith((".csv", ".tsv", ".txt")) or Path(name).exists()
     if is_file and name.strip().lower() not in DATASETS:
         for flag in ("n", "noise", "arms", "data_seed"):
@@ -153,10 +184,22 @@ def build_network(args, data):
     return MLP(sizes, activation=args.activation, output_activation=output, loss=loss)
 
 
+def _split(args, data):
+    """(training set, test set or None): a hold-out by default once the data set is large enough."""
+    fraction = args.test_fraction
+    if fraction is None:
+        fraction = DEFAULT_TEST_FRACTION if len(data) >= SPLIT_FROM else 0.0
+    if fraction == 0:
+        return data, None
+    seed = 0 if args.data_seed is None else args.data_seed
+    return data.split(fraction, seed=seed)
+
+
 def run_train(args) -> int:
     from ..training import accuracy, train
 
-    data = _load_data(args)
+    everything = _load_data(args)
+    data, test = _split(args, everything)
     net = build_network(args, data)
     lr = args.lr if args.lr is not None else DEFAULT_LR[args.optimizer]
     steps = args.steps if args.steps is not None or args.epochs is not None else DEFAULT_STEPS
@@ -170,29 +213,42 @@ def run_train(args) -> int:
     )
     predictions = np.asarray(compiled.forward(result.theta, data.X))
     score = accuracy(predictions, data.Y) if data.task == "classification" else None
-    written = _plots(args, net, compiled, data, result)
+    test_predictions = np.asarray(compiled.forward(result.theta, test.X)) if test is not None else None
+    test_score = accuracy(test_predictions, test.Y) if test is not None and data.task == "classification" else None
+    written = _plots(args, net, compiled, data, result, test, test_predictions)
     if args.json:
         payload = {
             "network": {"description": net.description, "layer_sizes": net.layer_sizes,
-                        "parameters": [p.name for p in net.parameters]},
+                        "parameters": [p.name for p in net.parameters] if net.n_parameters <= 10_000
+                        else f"{net.n_parameters} (listed up to 10 000)"},
             "data": {"name": data.name, "examples": len(data), "task": data.task,
                      "features": list(data.feature_names), "targets": list(data.target_names)},
             "lr": result.lr,
             **result.as_dict(),
             "accuracy": score,
+            "test": None if test is None else {"examples": len(test), "accuracy": test_score},
             "plots": written,
         }
         json.dump(payload, sys.stdout, indent=2, ensure_ascii=False, allow_nan=False)
         sys.stdout.write("\n")
         return 0
-    print(training_report(net, data, result, predictions, score, written))
+    print(training_report(net, data, result, predictions, score, written, test=test, test_score=test_score))
     return 0
 
 
-def _plots(args, net, compiled, data, result) -> dict:
+def _plots(args, net, compiled, data, result, test=None, test_predictions=None) -> dict:
     from .. import plots
 
     written = {}
+    if args.plot_confusion:
+        if data.task != "classification":
+            raise IncompatibleError("--plot-confusion needs a classification data set")
+        shown, shown_predictions = (test, test_predictions) if test is not None else \
+            (data, np.asarray(compiled.forward(result.theta, data.X)))
+        labels = [name.split("_")[-1] for name in shown.target_names] if shown.n_outputs > 1 else ["0", "1"]
+        plots.plot_confusion(shown_predictions, shown.Y, args.plot_confusion, labels=labels,
+                             title=None)
+        written["confusion"] = args.plot_confusion
     if args.plot_loss:
         plots.plot_loss(result, args.plot_loss, threshold=args.target_loss)
         written["loss"] = args.plot_loss
@@ -207,10 +263,11 @@ def _plots(args, net, compiled, data, result) -> dict:
     return written
 
 
-def training_report(net, data, result, predictions, score, written=None, *, rows: int = 8) -> str:
+def training_report(net, data, result, predictions, score, written=None, *, rows: int = 8,
+                    test=None, test_score=None) -> str:
     """The text ``mathomong train`` prints."""
     lines = [
-        f"network:   {net.description}, {len(net.parameters)} parameters",
+        f"network:   {net.description}, {net.n_parameters} parameters",
         f"data:      {data.summary()}",
         f"training:  {result.optimizer.describe()}, {result.steps} "
         + ("full-batch step(s)" if result.batch_size is None
@@ -232,7 +289,11 @@ def training_report(net, data, result, predictions, score, written=None, *, rows
         lines.append("           " + "   ".join(f"step {k}: {curve[k]:.4g}" for k in marks))
     if score is not None:
         right = int(round(score * len(data)))
-        lines.append(f"accuracy:  {score:.1%} ({right} of {len(data)} classified right)")
+        where = " on the training set" if test is not None else ""
+        lines.append(f"accuracy:  {score:.1%} ({right} of {len(data)} classified right){where}")
+    if test_score is not None:
+        right = int(round(test_score * len(test)))
+        lines.append(f"test:      {test_score:.1%} ({right} of {len(test)} held-out examples classified right)")
     lines.append("")
     lines.append(_prediction_table(data, predictions, rows))
     for kind, path in (written or {}).items():
@@ -241,6 +302,16 @@ def training_report(net, data, result, predictions, score, written=None, *, rows
 
 
 def _prediction_table(data, predictions, rows: int) -> str:
+    if data.n_inputs + 2 * data.n_outputs > 12 and data.task == "classification" and data.n_outputs > 1:
+        # too many columns to print: each example's true class, the predicted one and its probability
+        names = [name.split("_")[-1] for name in data.target_names]
+        title = f"predictions (first {min(rows, len(data))} of {len(data)})"
+        out = [title + ":", "  example  true  predicted  probability"]
+        for i in range(min(rows, len(data))):
+            guess = int(np.argmax(predictions[i]))
+            out.append(f"  {i + 1:>7}  {names[int(np.argmax(data.Y[i]))]:>4}  {names[guess]:>9}  "
+                       f"{predictions[i, guess]:>11.4f}")
+        return "\n".join(out)
     head = [*data.feature_names, *data.target_names,
             *(f"ŷ_{k + 1}" if data.n_outputs > 1 else "ŷ" for k in range(data.n_outputs))]
     body = []

@@ -845,11 +845,11 @@ class Explainer:
     def _forward(self, derivation, numbers) -> Section | None:
         """The named quantities with their numbers; None when every one was shown above, with these numbers."""
         network = derivation.network
-        if all(self._cited((e.lhs, e.rhs)) for e in network.equations):
+        if all(self._cited((e.lhs, e.rhs)) for e in network.named_form):
             return None
         steps = []
         with self._section():
-            for equation in network.equations:
+            for equation in network.named_form:
                 eq = self._equation(equation.lhs, [equation.rhs], numbers)
                 steps.append(self._remember(DocStep(kind="definition", target=equation.lhs, worked=(eq,),
                                                     id=self._next_id()), (equation.lhs, equation.rhs)))
@@ -942,6 +942,10 @@ class Explainer:
                     deltas.append(item)
         layered = len(network.layers) > 1
         output = set(network.output_layer.pre_activations)
+        if getattr(network, "is_large", False):  # δ of the whole output layer, a vector
+            from ..layerwise import vectors_of
+
+            output.add(vectors_of(network)[len(network.layers)]["z"])
         steps = []
         with self._section():
             if layered and not self.matrix_shown:
@@ -1360,10 +1364,25 @@ def reading_problems(document: Document) -> list[str]:
         if derivation.expression is not None:
             symbols |= derivation.expression.free_symbols
     if network is not None:
-        symbols |= set(network.inputs) | set(network.parameters) | set(network.targets)
+        if getattr(network, "is_large", False):
+            # the inputs, parameters and targets the lines use, found without listing every one of them
+            used: set = set()
+            for derivation in document.derivations or (first,):
+                for item in (derivation, *derivation._cited_closure()):
+                    for step, _ in item.walk():
+                        used |= step.lhs.free_symbols | step.rhs.free_symbols
+            symbols |= {s for s in used if s in network.inputs or s in network.targets or s in network.parameters}
+            # the named form's givens, layer by layer: W⁽ˡ⁾, b⁽ˡ⁾, x, y
+            shown = network.named_form
+            defined = {e.lhs for e in shown}
+            symbols |= {s for e in shown for s in e.rhs.free_symbols if s not in defined}
+            # z⁽¹⁾₁, a⁽¹⁾₁ …: entries of the vectors the named form defines
+            symbols |= {s for s in used if network._unit_of(s) is not None}
+        else:
+            symbols |= set(network.inputs) | set(network.parameters) | set(network.targets)
         if not any(section.kind == "forward" for section in document.sections):
-            symbols |= {e.lhs for e in network.equations}  # named above, in an earlier part
-            valued |= {e.lhs for e in network.equations} if document.given else set()
+            symbols |= {e.lhs for e in network.named_form}  # named above, in an earlier part
+            valued |= {e.lhs for e in network.named_form} if document.given else set()
     known: set = set()
     problems: list[str] = []
 
