@@ -31,6 +31,8 @@ def register(subparsers) -> None:
                    help="a database URL instead of SQLite, e.g. postgresql://user:password@host/dbname")
     p.add_argument("--workers", type=int, default=2, help="checker worker processes (default: 2)")
     p.add_argument("--check-timeout", type=float, default=2.0, help="seconds one check may take (default: 2)")
+    p.add_argument("--explore-timeout", type=float, default=5.0,
+                   help="seconds one derivation typed on the explore page may take (default: 5)")
     p.add_argument("--class-token", help="the token students type to join (default: made once and kept)")
     p.add_argument("--teacher-token", help="the teacher's token (default: made once and kept)")
     p.add_argument("--worksheets", metavar="DIR",
@@ -54,6 +56,8 @@ def build_config(args):
         raise ConfigError("--workers must be at least 1")
     if args.check_timeout <= 0:
         raise ConfigError("--check-timeout must be positive")
+    if args.explore_timeout <= 0:
+        raise ConfigError("--explore-timeout must be positive")
     if args.max_body < 1:
         raise ConfigError("--max-body must be at least 1 kB")
     worksheets = Path(args.worksheets) if args.worksheets else Path("worksheets")
@@ -61,7 +65,7 @@ def build_config(args):
         raise ConfigError(f"--worksheets {args.worksheets}: no such folder")
     return ServeConfig(
         data_dir=Path(args.data), database=args.database, host=args.host, port=args.port, workers=args.workers,
-        check_timeout=args.check_timeout, class_token=args.class_token, teacher_token=args.teacher_token,
+        check_timeout=args.check_timeout, explore_timeout=args.explore_timeout, class_token=args.class_token, teacher_token=args.teacher_token,
         worksheets=worksheets if worksheets.is_dir() else None, max_body=args.max_body * 1024, rate=args.rate,
         check_rate=args.check_rate, secure_cookies=args.proxy, warm=args.warm,
     )

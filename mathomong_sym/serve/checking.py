@@ -11,6 +11,9 @@ background (:meth:`CheckService.prepare`) before the student has typed.
 
 Request threads hand their tasks to the lane's dispatcher thread, which sends
 every check waiting at that moment as one batch.
+
+:class:`ExploreService` runs the derivations typed on the explore page the
+same way, in a lane of their own, with their own time limit.
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ from concurrent.futures import Future
 
 from ..check.checker import CheckResult, make_task
 from ..check.pool import DEFAULT_TIMEOUT, CheckerPool
+from ..errors import MathomongError
 
-__all__ = ["CheckService"]
+__all__ = ["CheckService", "ExploreService"]
 
 #: the most tasks one batch takes; the rest wait for the next
 _BATCH = 64
@@ -40,8 +44,8 @@ class _Lane:
     one of them.
     """
 
-    def __init__(self, timeout: float, name: str):
-        self.pool = CheckerPool(workers=1, timeout=timeout)
+    def __init__(self, timeout: float, name: str, handler=None):
+        self.pool = CheckerPool(workers=1, timeout=timeout, handler=handler)
         self.problems = 0
         self._checks: deque = deque()
         self._background: deque = deque(maxlen=_BACKGROUND)
@@ -127,3 +131,46 @@ class CheckService:
     def close(self) -> None:
         for lane in self._lanes:
             lane.close()
+
+
+#: explorations remembered by the server (the same request is answered without a worker)
+_EXPLORED = 256
+
+
+class ExploreService:
+    """``explore(task)`` from any thread: an exploration, derived in a worker under a time limit."""
+
+    def __init__(self, timeout: float):
+        from .explore import run_task
+
+        self.timeout = timeout
+        self._lane = _Lane(timeout, "mathomong-serve-explore", handler=run_task)
+        self._done: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def explore(self, task: dict):
+        """The :class:`~mathomong_sym.serve.explore.Exploration` of *task*; MathomongError says why not."""
+        key = tuple(sorted(task.items()))
+        with self._lock:
+            if key in self._done:
+                self._done.move_to_end(key)
+                return self._done[key]
+        result = self._lane.submit(task).result()
+        if "exploration" not in result:
+            details = result.get("details", {})
+            if "error" in result:
+                raise MathomongError(result["error"])
+            if details.get("timeout"):
+                raise MathomongError(f"this derivation takes longer than {self.timeout:g} s; "
+                                     "try a smaller expression, or `mathomong explain` on your own machine")
+            if details.get("crashed"):
+                raise MathomongError("this derivation needs more memory than the server gives one")
+            raise MathomongError(f"this derivation could not be made ({details.get('reason', 'unknown error')})")
+        with self._lock:
+            self._done[key] = result["exploration"]
+            if len(self._done) > _EXPLORED:
+                self._done.popitem(last=False)
+        return result["exploration"]
+
+    def close(self) -> None:
+        self._lane.close()
