@@ -86,6 +86,11 @@ def run_serve(args) -> int:
     if ":" in shown_host:
         shown_host = f"[{shown_host}]"
     print(f"mathomong serve: the practice room is at http://{shown_host}:{config.port}/", flush=True)
+    if config.host in ("0.0.0.0", "::"):
+        from ..serve.app import network_addresses
+
+        for address in network_addresses():
+            print(f"  on the network:          http://{address}:{config.port}/", flush=True)
     print(f"  data: {room.storage.url.split('@')[-1] if config.database else config.data_dir}", flush=True)
     if room.class_token:
         print(f"  class token (students):  {room.class_token}", flush=True)
@@ -96,3 +101,4 @@ def run_serve(args) -> int:
     uvicorn.run(app, host=config.host, port=config.port, log_level="warning", proxy_headers=args.proxy,
                 forwarded_allow_ips="127.0.0.1" if args.proxy else None, server_header=False)
     return 0
+

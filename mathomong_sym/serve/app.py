@@ -37,7 +37,7 @@ from .security import (CSRF_FIELD, CSRF_HEADER, BodyLimit, ClientRateLimit, Rate
                        new_token, same_token, valid_csrf)
 from .storage import OPEN_CLASS, Storage, database_url, normal_code
 
-__all__ = ["ServeConfig", "create_app"]
+__all__ = ["ServeConfig", "create_app", "network_addresses"]
 
 HERE = Path(__file__).parent
 ASSETS = HERE.parent / "assets"
@@ -141,6 +141,20 @@ class Room:
                     service.close()
             self._checks = self._explores = None
         self.storage.close()
+
+
+def network_addresses() -> list[str]:
+    """This machine's address on its network (what students type), when it can be found without sending anything."""
+    import socket
+
+    try:
+        # a UDP socket "connected" to a documentation address picks the outgoing interface; no packet is sent
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))
+            address = probe.getsockname()[0]
+    except OSError:
+        return []
+    return [] if is_loopback(address) else [address]
 
 
 # ---------------------------------------------------------------------------
@@ -544,7 +558,13 @@ async def _class_data(request: Request):
 
 async def class_page(request: Request):
     class_info, rows, names = await _class_data(request)
-    join_url = str(request.url_for("home").include_query_params(**{"class": class_info.code}))
+    join_url = request.url_for("home").include_query_params(**{"class": class_info.code})
+    if is_loopback(join_url.hostname or "") and not is_loopback(_room(request).config.host):
+        # the teacher opened the page on this machine: the students need its address on the network
+        addresses = network_addresses()
+        if addresses:
+            join_url = join_url.replace(hostname=addresses[0])
+    join_url = str(join_url)
     return _page(request, "class.html", class_info=class_info, summary=reports.class_summary(rows, names),
                  recent=list(reversed(rows[-20:])), join_url=join_url)
 

@@ -544,6 +544,22 @@ def test_checks_run_in_several_worker_processes(tmp_path):
         app.state.room.close()
 
 
+def test_the_join_address_is_the_one_students_can_reach(tmp_path, monkeypatch):
+    """A teacher on the server's own machine (127.0.0.1) gets the join link with the machine's network address."""
+    from mathomong_sym.serve import app as room_app
+
+    monkeypatch.setattr(room_app, "network_addresses", lambda: ["192.0.2.7"])
+    app = make_app(tmp_path, host="0.0.0.0", class_token="class-secret", teacher_token="teacher-secret")
+    try:
+        with TestClient(app, base_url="http://127.0.0.1:8080") as client:
+            v = Visitor(client)
+            v.form("/teacher/login", {"token": "teacher-secret"})
+            page = v.get("/teacher/class/open").text
+            assert "http://192.0.2.7:8080/?class=open" in page
+    finally:
+        app.state.room.close()
+
+
 def test_tokens_are_made_once_and_kept(tmp_path):
     first = make_app(tmp_path, host="0.0.0.0")
     tokens = (first.state.room.class_token, first.state.room.teacher_token)
