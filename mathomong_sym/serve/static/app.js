@@ -169,6 +169,21 @@
       MathfieldElement.fontsDirectory = "/assets/mathlive/fonts";
       MathfieldElement.soundsDirectory = null;
     }
+    if (window.mathVirtualKeyboard) {
+      // the keys the guide's answers need first; MathLive's numbers and Greek letters after them
+      window.mathVirtualKeyboard.layouts = [{
+        label: "σ ŷ", tooltip: "the neuron's names",
+        rows: [
+          ["\\hat{y}", "y", "x", "W", "b", "z", "w", "[separator]", "7", "8", "9", "\\frac{#@}{#?}"],
+          [{latex: "\\sigma(#0)", label: "σ(□)"}, {latex: "\\sigma'(#0)", label: "σ′(□)"},
+           {latex: "\\tanh(#0)", label: "tanh"}, {latex: "e^{#0}"},
+           {latex: "\\ln(#0)", label: "ln"}, "(", ")", "[separator]", "4", "5", "6", "\\cdot"],
+          ["#@^{2}", "#@^{#?}", "#@_{#?}",
+           "\\delta", "\\eta", "L", "a", "[separator]", "1", "2", "3", "-"],
+          ["[left]", "[right]", "[backspace]", "[hide-keyboard]", "[separator]", "0", ".", "+"]
+        ]
+      }, "numeric", "greek"];
+    }
     // a space typed in the math field is a space (the reader ignores it), not a jump out of the brackets:
     // "2(y - 1)" must not become 2(y) − 1)
     problem.querySelectorAll("math-field").forEach(function (field) { field.mathModeSpace = "\\:"; });
