@@ -118,7 +118,7 @@ def node_value(derivation, node):
 
 
 def node_gradient(derivation, node):
-    """∂(the graph's output)/∂*node* at the derivation's point: ∂L/∂node for a network, ∂y/∂node for an expression.
+    """∂(the graph's output)/∂*node* at the derivation's point: ∂L/∂node (a network), ∂y/∂node (an expression).
 
     None when the derivation has no point or the number cannot be found.
     """
@@ -155,7 +155,8 @@ def _loss(nodes, sources, derivation):
     return roots[-1] if roots else None
 
 
-_SHAPES = {"parameter": "box", "input": "ellipse", "target": "ellipse", "loss": "doublecircle", "output": "doublecircle"}
+_SHAPES = {"parameter": "box", "input": "ellipse", "target": "ellipse", "loss": "doublecircle",
+           "output": "doublecircle"}
 
 
 def render_dot(derivation, *, values: bool = True, gradients: bool = True, name: str = "computation",

@@ -19,12 +19,13 @@ same way, in a lane of their own, with their own time limit.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from concurrent.futures import Future
 
 from ..check.checker import CheckResult, make_task
 from ..check.pool import DEFAULT_TIMEOUT, CheckerPool
 from ..errors import MathomongError
+from .batches import Batcher
 
 __all__ = ["CheckService", "ExploreService"]
 
@@ -47,49 +48,13 @@ class _Lane:
     def __init__(self, timeout: float, name: str, handler=None):
         self.pool = CheckerPool(workers=1, timeout=timeout, handler=handler)
         self.problems = 0
-        self._checks: deque = deque()
-        self._background: deque = deque(maxlen=_BACKGROUND)
-        self._ready = threading.Condition()
-        self._closed = False
-        self.thread = threading.Thread(target=self._dispatch, name=name, daemon=True)
-        self.thread.start()
+        self.feeder = Batcher(self.pool.run, name=name, limit=_BATCH, background_limit=_BACKGROUND)
 
     def submit(self, task, *, background: bool = False) -> Future:
-        future: Future = Future()
-        with self._ready:
-            (self._background if background else self._checks).append((task, future))
-            self._ready.notify()
-        return future
-
-    def _next_batch(self) -> list | None:
-        with self._ready:
-            while not (self._checks or self._background or self._closed):
-                self._ready.wait()
-            if self._checks:
-                return [self._checks.popleft() for _ in range(min(len(self._checks), _BATCH))]
-            if self._background and not self._closed:
-                return [self._background.popleft()]
-            return None
-
-    def _dispatch(self) -> None:
-        while True:
-            batch = self._next_batch()
-            if batch is None:
-                return
-            try:
-                results = self.pool.run([task for task, _ in batch])
-            except BaseException as exc:  # the pool itself failed: every waiting request hears it
-                for _, future in batch:
-                    future.set_exception(exc)
-                continue
-            for (_, future), result in zip(batch, results):
-                future.set_result(result)
+        return self.feeder.submit(task, background=background)
 
     def close(self) -> None:
-        with self._ready:
-            self._closed = True
-            self._ready.notify()
-        self.thread.join(timeout=10)
+        self.feeder.close(timeout=10)
         self.pool.close()
 
 

@@ -20,8 +20,6 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from collections import deque
-from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +29,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, ArgumentError
 
 from ..errors import ConfigError
+from .batches import Batcher
 
 __all__ = ["Storage", "Student", "ClassInfo", "database_url"]
 
@@ -132,62 +131,24 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.close()
 
 
-class _GroupCommit:
-    """A writer thread: the writes waiting at each moment are done in one transaction, then acknowledged.
+def _commit_together(engine: Engine):
+    """A Batcher handler: the writes in one transaction; should it fail, each in its own (one bad write fails alone)."""
 
-    ``submit(write)`` returns a Future of ``write(connection)``.  Should the
-    shared transaction fail, each write is done again in a transaction of
-    its own, so one bad write fails alone.
-    """
+    def handle(writes):
+        try:
+            with engine.begin() as db:
+                return [write(db) for write in writes]
+        except Exception:  # noqa: BLE001 - done again one by one below
+            results = []
+            for write in writes:
+                try:
+                    with engine.begin() as db:
+                        results.append(write(db))
+                except Exception as exc:  # noqa: BLE001 - the request that asked hears it
+                    results.append(exc)
+            return results
 
-    #: the most writes one transaction takes
-    BATCH = 200
-
-    def __init__(self, engine: Engine):
-        self.engine = engine
-        self._waiting: deque = deque()
-        self._ready = threading.Condition()
-        self._closed = False
-        self._thread = threading.Thread(target=self._run, name="mathomong-serve-writer", daemon=True)
-        self._thread.start()
-
-    def submit(self, write) -> Future:
-        future: Future = Future()
-        with self._ready:
-            if self._closed:
-                raise RuntimeError("the database is closed")
-            self._waiting.append((write, future))
-            self._ready.notify()
-        return future
-
-    def _run(self) -> None:
-        while True:
-            with self._ready:
-                while not (self._waiting or self._closed):
-                    self._ready.wait()
-                if not self._waiting:
-                    return
-                batch = [self._waiting.popleft() for _ in range(min(len(self._waiting), self.BATCH))]
-            try:
-                with self.engine.begin() as db:
-                    results = [write(db) for write, _ in batch]
-            except Exception:  # noqa: BLE001 - retried one by one below, each failing on its own
-                for write, future in batch:
-                    try:
-                        with self.engine.begin() as db:
-                            future.set_result(write(db))
-                    except Exception as exc:  # noqa: BLE001 - the request that asked hears it
-                        future.set_exception(exc)
-                continue
-            for (_, future), result in zip(batch, results):
-                future.set_result(result)
-
-    def close(self) -> None:
-        """Write what waits, then stop."""
-        with self._ready:
-            self._closed = True
-            self._ready.notify()
-        self._thread.join(timeout=30)
+    return handle
 
 
 class Storage:
@@ -208,11 +169,24 @@ class Storage:
             raise ConfigError(f"cannot open the database {_redact(url)}: {reason}") from None
         self.url = url
         self._students: dict = {}  # id -> Student: a student never changes once joined
-        self._writer = _GroupCommit(self.engine)
+        self._writer_lock = threading.Lock()
+        self._batcher: Batcher | None = None
         self.open_class()
 
+    @property
+    def _writer(self) -> Batcher:
+        """The thread that writes attempts, all those waiting in one transaction (started when first needed)."""
+        with self._writer_lock:
+            if self._batcher is None:
+                self._batcher = Batcher(_commit_together(self.engine), name="mathomong-serve-writer", limit=200)
+            return self._batcher
+
     def close(self) -> None:
-        self._writer.close()
+        """Write what waits, then let go of the database (it opens again when next used)."""
+        with self._writer_lock:
+            writer, self._batcher = self._batcher, None
+        if writer is not None:
+            writer.close()
         self.engine.dispose()
 
     # -- settings (tokens, the session secret) -----------------------------

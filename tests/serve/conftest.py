@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -84,6 +85,17 @@ def make_app(tmp_path, **overrides):
     settings.update(overrides)
     config = ServeConfig(**settings)
     return create_app(config)
+
+
+@contextmanager
+def own_room(tmp_path, base_url="http://127.0.0.1", **overrides):
+    """An app of its own (its own limits, tokens, database) and a client; the room is closed after."""
+    application = make_app(tmp_path, **overrides)
+    try:
+        with TestClient(application, base_url=base_url) as client:
+            yield application, client
+    finally:
+        application.state.room.close()
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import time
 import pytest
 from starlette.testclient import TestClient
 
-from conftest import Visitor, make_app
+from conftest import Visitor, make_app, own_room
 from mathomong_sym.check.mistakes import CATALOGUE
 from mathomong_sym.serve.content import latex_prose, practice_problem
 from mathomong_sym.worksheets import GENERATORS
@@ -446,102 +446,83 @@ def test_a_malformed_form_is_refused(visitor):
 
 
 def test_away_from_loopback_students_and_teacher_need_their_tokens(tmp_path):
-    app = make_app(tmp_path, host="0.0.0.0", class_token="class-secret", teacher_token="teacher-secret")
-    try:
-        with TestClient(app, base_url="http://127.0.0.1") as client:
-            v = Visitor(client)
-            assert "Class token" in v.get("/").text
-            # explore derives for the class only
-            assert v.get("/explore?mode=expression&expr=x%5E2", follow_redirects=False).status_code == 303
-            assert v.join("Eve", "", token=None).status_code == 403
-            assert v.join("Eve", "", token="wrong").status_code == 403
-            assert v.join("Eve", "", token="teacher-secret").status_code == 403
-            assert v.get("/practice", follow_redirects=False).status_code == 303
-            assert v.join("Eve", "", token="class-secret").url.path == "/practice"
-            assert "<svg" in v.get("/explore?mode=expression&expr=x%5E2").text
-            # the student is no teacher
-            assert "Teacher token" in v.get("/teacher").text
-            assert v.get("/teacher/class/open").status_code == 401
-            assert v.get("/teacher/class/open/gradebook.csv").status_code == 401
-            assert v.form("/teacher/classes", {"name": "sneaky"}).status_code == 401
-            assert v.form("/teacher/login", {"token": "class-secret"}).status_code == 403
-            assert v.form("/teacher/login", {"token": "teacher-secret"}).url.path == "/teacher"
-            assert v.get("/teacher/class/open/gradebook.csv").status_code == 200
-            # the session cookie (signed, not encrypted) never carries the teacher token itself
-            cookie = client.cookies["mathomong"]
-            session = base64.b64decode(cookie.split(".")[0] + "==").decode()
-            assert "teacher-secret" not in session and '"teacher"' in session
-    finally:
-        app.state.room.close()
+    tokens = {"host": "0.0.0.0", "class_token": "class-secret", "teacher_token": "teacher-secret"}
+    with own_room(tmp_path, **tokens) as (app, client):
+        v = Visitor(client)
+        assert "Class token" in v.get("/").text
+        # explore derives for the class only
+        assert v.get("/explore?mode=expression&expr=x%5E2", follow_redirects=False).status_code == 303
+        assert v.join("Eve", "", token=None).status_code == 403
+        assert v.join("Eve", "", token="wrong").status_code == 403
+        assert v.join("Eve", "", token="teacher-secret").status_code == 403
+        assert v.get("/practice", follow_redirects=False).status_code == 303
+        assert v.join("Eve", "", token="class-secret").url.path == "/practice"
+        assert "<svg" in v.get("/explore?mode=expression&expr=x%5E2").text
+        # the student is no teacher
+        assert "Teacher token" in v.get("/teacher").text
+        assert v.get("/teacher/class/open").status_code == 401
+        assert v.get("/teacher/class/open/gradebook.csv").status_code == 401
+        assert v.form("/teacher/classes", {"name": "sneaky"}).status_code == 401
+        assert v.form("/teacher/login", {"token": "class-secret"}).status_code == 403
+        assert v.form("/teacher/login", {"token": "teacher-secret"}).url.path == "/teacher"
+        assert v.get("/teacher/class/open/gradebook.csv").status_code == 200
+        # the session cookie (signed, not encrypted) never carries the teacher token itself
+        cookie = client.cookies["mathomong"]
+        session = base64.b64decode(cookie.split(".")[0] + "==").decode()
+        assert "teacher-secret" not in session and '"teacher"' in session
     # a token changed at the next start closes the old teacher sessions
-    again = make_app(tmp_path, host="0.0.0.0", class_token="class-secret", teacher_token="new-teacher-secret")
-    try:
-        with TestClient(again, base_url="http://127.0.0.1") as client:
-            client.cookies["mathomong"] = cookie
-            assert client.get("/teacher/class/open").status_code == 401
-    finally:
-        again.state.room.close()
+    with own_room(tmp_path, **{**tokens, "teacher_token": "new-teacher-secret"}) as (_, client):
+        client.cookies["mathomong"] = cookie
+        assert client.get("/teacher/class/open").status_code == 401
 
 
 def test_a_derivation_typed_on_explore_has_a_time_limit(tmp_path):
     """Twelve nested sigmoids take sympy many minutes: the worker is stopped and the page says why."""
-    app = make_app(tmp_path, explore_timeout=1.0)
     nested = "x"
     for _ in range(12):
         nested = f"sigmoid(x*{nested})"
-    try:
-        with TestClient(app, base_url="http://127.0.0.1") as client:
-            started = time.monotonic()
-            page = client.get("/explore", params={"mode": "expression", "expr": nested})
-            assert time.monotonic() - started < 30
-            assert page.status_code == 200 and "takes longer than 1 s" in page.text
-            # the next derivation runs in a fresh worker
-            assert "<svg" in client.get("/explore?mode=expression&expr=x%5E3").text
-    finally:
-        app.state.room.close()
+    with own_room(tmp_path, explore_timeout=1.0) as (app, client):
+        started = time.monotonic()
+        page = client.get("/explore", params={"mode": "expression", "expr": nested})
+        assert time.monotonic() - started < 30
+        assert page.status_code == 200 and "takes longer than 1 s" in page.text
+        # the next derivation runs in a fresh worker
+        assert "<svg" in client.get("/explore?mode=expression&expr=x%5E3").text
 
 
 def test_new_problems_per_student_are_limited(tmp_path):
     """Drawing a problem (and building a worked solution) costs the server; seeing one again costs nothing."""
-    app = make_app(tmp_path, problem_rate=0.01, problem_burst=3)
-    try:
-        with TestClient(app, base_url="http://127.0.0.1") as client:
-            v = Visitor(client)
-            _joined(v, "Greedy Greta")
-            assert v.get("/practice/derivative-power?difficulty=easy&seed=a1").status_code == 200
-            assert v.get("/practice/derivative-power?difficulty=easy&seed=a2").status_code == 200
-            problem = practice_problem("derivative-power", "easy", "a1")
-            assert v.reveal(problem, "a", "step").status_code == 200          # builds part a's solution
-            refused = v.get("/practice/derivative-power?difficulty=easy&seed=a3")
-            assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
-            fresh = {"topic": "derivative-power", "difficulty": "easy", "seed": "a4", "part": "a", "answer": "x"}
-            assert v.api("/api/check", fresh).status_code == 429
-            assert v.reveal(problem, "b", "step").status_code == 429          # part b's is not built yet
-            # what is drawn and built already is free
-            assert v.get("/practice/derivative-power?difficulty=easy&seed=a1").status_code == 200
-            assert v.reveal(problem, "a", "step").status_code == 200
-            assert v.check(problem, "a", "6*x + 2").status_code == 200
-    finally:
-        app.state.room.close()
+    with own_room(tmp_path, problem_rate=0.01, problem_burst=3) as (app, client):
+        v = Visitor(client)
+        _joined(v, "Greedy Greta")
+        assert v.get("/practice/derivative-power?difficulty=easy&seed=a1").status_code == 200
+        assert v.get("/practice/derivative-power?difficulty=easy&seed=a2").status_code == 200
+        problem = practice_problem("derivative-power", "easy", "a1")
+        assert v.reveal(problem, "a", "step").status_code == 200          # builds part a's solution
+        refused = v.get("/practice/derivative-power?difficulty=easy&seed=a3")
+        assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
+        fresh = {"topic": "derivative-power", "difficulty": "easy", "seed": "a4", "part": "a", "answer": "x"}
+        assert v.api("/api/check", fresh).status_code == 429
+        assert v.reveal(problem, "b", "step").status_code == 429          # part b's is not built yet
+        # what is drawn and built already is free
+        assert v.get("/practice/derivative-power?difficulty=easy&seed=a1").status_code == 200
+        assert v.reveal(problem, "a", "step").status_code == 200
+        assert v.check(problem, "a", "6*x + 2").status_code == 200
 
 
 def test_checks_run_in_several_worker_processes(tmp_path):
     """Each problem is given to one lane (one worker process): two problems, two processes, both right."""
-    app = make_app(tmp_path, workers=2, check_rate=1000, check_burst=1000)
-    try:
-        with TestClient(app, base_url="http://127.0.0.1") as client:
-            v = Visitor(client)
-            _joined(v, "Parallel Pat")
-            checks = app.state.room.checks
-            problems = [v.open_problem("derivative-power"), v.open_problem("one-neuron")]
-            lanes = [checks._lane(p.key) for p in problems]
-            assert lanes[0] is not lanes[1]
-            assert set(lanes[0].pool.pids()).isdisjoint(lanes[1].pool.pids())
-            for problem in problems:
-                part = problem.parts[0]
-                assert v.check(problem, part.label, part.answer_latex).json()["verdict"] == "correct"
-    finally:
-        app.state.room.close()
+    with own_room(tmp_path, workers=2, check_rate=1000, check_burst=1000) as (app, client):
+        v = Visitor(client)
+        _joined(v, "Parallel Pat")
+        checks = app.state.room.checks
+        problems = [v.open_problem("derivative-power"), v.open_problem("one-neuron")]
+        lanes = [checks._lane(p.key) for p in problems]
+        assert lanes[0] is not lanes[1]
+        assert set(lanes[0].pool.pids()).isdisjoint(lanes[1].pool.pids())
+        for problem in problems:
+            part = problem.parts[0]
+            assert v.check(problem, part.label, part.answer_latex).json()["verdict"] == "correct"
 
 
 def test_the_join_address_is_the_one_students_can_reach(tmp_path, monkeypatch):
@@ -549,15 +530,12 @@ def test_the_join_address_is_the_one_students_can_reach(tmp_path, monkeypatch):
     from mathomong_sym.serve import app as room_app
 
     monkeypatch.setattr(room_app, "network_addresses", lambda: ["192.0.2.7"])
-    app = make_app(tmp_path, host="0.0.0.0", class_token="class-secret", teacher_token="teacher-secret")
-    try:
-        with TestClient(app, base_url="http://127.0.0.1:8080") as client:
-            v = Visitor(client)
-            v.form("/teacher/login", {"token": "teacher-secret"})
-            page = v.get("/teacher/class/open").text
-            assert "http://192.0.2.7:8080/?class=open" in page
-    finally:
-        app.state.room.close()
+    with own_room(tmp_path, host="0.0.0.0", class_token="class-secret", teacher_token="teacher-secret",
+                  base_url="http://127.0.0.1:8080") as (app, client):
+        v = Visitor(client)
+        v.form("/teacher/login", {"token": "teacher-secret"})
+        page = v.get("/teacher/class/open").text
+        assert "http://192.0.2.7:8080/?class=open" in page
 
 
 def test_tokens_are_made_once_and_kept(tmp_path):
@@ -574,63 +552,47 @@ def test_tokens_are_made_once_and_kept(tmp_path):
 
 
 def test_requests_over_the_rate_are_refused(tmp_path):
-    app = make_app(tmp_path, rate=0.01, burst=5)  # no refill while the test runs, however slow
-    try:
-        with TestClient(app, base_url="http://127.0.0.1") as client:
-            codes = [client.get("/healthz").status_code for _ in range(8)]
-            assert codes[:5] == [200] * 5 and 429 in codes[5:]
-            refused = client.get("/healthz")
-            assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
-    finally:
-        app.state.room.close()
+    with own_room(tmp_path, rate=0.01, burst=5) as (app, client):  # no refill while the test runs, however slow
+        codes = [client.get("/healthz").status_code for _ in range(8)]
+        assert codes[:5] == [200] * 5 and 429 in codes[5:]
+        refused = client.get("/healthz")
+        assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
 
 
 def test_checks_over_the_students_rate_are_refused(tmp_path):
-    app = make_app(tmp_path, check_rate=0.01, check_burst=2)
-    try:
-        with TestClient(app, base_url="http://127.0.0.1") as client:
-            v = Visitor(client)
-            _joined(v, "Hasty Hal")
-            problem = v.open_problem("derivative-power")
-            codes = [v.check(problem, "b", "1").status_code for _ in range(4)]
-            assert codes[:2] == [200, 200] and codes[2:] == [429, 429]
-            assert len(app.state.room.storage.attempts_of(app.state.room.storage.student(1))) == 2
-    finally:
-        app.state.room.close()
+    with own_room(tmp_path, check_rate=0.01, check_burst=2) as (app, client):
+        v = Visitor(client)
+        _joined(v, "Hasty Hal")
+        problem = v.open_problem("derivative-power")
+        codes = [v.check(problem, "b", "1").status_code for _ in range(4)]
+        assert codes[:2] == [200, 200] and codes[2:] == [429, 429]
+        assert len(app.state.room.storage.attempts_of(app.state.room.storage.student(1))) == 2
 
 
 def test_explorations_and_previews_over_their_rate_are_refused(tmp_path):
-    app = make_app(tmp_path, explore_rate=0.01, explore_burst=2, check_rate=0.01, check_burst=2)
-    try:
-        with TestClient(app, base_url="http://127.0.0.1") as client:
-            v = Visitor(client)
-            codes = [v.get(f"/explore?mode=expression&expr=x%5E{k}").status_code for k in (2, 3, 4)]
-            assert codes == [200, 200, 429]
-            assert v.get("/explore").status_code == 200  # the empty form costs nothing
-            _joined(v, "Quick Quinn")
-            codes = [v.api("/api/read", {"answer": f"x^{k}"}).status_code for k in range(6)]
-            assert codes[:4] == [200] * 4 and 429 in codes[4:]
-            # a long answer is refused before it costs a preview
-            assert "up to 500" in v.api("/api/read", {"answer": "x+" * 300}).json()["error"]
-    finally:
-        app.state.room.close()
+    with own_room(tmp_path, explore_rate=0.01, explore_burst=2, check_rate=0.01, check_burst=2) as (app, client):
+        v = Visitor(client)
+        codes = [v.get(f"/explore?mode=expression&expr=x%5E{k}").status_code for k in (2, 3, 4)]
+        assert codes == [200, 200, 429]
+        assert v.get("/explore").status_code == 200  # the empty form costs nothing
+        _joined(v, "Quick Quinn")
+        codes = [v.api("/api/read", {"answer": f"x^{k}"}).status_code for k in range(6)]
+        assert codes[:4] == [200] * 4 and 429 in codes[4:]
+        # a long answer is refused before it costs a preview
+        assert "up to 500" in v.api("/api/read", {"answer": "x+" * 300}).json()["error"]
 
 
 def test_a_body_over_the_size_limit_is_refused_unread(tmp_path):
-    app = make_app(tmp_path, max_body=4096)
-    try:
-        with TestClient(app, base_url="http://127.0.0.1") as client:
-            v = Visitor(client)
-            _joined(v, "Big Bertha")
-            problem = v.open_problem("derivative-power")
-            assert v.check(problem, "a", "x" * 5000).status_code == 413
+    with own_room(tmp_path, max_body=4096) as (app, client):
+        v = Visitor(client)
+        _joined(v, "Big Bertha")
+        problem = v.open_problem("derivative-power")
+        assert v.check(problem, "a", "x" * 5000).status_code == 413
 
-            def chunks():  # no Content-Length: the limit still holds
-                for _ in range(10):
-                    yield b"x" * 1000
+        def chunks():  # no Content-Length: the limit still holds
+            for _ in range(10):
+                yield b"x" * 1000
 
-            response = client.post("/api/check", content=chunks(), headers={"X-CSRF-Token": v.csrf})
-            assert response.status_code == 413
-            assert v.check(problem, "a", "9*x^2").status_code == 200
-    finally:
-        app.state.room.close()
+        response = client.post("/api/check", content=chunks(), headers={"X-CSRF-Token": v.csrf})
+        assert response.status_code == 413
+        assert v.check(problem, "a", "9*x^2").status_code == 200

@@ -36,10 +36,10 @@ def test_attempts_waiting_together_share_one_commit(storage):
         thread.start()
         threads.append(thread)
     for _ in range(300):
-        if len(storage._writer._waiting) == 30:
+        if storage._writer.waiting() == 30:
             break
         threading.Event().wait(0.05)
-    assert len(storage._writer._waiting) == 30 and not ids  # nothing acknowledged before its commit
+    assert storage._writer.waiting() == 30 and not ids  # nothing acknowledged before its commit
     hold.set()
     for thread in threads:
         thread.join(30)
@@ -63,7 +63,7 @@ def test_a_failing_write_fails_alone(storage):
     thread = threading.Thread(target=lambda: good.append(_attempt(storage, student, problem, "x")))
     thread.start()
     for _ in range(300):
-        if len(storage._writer._waiting) == 2:
+        if storage._writer.waiting() == 2:
             break
         threading.Event().wait(0.05)
     hold.set()
