@@ -8,6 +8,7 @@ math field (MathLive) and send checks and reveals as JSON.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import secrets
@@ -26,6 +27,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from ..check.checker import CheckResult
 from ..check.mistakes import CATALOGUE
 from ..errors import MathomongError
 from ..parsing import MAX_LENGTH, read
@@ -258,10 +260,6 @@ class _Refused(HTTPException):
         super().__init__(429, message, headers={"Retry-After": str(max(1, int(wait + 0.999)))})
 
 
-def _too_many(message: str, wait: float = 1.0) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=429, headers={"Retry-After": str(max(1, int(wait + 0.999)))})
-
-
 def _require_student(request: Request):
     student = _student(request)
     if student is None:
@@ -378,7 +376,7 @@ async def api_check(request: Request):
     room = _room(request)
     wait = room.check_limit.allow(student.id)
     if wait:
-        return _too_many("Too many checks at once: wait a moment.", wait)
+        raise _Refused("Too many checks at once: wait a moment.", wait)
     problem = await _asked_problem(request, student, data)
     try:
         part = problem.part(_text(data, "part", 8))
@@ -386,14 +384,15 @@ async def api_check(request: Request):
         raise HTTPException(400, str(exc)) from None
     # the reader refuses an answer over its limit with its own message; a little more is kept to show it
     answer = _text(data, "answer", MAX_LENGTH * 2)
-    result = await run_in_threadpool(room.checks.check, answer, part.entry, problem.key)
+    # waiting for the worker and for the disk holds no thread: a whole class may be waiting at once
+    result = CheckResult.from_result(await asyncio.wrap_future(room.checks.submit(answer, part.entry, problem.key)))
     details = result.details
     # the checker's stable name (docs/answer-key-format.md): the same mistake has the same name in every problem
     mistake = details.get("mistake") or ""
-    attempt = await run_in_threadpool(
-        room.storage.record_attempt, student, problem, question=part.label, answer=answer, verdict=result.verdict,
-        mistake=mistake, read_latex=details.get("read_latex", ""), feedback=result.feedback,
-        score=result.score)
+    # shielded: a student who leaves the page while the attempt is written still has it written
+    attempt = await asyncio.shield(asyncio.wrap_future(room.storage.submit_attempt(
+        student, problem, question=part.label, answer=answer, verdict=result.verdict, mistake=mistake,
+        read_latex=details.get("read_latex", ""), feedback=result.feedback, score=result.score)))
     return JSONResponse({
         "attempt": attempt,
         "verdict": result.verdict,
@@ -425,7 +424,7 @@ async def api_reveal(request: Request):
     if not part.steps_ready:
         wait = room.problem_limit.allow(student.id)
         if wait:
-            return _too_many("Too many worked solutions at once: wait a moment.", wait)
+            raise _Refused("Too many worked solutions at once: wait a moment.", wait)
     storage = room.storage
     shown = (await run_in_threadpool(storage.revealed, student, problem)).get(part.label, {})
     index = shown.get("step", 0)
@@ -458,8 +457,9 @@ async def api_read(request: Request):
         return JSONResponse({"latex": ""})
     if len(text) > _MAX_PREVIEW:
         return JSONResponse({"error": f"the preview shows answers of up to {_MAX_PREVIEW} characters"})
-    if _room(request).read_limit.allow(student.id):
-        return _too_many("Typing faster than the preview: it catches up in a moment.")
+    wait = _room(request).read_limit.allow(student.id)
+    if wait:
+        raise _Refused("Typing faster than the preview: it catches up in a moment.", wait)
 
     def read_it():
         try:
@@ -484,8 +484,9 @@ async def explore(request: Request):
         return RedirectResponse("/", status_code=303)
     q = request.query_params
     asks = any(q.get(name, "").strip() for name in ("expr", "net", "wrt", "at"))
-    if asks and room.explore_limit.allow((request.client or ("", 0))[0]):
-        return _error(request, 429, "Too many derivations at once: wait a moment and try again.")
+    wait = room.explore_limit.allow((request.client or ("", 0))[0]) if asks else 0
+    if wait:
+        raise _Refused("Too many derivations at once: wait a moment and try again.", wait)
     mode = q.get("mode", "network")
     values = {name: q.get(name, "")[:_MAX_FIELD] for name in ("expr", "net", "wrt", "at", "activation", "loss")}
     try:

@@ -5,7 +5,8 @@ item waiting at that moment (up to *limit*) to ``handle(items)``, which
 returns one result per item (an exception instance for an item that
 failed alone), and each Future gets its own.  Items submitted as
 ``background`` wait until nothing else does, and go one at a time, so a
-foreground item waits for at most one of them.
+foreground item waits for at most one of them.  An item whose Future is
+cancelled before its batch begins is dropped.
 """
 
 from __future__ import annotations
@@ -56,6 +57,10 @@ class Batcher:
             batch = self._next_batch()
             if batch is None:
                 return
+            # an item whose Future was cancelled (its request went away) is dropped; the others can no longer be
+            batch = [(item, future) for item, future in batch if future.set_running_or_notify_cancel()]
+            if not batch:
+                continue
             try:
                 results = self.handle([item for item, _ in batch])
             except BaseException as exc:  # noqa: BLE001 - the handler itself failed: everyone waiting hears it

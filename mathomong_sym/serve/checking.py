@@ -82,10 +82,16 @@ class CheckService:
                 self._assigned.move_to_end(problem)
             return lane
 
+    def submit(self, answer: str, entry, problem=None) -> Future:
+        """A Future of the checker's result for *answer* against the key *entry*, checked in the lane of *problem*.
+
+        (``CheckResult.from_result`` makes it a CheckResult.)  A server awaits it without holding a thread.
+        """
+        return self._lane(problem).submit(make_task(answer, entry))
+
     def check(self, answer: str, entry, problem=None) -> CheckResult:
         """The verdict on *answer* against the key *entry*, checked in the lane of *problem*."""
-        result = self._lane(problem).submit(make_task(answer, entry)).result()
-        return CheckResult.from_result(result)
+        return CheckResult.from_result(self.submit(answer, entry, problem).result())
 
     def prepare(self, entries, problem=None) -> None:
         """Have the lane of *problem* read these keys now (each against its own answer), without waiting."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -274,9 +275,13 @@ class Storage:
         return found
 
     # -- attempts and reveals ----------------------------------------------
-    def record_attempt(self, student: Student, problem, *, question: str, answer: str, verdict: str, mistake: str,
-                       read_latex: str, feedback: str, score: float) -> int:
+    def record_attempt(self, student: Student, problem, **attempt) -> int:
         """Store one checked answer to *question* of *problem* (a PracticeProblem); its id once committed."""
+        return self.submit_attempt(student, problem, **attempt).result()
+
+    def submit_attempt(self, student: Student, problem, *, question: str, answer: str, verdict: str, mistake: str,
+                       read_latex: str, feedback: str, score: float) -> Future:
+        """A Future of the attempt's id, set once the transaction that wrote it has committed."""
         now = time.time()
 
         def write(db):
@@ -288,7 +293,7 @@ class Storage:
                 answer=answer, verdict=verdict, mistake=mistake or "", read_latex=read_latex or "",
                 feedback=feedback, score=score, revealed=revealed, created=now)).inserted_primary_key[0]
 
-        return self._writer.submit(write).result()
+        return self._writer.submit(write)
 
     @staticmethod
     def _same_problem(table, student: Student, problem) -> tuple:

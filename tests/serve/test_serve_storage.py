@@ -88,3 +88,14 @@ def test_closing_writes_what_waits(tmp_path):
         assert again.student(student.id) == student and problem.seed == "7"
     finally:
         again.close()
+
+
+def test_a_cancelled_item_is_dropped_and_the_thread_goes_on(storage):
+    """A request that went away cancels its Future: the batch thread skips it and serves the next ones."""
+    hold = threading.Event()
+    storage._writer.submit(lambda db: hold.wait(30))
+    cancelled = storage._writer.submit(lambda db: "never")
+    assert cancelled.cancel()
+    after = storage._writer.submit(lambda db: "written")
+    hold.set()
+    assert after.result(30) == "written" and cancelled.cancelled()
