@@ -27,6 +27,7 @@ import argparse
 import os
 import random
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -225,6 +226,7 @@ def main(argv=None) -> int:
             server.wait(timeout=15)
         except subprocess.TimeoutExpired:
             server.kill()
+        shutil.rmtree(data, ignore_errors=True)
     times = sorted(t for s in students for t in s.times)
     failures = [f for s in students for f in s.failures]
     if not times:
