@@ -102,7 +102,7 @@ def own_room(tmp_path, base_url="http://127.0.0.1", **overrides):
 def app(tmp_path_factory):
     # the rate limits have tests of their own, with apps of their own
     application = make_app(tmp_path_factory.mktemp("room"), check_rate=1000, check_burst=1000, rate=1000, burst=1000,
-                           explore_rate=1000, explore_burst=1000)
+                           explore_rate=1000, explore_burst=1000, problem_rate=1000, problem_burst=1000)
     yield application
     application.state.room.close()
 
