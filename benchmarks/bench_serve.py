@@ -2,13 +2,17 @@
 
 Starts ``mathomong serve`` on a free loopback port with a fresh SQLite
 database, lets STUDENTS students join and open a problem each (a mix of the
-guide's parts), then every student answers ROUNDS times — right, wrong,
-named mistakes and unreadable answers — with a short random pause between
-answers.  Prints the median and 95th percentile of the time per check (from
-the request leaving the client to the verdict arriving, the database write
-included), the checks per second, and the failed requests (any answer that
-is not HTTP 200 with a verdict).  Every loop is bounded in count and time,
-and the server is stopped at the end.
+guide's parts) and read it (``--read`` seconds: the server prepares each
+problem's keys meanwhile, as it does while a real student reads), then every
+student answers ROUNDS times — right, wrong, named mistakes and unreadable
+answers — with a short random pause between answers.  Prints the median and
+95th percentile of the time per check (from the request leaving the client
+to the verdict arriving, the database write included), the checks per
+second, the failed requests (any answer that is not HTTP 200 with a
+verdict), and the CPU time the server and its checker workers spent per
+check (Linux): on a machine shared with other work the times per check
+grow with the load, the CPU per check does not.  Every loop is bounded in
+count and time, and the server is stopped at the end.
 
     OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_serve.py
     .venv/bin/python benchmarks/bench_serve.py --students 30 --rounds 20 --workers 2 --burst
@@ -23,6 +27,7 @@ import argparse
 import os
 import random
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -60,9 +65,10 @@ def _answers(problem, rng):
 
 
 class Student(threading.Thread):
-    def __init__(self, index, url, rounds, barrier, pause, deadline, ready):
+    def __init__(self, index, url, rounds, barrier, pause, deadline, ready, started):
         super().__init__(daemon=True)
         self.ready = ready
+        self.started = started
         self.index, self.url, self.rounds, self.barrier, self.pause = index, url, rounds, barrier, pause
         self.deadline = deadline
         self.times: list[float] = []
@@ -83,10 +89,8 @@ class Student(threading.Thread):
                 self._leave_barrier()
                 return
             answers = _answers(problem, self.rng)
-            try:  # the class has opened its problems before the first check is timed
-                self.ready.wait(timeout=120)
-            except threading.BrokenBarrierError:
-                pass
+            self.ready.release()
+            self.started.wait(timeout=300)  # the class has opened and read its problems: the checks begin
             for round_number in range(self.rounds):
                 if time.monotonic() > self.deadline:
                     self.failures.append("out of time")
@@ -116,9 +120,43 @@ class Student(threading.Thread):
         self._leave_barrier()
 
     def _leave_barrier(self):
-        self.ready.abort()
+        self.ready.release()
         if self.barrier is not None:
             self.barrier.abort()  # nobody waits for a student who has left
+
+
+def _cpu_seconds(root: int) -> float | None:
+    """CPU time (user + system) of process *root* and every process under it, from /proc; None elsewhere."""
+    try:
+        tick = os.sysconf("SC_CLK_TCK")
+        stats = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat") as f:
+                        fields = f.read().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                stats[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    except (OSError, ValueError, AttributeError):
+        return None
+    family, changed = {root}, True
+    while changed:
+        changed = False
+        for pid, (parent, _) in stats.items():
+            if parent in family and pid not in family:
+                family.add(pid)
+                changed = True
+    return sum(stats[pid][1] for pid in family if pid in stats)
+
+
+def _own_cpu(root: int) -> float | None:
+    try:
+        with open(f"/proc/{root}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def _percentile(ordered, q):
@@ -132,6 +170,8 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="checker worker processes of the server")
     parser.add_argument("--pause", type=float, default=1.0, help="longest pause between a student's checks (s)")
     parser.add_argument("--burst", action="store_true", help="every student checks at the same instant")
+    parser.add_argument("--read", type=float, default=10.0,
+                        help="seconds the class reads its problems before the first check (default: 10)")
     parser.add_argument("--database", help="a PostgreSQL URL instead of SQLite")
     args = parser.parse_args(argv)
     if not (1 <= args.students <= 200 and 1 <= args.rounds <= 200):
@@ -162,20 +202,31 @@ def main(argv=None) -> int:
             time.sleep(0.2)
         barrier = threading.Barrier(args.students) if args.burst else None
         stop_at = time.monotonic() + TIME_LIMIT
-        ready = threading.Barrier(args.students)
-        students = [Student(i, url, args.rounds, barrier, args.pause, stop_at, ready) for i in range(args.students)]
-        began = time.perf_counter()
+        started = threading.Event()
+        ready = threading.Semaphore(0)
+        students = [Student(i, url, args.rounds, barrier, args.pause, stop_at, ready, started)
+                    for i in range(args.students)]
         for student in students:
             student.start()
+        for _ in students:  # every student has opened a problem (or failed to)
+            ready.acquire(timeout=120)
+        time.sleep(args.read)
+        cpu_before, server_before = _cpu_seconds(server.pid), _own_cpu(server.pid)
+        client_before = time.process_time()
+        began = time.perf_counter()
+        started.set()
         for student in students:
             student.join(timeout=max(1.0, stop_at - time.monotonic()))
         wall = time.perf_counter() - began
+        cpu_after, server_after = _cpu_seconds(server.pid), _own_cpu(server.pid)
+        client_cpu = time.process_time() - client_before
     finally:
         server.terminate()
         try:
             server.wait(timeout=15)
         except subprocess.TimeoutExpired:
             server.kill()
+        shutil.rmtree(data, ignore_errors=True)
     times = sorted(t for s in students for t in s.times)
     failures = [f for s in students for f in s.failures]
     if not times:
@@ -192,6 +243,12 @@ def main(argv=None) -> int:
     if first:
         print(f"  a student's first check: median {statistics.median(first) * 1000:.0f} ms, "
               f"p95 {_percentile(first, 0.95) * 1000:.0f} ms")
+    if None not in (cpu_before, cpu_after, server_before, server_after):
+        total = (cpu_after - cpu_before) / len(times) * 1000
+        own = (server_after - server_before) / len(times) * 1000
+        print(f"CPU per check: {total:.1f} ms ({own:.1f} ms in the server process, {total - own:.1f} ms in the "
+              f"checker workers), and {client_cpu / len(times) * 1000:.1f} ms in this load generator; "
+              f"load average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"failed requests: {len(failures)}" + (f" (first: {failures[0]})" if failures else ""))
     return 0 if not failures else 1
 

@@ -17,6 +17,11 @@ orphaned), so no worker keeps computing or keeps a caller's pipe open.
 
     with CheckerPool(workers=2, timeout=2.0) as pool:
         results = pool.run([task, task, ...])   # in order, one per task
+
+A pool runs the checker's ``run_task`` on each task by default; other work
+that must be limited the same way (a derivation someone typed, say) passes
+its own module-level function as ``handler``: it takes one picklable task
+and returns a picklable result.
 """
 
 from __future__ import annotations
@@ -78,12 +83,14 @@ def _die_with_parent(parent: int, by_signal: bool) -> None:
     threading.Thread(target=watch, name="mathomong-parent-watchdog", daemon=True).start()
 
 
-def _worker_main(connection, warm: bool, parent: int | None = None, by_signal: bool = False) -> None:
-    """A worker's loop: receive a task, send back its result; None stops it."""
+def _worker_main(connection, warm: bool, parent: int | None = None, by_signal: bool = False,
+                 handler=None) -> None:
+    """A worker's loop: receive a task, send back ``handler(task)`` (the checker's ``run_task``); None stops it."""
     if parent is not None:
         _die_with_parent(parent, by_signal)
     _limit_memory()
-    from .engine import run_task
+    if handler is None:
+        from .engine import run_task as handler
 
     if warm:
         # import the reader and sympy's printers before the first timed task
@@ -103,7 +110,7 @@ def _worker_main(connection, warm: bool, parent: int | None = None, by_signal: b
             return
         task_id, task = message
         try:
-            result = run_task(task)
+            result = handler(task)
         except BaseException as exc:  # a worker never dies on a task
             result = {"verdict": "invalid", "feedback": f"We could not check this answer ({type(exc).__name__}).",
                       "details": {"reason": type(exc).__name__}, "score": 0.0}
@@ -148,13 +155,14 @@ class CheckerPool:
     """*workers* worker processes plus one warm spare; each task has *timeout* seconds."""
 
     def __init__(self, workers: int | None = None, timeout: float = DEFAULT_TIMEOUT, start_method: str | None = None,
-                 warm: bool = True):
+                 warm: bool = True, handler=None):
         if timeout <= 0:
             raise ValueError("timeout must be positive")
         self.size = max(1, workers if workers is not None else min(2, os.cpu_count() or 1))
         self.timeout = float(timeout)
         self.context = multiprocessing.get_context(start_method) if start_method else multiprocessing.get_context()
         self.warm = warm
+        self.handler = handler  # None: the checker's run_task
         self._lock = threading.Lock()
         self._workers: list[_Worker] = []
         self._spare: _Worker | None = None
@@ -170,7 +178,7 @@ class CheckerPool:
         parent, child = self.context.Pipe(duplex=True)
         # the kernel's parent-death signal follows the thread that forks, so only a main thread arms it
         by_signal = threading.current_thread() is threading.main_thread()
-        process = self.context.Process(target=_worker_main, args=(child, self.warm, os.getpid(), by_signal),
+        process = self.context.Process(target=_worker_main, args=(child, self.warm, os.getpid(), by_signal, self.handler),
                                        daemon=True, name="mathomong-check-worker")
         process.start()
         child.close()

@@ -31,6 +31,8 @@ def register(subparsers) -> None:
                    help="a database URL instead of SQLite, e.g. postgresql://user:password@host/dbname")
     p.add_argument("--workers", type=int, default=2, help="checker worker processes (default: 2)")
     p.add_argument("--check-timeout", type=float, default=2.0, help="seconds one check may take (default: 2)")
+    p.add_argument("--explore-timeout", type=float, default=5.0,
+                   help="seconds one derivation typed on the explore page may take (default: 5)")
     p.add_argument("--class-token", help="the token students type to join (default: made once and kept)")
     p.add_argument("--teacher-token", help="the teacher's token (default: made once and kept)")
     p.add_argument("--worksheets", metavar="DIR",
@@ -54,6 +56,8 @@ def build_config(args):
         raise ConfigError("--workers must be at least 1")
     if args.check_timeout <= 0:
         raise ConfigError("--check-timeout must be positive")
+    if args.explore_timeout <= 0:
+        raise ConfigError("--explore-timeout must be positive")
     if args.max_body < 1:
         raise ConfigError("--max-body must be at least 1 kB")
     worksheets = Path(args.worksheets) if args.worksheets else Path("worksheets")
@@ -61,7 +65,7 @@ def build_config(args):
         raise ConfigError(f"--worksheets {args.worksheets}: no such folder")
     return ServeConfig(
         data_dir=Path(args.data), database=args.database, host=args.host, port=args.port, workers=args.workers,
-        check_timeout=args.check_timeout, class_token=args.class_token, teacher_token=args.teacher_token,
+        check_timeout=args.check_timeout, explore_timeout=args.explore_timeout, class_token=args.class_token, teacher_token=args.teacher_token,
         worksheets=worksheets if worksheets.is_dir() else None, max_body=args.max_body * 1024, rate=args.rate,
         check_rate=args.check_rate, secure_cookies=args.proxy, warm=args.warm,
     )
@@ -82,6 +86,11 @@ def run_serve(args) -> int:
     if ":" in shown_host:
         shown_host = f"[{shown_host}]"
     print(f"mathomong serve: the practice room is at http://{shown_host}:{config.port}/", flush=True)
+    if config.host in ("0.0.0.0", "::"):
+        from ..serve.app import network_addresses
+
+        for address in network_addresses():
+            print(f"  on the network:          http://{address}:{config.port}/", flush=True)
     print(f"  data: {room.storage.url.split('@')[-1] if config.database else config.data_dir}", flush=True)
     if room.class_token:
         print(f"  class token (students):  {room.class_token}", flush=True)
@@ -92,3 +101,4 @@ def run_serve(args) -> int:
     uvicorn.run(app, host=config.host, port=config.port, log_level="warning", proxy_headers=args.proxy,
                 forwarded_allow_ips="127.0.0.1" if args.proxy else None, server_header=False)
     return 0
+

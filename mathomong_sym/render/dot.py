@@ -14,7 +14,7 @@ from sympy import Derivative, Symbol
 
 from ..printing import format_number, to_text
 
-__all__ = ["render_dot", "computation_graph"]
+__all__ = ["render_dot", "computation_graph", "graph_definitions", "node_value", "node_gradient"]
 
 
 def _escape(text: str) -> str:
@@ -29,12 +29,59 @@ def _label(lines: list[str]) -> str:
     return '"' + "\\n".join(_escape(line) for line in lines) + '"'
 
 
+def graph_definitions(derivation) -> dict:
+    """{node: its definition, written through the nodes it is computed from}, in the order they are computed.
+
+    A network's nodes are its equations.  An expression's are the letters its
+    derivation introduced (u = w·x + b), each written through the others
+    (u = cos(v) with v = x², not cos(x²)), and last the expression itself,
+    under the name its explanation gives it (y = σ(u)): the graph ends where
+    the function's value comes out.
+    """
+    network = getattr(derivation, "network", None)
+    if network is not None:
+        return {e.lhs: e.rhs for e in network.equations}
+    introduced = dict(derivation.all_definitions())
+    for cited in derivation._cited_closure():
+        introduced.pop(cited.lhs, None)  # a δ is a gradient, not a node of the forward graph
+    written = {}
+    for lhs, rhs in introduced.items():
+        # xreplace works from the top down, so the largest letter that fits is used
+        written[lhs] = rhs.xreplace({r: n for n, r in introduced.items() if n != lhs})
+    expression = derivation.expression
+    output = _output_name(derivation)
+    if expression is not None and output is not None and output not in written:
+        written[output] = expression.xreplace({r: n for n, r in introduced.items()})
+    ordered: dict = {}
+
+    def place(node, seen=()):
+        if node in ordered or node in seen:
+            return
+        for source in written[node].free_symbols:
+            if source in written:
+                place(source, (*seen, node))
+        ordered[node] = written[node]
+
+    for node in written:
+        place(node)
+    return ordered
+
+
+def _output_name(derivation):
+    if getattr(derivation, "network", None) is not None or derivation.expression is None:
+        return None
+    from .document import _function_name
+
+    name = _function_name(derivation)
+    return name if isinstance(name, Symbol) else None
+
+
 def computation_graph(derivation) -> tuple[list, dict, dict]:
     """(nodes in order, {node: kind}, {node: [nodes it is computed from]})."""
     network = getattr(derivation, "network", None)
     kinds: dict = {}
+    definitions = graph_definitions(derivation)
     if network is not None:
-        definitions = {e.lhs: e.rhs for e in network.equations}
         for e in network.equations:
             kinds[e.lhs] = e.kind
         for s in network.inputs:
@@ -44,11 +91,9 @@ def computation_graph(derivation) -> tuple[list, dict, dict]:
         for s in network.parameters:
             kinds[s] = "parameter"
     else:
-        definitions = dict(derivation.all_definitions())
-        for cited in derivation._cited_closure():
-            definitions.pop(cited.lhs, None)  # a δ is a gradient, not a node of the forward graph
+        output = _output_name(derivation)
         for s in definitions:
-            kinds[s] = "intermediate"
+            kinds[s] = "output" if s == output else "intermediate"
     sources = {s: sorted(e.free_symbols, key=lambda v: v.name) for s, e in definitions.items()}
     nodes: list = []
     for s in definitions:
@@ -60,6 +105,47 @@ def computation_graph(derivation) -> tuple[list, dict, dict]:
     return nodes, kinds, sources
 
 
+def node_value(derivation, node):
+    """The number *node* takes at the derivation's point (an expression's output is the expression's value)."""
+    if not derivation.point:
+        return None
+    target = derivation.expression if node == _output_name(derivation) else node
+    try:
+        value = derivation.value(target)
+    except (TypeError, ValueError, ZeroDivisionError, KeyError):
+        return None
+    return value if getattr(value, "is_number", False) else None
+
+
+def node_gradient(derivation, node):
+    """∂(the graph's output)/∂*node* at the derivation's point: ∂L/∂node (a network), ∂y/∂node (an expression).
+
+    None when the derivation has no point or the number cannot be found.
+    """
+    if not derivation.point:
+        return None
+    network = getattr(derivation, "network", None)
+    if network is not None:
+        if node == network.loss_symbol:
+            return None
+        wanted = Derivative(network.loss_symbol, node)
+    else:
+        expression = derivation.expression
+        if expression is None or node == _output_name(derivation):
+            return None
+        introduced = dict(derivation.all_definitions())
+        # the output written with this node as a variable of its own
+        through = expression.xreplace({introduced[node]: node}) if node in introduced else expression
+        if node not in through.free_symbols:
+            return None
+        wanted = Derivative(through, node)
+    try:
+        value = derivation.value(wanted)
+    except (TypeError, ValueError, ZeroDivisionError, KeyError):
+        return None
+    return value if getattr(value, "is_number", False) else None
+
+
 def _loss(nodes, sources, derivation):
     network = getattr(derivation, "network", None)
     if network is not None:
@@ -69,7 +155,8 @@ def _loss(nodes, sources, derivation):
     return roots[-1] if roots else None
 
 
-_SHAPES = {"parameter": "box", "input": "ellipse", "target": "ellipse", "loss": "doublecircle"}
+_SHAPES = {"parameter": "box", "input": "ellipse", "target": "ellipse", "loss": "doublecircle",
+           "output": "doublecircle"}
 
 
 def render_dot(derivation, *, values: bool = True, gradients: bool = True, name: str = "computation",
@@ -82,11 +169,9 @@ def render_dot(derivation, *, values: bool = True, gradients: bool = True, name:
     lines = [f"digraph {_quote(name)} {{", "  rankdir=LR;", '  node [fontname="Helvetica"];']
     for node in nodes:
         label = [to_text(node)]
-        if point is not None and values:
-            try:
-                label[0] += f" = {format_number(derivation.value(node))}"
-            except (TypeError, ValueError):
-                pass
+        value = node_value(derivation, node) if point is not None and values else None
+        if value is not None:
+            label[0] += f" = {format_number(value)}"
         if point is not None and gradients and loss is not None and node != loss:
             gradient = _gradient(derivation, loss, node)
             if gradient is not None:
@@ -131,10 +216,5 @@ def _downstream(variable, sources) -> set:
 
 
 def _gradient(derivation, loss, node) -> str | None:
-    try:
-        value = derivation.value(Derivative(loss, node))
-    except (TypeError, ValueError, ZeroDivisionError):
-        return None
-    if not getattr(value, "is_number", False):
-        return None
-    return format_number(value)
+    value = node_gradient(derivation, node)
+    return format_number(value) if value is not None else None

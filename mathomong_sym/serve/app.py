@@ -8,6 +8,8 @@ math field (MathLive) and send checks and reveals as JSON.
 
 from __future__ import annotations
 
+import asyncio
+import hmac
 import json
 import secrets
 import threading
@@ -25,17 +27,19 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from ..check.checker import CheckResult
+from ..check.mistakes import CATALOGUE
 from ..errors import MathomongError
-from ..parsing import MAX_LENGTH, parse_expression
+from ..parsing import MAX_LENGTH, read
 from ..printing import to_latex
 from . import content, reports
-from .checking import CheckService
-from .explore import LEVELS, explore_expression, explore_network
+from .checking import CheckService, ExploreService
+from .explore import LEVELS
 from .security import (CSRF_FIELD, CSRF_HEADER, BodyLimit, ClientRateLimit, RateLimiter, csrf_token, is_loopback,
                        new_token, same_token, valid_csrf)
 from .storage import OPEN_CLASS, Storage, database_url, normal_code
 
-__all__ = ["ServeConfig", "create_app"]
+__all__ = ["ServeConfig", "create_app", "network_addresses"]
 
 HERE = Path(__file__).parent
 ASSETS = HERE.parent / "assets"
@@ -54,6 +58,7 @@ class ServeConfig:
     port: int = 8000
     workers: int = 2                     # checker worker processes
     check_timeout: float = 2.0           # seconds per check
+    explore_timeout: float = 5.0         # seconds per derivation typed on the explore page
     class_token: str | None = None
     teacher_token: str | None = None
     require_tokens: bool | None = None   # None: required when host is not loopback
@@ -65,6 +70,8 @@ class ServeConfig:
     check_burst: int = 15                # … in bursts of this many
     explore_rate: float = 1.0            # derivations explored per second per client address …
     explore_burst: int = 8               # … in bursts of this many
+    problem_rate: float = 1.0            # problems drawn (or worked solutions built) per second per student …
+    problem_burst: int = 20              # … in bursts of this many
     secure_cookies: bool = False         # set behind an HTTPS proxy
     warm: bool = True                    # read typical answers before the workers start
     extra: dict = field(default_factory=dict)
@@ -95,14 +102,18 @@ class Room:
         # a preview is asked for as the student types; a derivation to explore can take a second
         self.read_limit = RateLimiter(config.check_rate * 2, config.check_burst * 2)
         self.explore_limit = RateLimiter(config.explore_rate, config.explore_burst)
+        # drawing a problem or building a worked solution costs the server a second or so
+        self.problem_limit = RateLimiter(config.problem_rate, config.problem_burst)
         self._checks: CheckService | None = None
+        self._explores: ExploreService | None = None
         self._lock = threading.Lock()
 
     def start(self) -> None:
-        """Warm the reader and the checker here, then start the checker workers (which inherit both)."""
+        """Warm the reader and the checker here, then start the workers (which inherit both)."""
         if self.config.warm:
             content.warm_up()
         self.checks
+        self.explores
 
     @property
     def checks(self) -> CheckService:
@@ -111,12 +122,41 @@ class Room:
                 self._checks = CheckService(self.config.workers, self.config.check_timeout)
             return self._checks
 
+    @property
+    def explores(self) -> ExploreService:
+        with self._lock:
+            if self._explores is None:
+                self._explores = ExploreService(self.config.explore_timeout)
+            return self._explores
+
+    def teacher_mark(self) -> str | None:
+        """What a teacher's session holds: a keyed digest of the teacher token, never the token itself."""
+        if self.teacher_token is None:
+            return None
+        return hmac.new(self.secret.encode("utf-8"), b"teacher:" + self.teacher_token.encode("utf-8"),
+                        "sha256").hexdigest()
+
     def close(self) -> None:
         with self._lock:
-            if self._checks is not None:
-                self._checks.close()
-                self._checks = None
+            for service in (self._checks, self._explores):
+                if service is not None:
+                    service.close()
+            self._checks = self._explores = None
         self.storage.close()
+
+
+def network_addresses() -> list[str]:
+    """This machine's address on its network (what students type), when it can be found without sending anything."""
+    import socket
+
+    try:
+        # a UDP socket "connected" to a documentation address picks the outgoing interface; no packet is sent
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))
+            address = probe.getsockname()[0]
+    except OSError:
+        return []
+    return [] if is_loopback(address) else [address]
 
 
 # ---------------------------------------------------------------------------
@@ -138,7 +178,7 @@ def _is_teacher(request: Request) -> bool:
     room = _room(request)
     if room.teacher_token is None:
         return True
-    return same_token(request.session.get("teacher"), room.teacher_token)
+    return same_token(request.session.get("teacher"), room.teacher_mark())
 
 
 def _page(request: Request, name: str, status: int = 200, **context):
@@ -150,10 +190,12 @@ def _page(request: Request, name: str, status: int = 200, **context):
     return request.app.state.templates.TemplateResponse(request, name, context, status_code=status)
 
 
-def _error(request: Request, status: int, message: str):
+def _error(request: Request, status: int, message: str, headers: dict | None = None):
     if request.url.path.startswith("/api/"):
-        return JSONResponse({"error": message}, status_code=status)
-    return _page(request, "error.html", status, message=message)
+        return JSONResponse({"error": message}, status_code=status, headers=headers)
+    response = _page(request, "error.html", status, message=message)
+    response.headers.update(headers or {})
+    return response
 
 
 async def _form(request: Request) -> dict:
@@ -192,17 +234,30 @@ def _text(data: dict, name: str, limit: int = _MAX_FIELD, *, required: bool = Tr
     return value
 
 
-def _problem(data) -> content.PracticeProblem:
-    """The practice problem a request names (topic, difficulty, seed), from the cache."""
+async def _problem(request: Request, student, topic: str, difficulty: str, seed: str,
+                   status: int = 400) -> content.PracticeProblem:
+    """The practice problem (topic, difficulty, seed); drawing a new one counts against the student's limit."""
+    if not content.is_drawn(topic, difficulty, seed):
+        wait = _room(request).problem_limit.allow(student.id)
+        if wait:
+            raise _Refused("Too many new problems at once: wait a moment.", wait)
     try:
-        return content.practice_problem(_text(data, "topic", 64), _text(data, "difficulty", 16),
-                                        _text(data, "seed", 16))
+        return await run_in_threadpool(content.practice_problem, topic, difficulty, seed)
     except MathomongError as exc:
-        raise HTTPException(400, str(exc)) from None
+        raise HTTPException(status, str(exc)) from None
 
 
-def _too_many(message: str, wait: float = 1.0) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=429, headers={"Retry-After": str(max(1, int(wait + 0.999)))})
+async def _asked_problem(request: Request, student, data) -> content.PracticeProblem:
+    """The practice problem a script request names."""
+    return await _problem(request, student, _text(data, "topic", 64), _text(data, "difficulty", 16),
+                          _text(data, "seed", 16))
+
+
+class _Refused(HTTPException):
+    """429: over a limit, with the seconds to wait."""
+
+    def __init__(self, message: str, wait: float):
+        super().__init__(429, message, headers={"Retry-After": str(max(1, int(wait + 0.999)))})
 
 
 def _require_student(request: Request):
@@ -283,10 +338,7 @@ async def practice_topic(request: Request):
         if "sheet" in request.query_params:
             url = url.include_query_params(sheet=request.query_params["sheet"][:64])
         return RedirectResponse(str(url), status_code=303)
-    try:
-        problem = await run_in_threadpool(content.practice_problem, topic, difficulty, seed)
-    except MathomongError as exc:
-        return _error(request, 404, str(exc))
+    problem = await _problem(request, student, topic, difficulty, seed[:32], status=404)
     room = _room(request)
     # the student reads the problem while its keys are prepared in the worker that will check it
     room.checks.prepare([part.entry for part in problem.parts], problem.key)
@@ -324,22 +376,23 @@ async def api_check(request: Request):
     room = _room(request)
     wait = room.check_limit.allow(student.id)
     if wait:
-        return _too_many("Too many checks at once: wait a moment.", wait)
-    problem = await run_in_threadpool(_problem, data)
+        raise _Refused("Too many checks at once: wait a moment.", wait)
+    problem = await _asked_problem(request, student, data)
     try:
         part = problem.part(_text(data, "part", 8))
     except MathomongError as exc:
         raise HTTPException(400, str(exc)) from None
     # the reader refuses an answer over its limit with its own message; a little more is kept to show it
     answer = _text(data, "answer", MAX_LENGTH * 2)
-    result = await run_in_threadpool(room.checks.check, answer, part.entry, problem.key)
+    # waiting for the worker and for the disk holds no thread: a whole class may be waiting at once
+    result = CheckResult.from_result(await asyncio.wrap_future(room.checks.submit(answer, part.entry, problem.key)))
     details = result.details
-    # the room names a mistake of the key by the key's own name; a generic one by its stable name
-    mistake = details.get("key_mistake") or details.get("mistake") or ""
-    attempt = await run_in_threadpool(
-        room.storage.record_attempt, student, problem, question=part.label, answer=answer, verdict=result.verdict,
-        mistake=mistake, read_latex=details.get("read_latex", ""), feedback=result.feedback,
-        score=result.score)
+    # the checker's stable name (docs/answer-key-format.md): the same mistake has the same name in every problem
+    mistake = details.get("mistake") or ""
+    # shielded: a student who leaves the page while the attempt is written still has it written
+    attempt = await asyncio.shield(asyncio.wrap_future(room.storage.submit_attempt(
+        student, problem, question=part.label, answer=answer, verdict=result.verdict, mistake=mistake,
+        read_latex=details.get("read_latex", ""), feedback=result.feedback, score=result.score)))
     return JSONResponse({
         "attempt": attempt,
         "verdict": result.verdict,
@@ -348,6 +401,7 @@ async def api_check(request: Request):
         "read_latex": details.get("read_latex", ""),
         "read_text": details.get("read_text", ""),
         "mistake": mistake,
+        "mistake_text": CATALOGUE.get(mistake, ""),
         "reason": details.get("reason", ""),
         "score": result.score,
         "points": result.points,
@@ -361,12 +415,17 @@ async def api_reveal(request: Request):
     kind = _text(data, "kind", 8)
     if kind not in ("hint", "step"):
         raise HTTPException(400, "kind is hint or step.")
-    problem = await run_in_threadpool(_problem, data)
+    problem = await _asked_problem(request, student, data)
     try:
         part = problem.part(_text(data, "part", 8))
     except MathomongError as exc:
         raise HTTPException(400, str(exc)) from None
-    storage = _room(request).storage
+    room = _room(request)
+    if not part.steps_ready:
+        wait = room.problem_limit.allow(student.id)
+        if wait:
+            raise _Refused("Too many worked solutions at once: wait a moment.", wait)
+    storage = room.storage
     shown = (await run_in_threadpool(storage.revealed, student, problem)).get(part.label, {})
     index = shown.get("step", 0)
     try:
@@ -385,7 +444,12 @@ async def api_reveal(request: Request):
 
 
 async def api_read(request: Request):
-    """How the package's reader reads what is typed so far (the live preview), without checking it."""
+    """How the package's reader reads what is typed so far (the live preview), without checking it.
+
+    The answer is shown as it was typed (2(ŷ − y) stays a product), as the
+    check's "We read your answer as" shows it, with what was ignored around
+    it and how ambiguous spellings were read.
+    """
     data = await _json(request)
     student = _require_student(request)
     text = _text(data, "answer", MAX_LENGTH * 2, required=False)
@@ -393,16 +457,20 @@ async def api_read(request: Request):
         return JSONResponse({"latex": ""})
     if len(text) > _MAX_PREVIEW:
         return JSONResponse({"error": f"the preview shows answers of up to {_MAX_PREVIEW} characters"})
-    if _room(request).read_limit.allow(student.id):
-        return _too_many("Typing faster than the preview: it catches up in a moment.")
+    wait = _room(request).read_limit.allow(student.id)
+    if wait:
+        raise _Refused("Typing faster than the preview: it catches up in a moment.", wait)
 
-    def read():
+    def read_it():
         try:
-            return {"latex": to_latex(parse_expression(text))}
+            reading = read(text)
+            return {"latex": to_latex(reading.form), "notes": list(reading.notes), "ignored": list(reading.ignored)}
         except MathomongError as exc:
             return {"error": str(exc)}
+        except RecursionError:
+            return {"error": "the answer is nested too deeply"}
 
-    return JSONResponse(await run_in_threadpool(read))
+    return JSONResponse(await run_in_threadpool(read_it))
 
 
 # ---------------------------------------------------------------------------
@@ -410,10 +478,15 @@ async def api_read(request: Request):
 # ---------------------------------------------------------------------------
 
 async def explore(request: Request):
+    room = _room(request)
+    if room.class_token is not None and _student(request) is None and not _is_teacher(request):
+        # on a classroom network the page derives for the class only
+        return RedirectResponse("/", status_code=303)
     q = request.query_params
     asks = any(q.get(name, "").strip() for name in ("expr", "net", "wrt", "at"))
-    if asks and _room(request).explore_limit.allow((request.client or ("", 0))[0]):
-        return _error(request, 429, "Too many derivations at once: wait a moment and try again.")
+    wait = room.explore_limit.allow((request.client or ("", 0))[0]) if asks else 0
+    if wait:
+        raise _Refused("Too many derivations at once: wait a moment and try again.", wait)
     mode = q.get("mode", "network")
     values = {name: q.get(name, "")[:_MAX_FIELD] for name in ("expr", "net", "wrt", "at", "activation", "loss")}
     try:
@@ -421,17 +494,20 @@ async def explore(request: Request):
     except ValueError:
         level = 1
     level = level if level in LEVELS else 1
-    result, error = None, ""
-    try:
-        if mode == "expression" and values["expr"].strip():
-            result = await run_in_threadpool(explore_expression, values["expr"].strip(), values["wrt"].strip(),
-                                             values["at"].strip())
-        elif mode == "network":
-            result = await run_in_threadpool(explore_network, values["net"].strip() or "neuron",
-                                             values["wrt"].strip(), values["at"].strip(),
-                                             values["activation"] or "sigmoid", values["loss"] or "mse")
-    except MathomongError as exc:
-        error = str(exc)
+    result, error, task = None, "", None
+    if mode == "expression" and values["expr"].strip():
+        task = {"mode": "expression", "expr": values["expr"].strip(), "wrt": values["wrt"].strip(),
+                "at": values["at"].strip()}
+    elif mode == "network":
+        task = {"mode": "network", "net": values["net"].strip() or "neuron", "wrt": values["wrt"].strip(),
+                "at": values["at"].strip(), "activation": values["activation"] or "sigmoid",
+                "loss": values["loss"] or "mse"}
+    if task is not None:
+        try:
+            # in a worker process, with a time and a memory limit: what is typed here can ask for a lot
+            result = await run_in_threadpool(room.explores.explore, task)
+        except MathomongError as exc:
+            error = str(exc)
     return _page(request, "explore.html", mode=mode, values=values, level=level, result=result, error=error,
                  levels=LEVELS)
 
@@ -454,7 +530,7 @@ async def teacher_login(request: Request):
     given = form.get("token", "").strip()
     if room.teacher_token is not None and not same_token(given, room.teacher_token):
         return _page(request, "teacher_login.html", 403, error="That teacher token is not right.")
-    request.session["teacher"] = given
+    request.session["teacher"] = room.teacher_mark()
     return RedirectResponse("/teacher", status_code=303)
 
 
@@ -483,7 +559,13 @@ async def _class_data(request: Request):
 
 async def class_page(request: Request):
     class_info, rows, names = await _class_data(request)
-    join_url = str(request.url_for("home").include_query_params(**{"class": class_info.code}))
+    join_url = request.url_for("home").include_query_params(**{"class": class_info.code})
+    if is_loopback(join_url.hostname or "") and not is_loopback(_room(request).config.host):
+        # the teacher opened the page on this machine: the students need its address on the network
+        addresses = network_addresses()
+        if addresses:
+            join_url = join_url.replace(hostname=addresses[0])
+    join_url = str(join_url)
     return _page(request, "class.html", class_info=class_info, summary=reports.class_summary(rows, names),
                  recent=list(reversed(rows[-20:])), join_url=join_url)
 
@@ -512,7 +594,7 @@ async def health(request: Request):
 # ---------------------------------------------------------------------------
 
 async def _http_error(request: Request, exc: HTTPException):
-    return _error(request, exc.status_code, exc.detail)
+    return _error(request, exc.status_code, exc.detail, exc.headers)
 
 
 class _Headers:
@@ -545,6 +627,7 @@ def create_app(config: ServeConfig | None = None) -> Starlette:
     room = Room(config)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["feedback_message"] = content.feedback_message
+    templates.env.globals["mistake_text"] = lambda name: CATALOGUE.get(name, name.replace("_", " "))
     routes = [
         Route("/", home, name="home"),
         Route("/join", join, methods=["POST"]),

@@ -11,18 +11,23 @@ background (:meth:`CheckService.prepare`) before the student has typed.
 
 Request threads hand their tasks to the lane's dispatcher thread, which sends
 every check waiting at that moment as one batch.
+
+:class:`ExploreService` runs the derivations typed on the explore page the
+same way, in a lane of their own, with their own time limit.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from concurrent.futures import Future
 
 from ..check.checker import CheckResult, make_task
 from ..check.pool import DEFAULT_TIMEOUT, CheckerPool
+from ..errors import MathomongError
+from .batches import Batcher
 
-__all__ = ["CheckService"]
+__all__ = ["CheckService", "ExploreService"]
 
 #: the most tasks one batch takes; the rest wait for the next
 _BATCH = 64
@@ -40,52 +45,16 @@ class _Lane:
     one of them.
     """
 
-    def __init__(self, timeout: float, name: str):
-        self.pool = CheckerPool(workers=1, timeout=timeout)
+    def __init__(self, timeout: float, name: str, handler=None):
+        self.pool = CheckerPool(workers=1, timeout=timeout, handler=handler)
         self.problems = 0
-        self._checks: deque = deque()
-        self._background: deque = deque(maxlen=_BACKGROUND)
-        self._ready = threading.Condition()
-        self._closed = False
-        self.thread = threading.Thread(target=self._dispatch, name=name, daemon=True)
-        self.thread.start()
+        self.feeder = Batcher(self.pool.run, name=name, limit=_BATCH, background_limit=_BACKGROUND)
 
     def submit(self, task, *, background: bool = False) -> Future:
-        future: Future = Future()
-        with self._ready:
-            (self._background if background else self._checks).append((task, future))
-            self._ready.notify()
-        return future
-
-    def _next_batch(self) -> list | None:
-        with self._ready:
-            while not (self._checks or self._background or self._closed):
-                self._ready.wait()
-            if self._checks:
-                return [self._checks.popleft() for _ in range(min(len(self._checks), _BATCH))]
-            if self._background and not self._closed:
-                return [self._background.popleft()]
-            return None
-
-    def _dispatch(self) -> None:
-        while True:
-            batch = self._next_batch()
-            if batch is None:
-                return
-            try:
-                results = self.pool.run([task for task, _ in batch])
-            except BaseException as exc:  # the pool itself failed: every waiting request hears it
-                for _, future in batch:
-                    future.set_exception(exc)
-                continue
-            for (_, future), result in zip(batch, results):
-                future.set_result(result)
+        return self.feeder.submit(task, background=background)
 
     def close(self) -> None:
-        with self._ready:
-            self._closed = True
-            self._ready.notify()
-        self.thread.join(timeout=10)
+        self.feeder.close(timeout=10)
         self.pool.close()
 
 
@@ -113,10 +82,16 @@ class CheckService:
                 self._assigned.move_to_end(problem)
             return lane
 
+    def submit(self, answer: str, entry, problem=None) -> Future:
+        """A Future of the checker's result for *answer* against the key *entry*, checked in the lane of *problem*.
+
+        (``CheckResult.from_result`` makes it a CheckResult.)  A server awaits it without holding a thread.
+        """
+        return self._lane(problem).submit(make_task(answer, entry))
+
     def check(self, answer: str, entry, problem=None) -> CheckResult:
         """The verdict on *answer* against the key *entry*, checked in the lane of *problem*."""
-        result = self._lane(problem).submit(make_task(answer, entry)).result()
-        return CheckResult.from_result(result)
+        return CheckResult.from_result(self.submit(answer, entry, problem).result())
 
     def prepare(self, entries, problem=None) -> None:
         """Have the lane of *problem* read these keys now (each against its own answer), without waiting."""
@@ -127,3 +102,46 @@ class CheckService:
     def close(self) -> None:
         for lane in self._lanes:
             lane.close()
+
+
+#: explorations remembered by the server (the same request is answered without a worker)
+_EXPLORED = 256
+
+
+class ExploreService:
+    """``explore(task)`` from any thread: an exploration, derived in a worker under a time limit."""
+
+    def __init__(self, timeout: float):
+        from .explore import run_task
+
+        self.timeout = timeout
+        self._lane = _Lane(timeout, "mathomong-serve-explore", handler=run_task)
+        self._done: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def explore(self, task: dict):
+        """The :class:`~mathomong_sym.serve.explore.Exploration` of *task*; MathomongError says why not."""
+        key = tuple(sorted(task.items()))
+        with self._lock:
+            if key in self._done:
+                self._done.move_to_end(key)
+                return self._done[key]
+        result = self._lane.submit(task).result()
+        if "exploration" not in result:
+            details = result.get("details", {})
+            if "error" in result:
+                raise MathomongError(result["error"])
+            if details.get("timeout"):
+                raise MathomongError(f"this derivation takes longer than {self.timeout:g} s; "
+                                     "try a smaller expression, or `mathomong explain` on your own machine")
+            if details.get("crashed"):
+                raise MathomongError("this derivation needs more memory than the server gives one")
+            raise MathomongError(f"this derivation could not be made ({details.get('reason', 'unknown error')})")
+        with self._lock:
+            self._done[key] = result["exploration"]
+            if len(self._done) > _EXPLORED:
+                self._done.popitem(last=False)
+        return result["exploration"]
+
+    def close(self) -> None:
+        self._lane.close()

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import re
 import secrets
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 
 from ..errors import ConfigError, MathomongError, UnknownNameError
@@ -31,7 +33,8 @@ from ..worksheets.randomness import Degenerate
 from ..worksheets.registry import GUIDE_PARTS
 
 __all__ = ["PracticeProblem", "PracticePart", "SolutionStep", "practice_problem", "warm_up", "new_seed", "parts_of_guide",
-           "latex_prose", "feedback_message", "document_steps", "Worksheets", "topics_of_part", "check_difficulty", "check_seed"]
+           "latex_prose", "feedback_message", "document_steps", "Worksheets", "topics_of_part", "check_difficulty", "check_seed",
+           "is_drawn"]
 
 #: the detail the worked solution is shown in (each factor by its rule)
 SOLUTION_LEVEL = 1
@@ -65,6 +68,11 @@ class PracticePart:
         """The worked solution, built and verified the first time a student asks for it."""
         verify_problem(replace(self.problem, parts=(self.source,)))
         return tuple(solution_steps(self.source))
+
+    @property
+    def steps_ready(self) -> bool:
+        """Whether the worked solution is built already (showing it costs nothing)."""
+        return "steps" in self.__dict__
 
 
 @dataclass(frozen=True)
@@ -116,12 +124,37 @@ def topics_of_part(number: int) -> list:
     return [g for g in GENERATORS.values() if g.part == number]
 
 
-@lru_cache(maxsize=512)
+#: problems kept drawn, the most recently used first to stay
+_KEPT = 512
+_problems: OrderedDict = OrderedDict()
+_problems_lock = threading.Lock()
+
+
 def practice_problem(topic: str, difficulty: str, seed: str) -> PracticeProblem:
-    """The problem of *topic* at *difficulty* numbered *seed*, with its keys (cached).
+    """The problem of *topic* at *difficulty* numbered *seed*, with its keys (the last 512 are kept).
 
     Its worked steps are built, and verified, when they are first asked for.
     """
+    key = (topic, difficulty, seed)
+    with _problems_lock:
+        if key in _problems:
+            _problems.move_to_end(key)
+            return _problems[key]
+    problem = _draw(topic, difficulty, seed)
+    with _problems_lock:
+        _problems[key] = problem
+        if len(_problems) > _KEPT:
+            _problems.popitem(last=False)
+    return problem
+
+
+def is_drawn(topic: str, difficulty: str, seed: str) -> bool:
+    """Whether that problem is kept drawn (asking for it costs nothing)."""
+    with _problems_lock:
+        return (topic, difficulty, seed) in _problems
+
+
+def _draw(topic: str, difficulty: str, seed: str) -> PracticeProblem:
     if topic not in GENERATORS:
         raise UnknownNameError("topic", topic, GENERATORS)
     check_difficulty(difficulty)
@@ -166,7 +199,10 @@ def document_steps(document) -> list[SolutionStep]:
     """The steps of a derivation's document, typeset one by one, in the order a reader meets them.
 
     A step with parts gives two: its rule (with the formula applied) before
-    its parts, its worked lines after them.
+    its parts, its worked lines after them.  A line with no rule of its own
+    (a definition of the forward pass, a gradient-descent update) is named
+    by its section and the quantity it finds, and the section's
+    introduction is its reason.
     """
     from ..render.common import equation_pieces, words_text
 
@@ -175,22 +211,38 @@ def document_steps(document) -> list[SolutionStep]:
         return " ".join(f"{relation} {text}".strip() for relation, text in pieces)
 
     steps = []
+    introduced = set()
     for section, step, depth, phase in document.reading():
         title = words_text(section.title, ordinary=document.ordinary)
+        intro = "" if id(section) in introduced else words_text(section.intro)
+        introduced.add(id(section))
         rule = step.rule + (f": {step.formula.text}" if step.formula and step.formula.text else "")
         if phase == "hint":
             shown = [*(typeset(let) for let in step.lets), *([typeset(step.opening)] if step.opening else [])]
             latex = r" \\ ".join(shown) or (to_latex(step.target) if step.target is not None else "")
-            steps.append(SolutionStep(rule or "find it", words_text(step.reason), latex, depth, title))
+            steps.append(SolutionStep(rule or _named(title, step), words_text(step.reason) or intro, latex, depth,
+                                      title))
             continue
         latex = r" \\ ".join(typeset(equation) for equation in step.worked)
         if step.kind == "matrix":
             latex, rule = step.formula.latex, step.tag
-        hint = (rule if step.leaf else "the parts put together") or words_text(step.reason) or "the result"
+        if rule:
+            hint = rule if step.leaf else "the parts put together"
+        else:
+            hint = "the parts put together" if not step.leaf else _named(title, step)
         reason = words_text(step.note) if step.note else (words_text(step.reason) if step.leaf else "")
         if latex:
-            steps.append(SolutionStep(hint, reason, latex, depth, title))
+            steps.append(SolutionStep(hint, reason or (intro if not rule else ""), latex, depth, title))
     return steps
+
+
+def _named(title: str, step) -> str:
+    """A line without a rule, by its section and what it finds: "The neuron: ŷ"."""
+    from ..printing import to_text
+
+    if step.target is None:
+        return title or "the result"
+    return f"{title}: {to_text(step.target)}" if title else to_text(step.target)
 
 
 def _strip_display(block: str) -> str:

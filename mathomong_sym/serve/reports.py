@@ -70,15 +70,15 @@ def progress(rows) -> dict[int, PartStats]:
 
 
 def class_summary(rows, names) -> dict:
-    """Per student per part, per part for the class, and each mistake's latest feedback."""
+    """Per student per part, per part for the class, and each part's mistakes' latest feedback."""
     per_student: dict = {name: defaultdict(PartStats) for name in names}
     per_part: dict = defaultdict(PartStats)
-    messages: dict = {}
+    messages: dict = {}  # (part, mistake) -> the checker's latest message for it, an example to read
     for row in rows:
         per_student.setdefault(row.student, defaultdict(PartStats))[row.part_number].add(row)
         per_part[row.part_number].add(row)
         if row.mistake:
-            messages[row.mistake] = row.feedback.split("Not quite: ", 1)[-1]
+            messages[(row.part_number, row.mistake)] = row.feedback.split("Not quite: ", 1)[-1]
     return {"students": per_student, "parts": dict(per_part), "messages": messages,
             "part_titles": dict(GUIDE_PARTS)}
 

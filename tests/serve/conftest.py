@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -86,11 +87,22 @@ def make_app(tmp_path, **overrides):
     return create_app(config)
 
 
+@contextmanager
+def own_room(tmp_path, base_url="http://127.0.0.1", **overrides):
+    """An app of its own (its own limits, tokens, database) and a client; the room is closed after."""
+    application = make_app(tmp_path, **overrides)
+    try:
+        with TestClient(application, base_url=base_url) as client:
+            yield application, client
+    finally:
+        application.state.room.close()
+
+
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     # the rate limits have tests of their own, with apps of their own
     application = make_app(tmp_path_factory.mktemp("room"), check_rate=1000, check_burst=1000, rate=1000, burst=1000,
-                           explore_rate=1000, explore_burst=1000)
+                           explore_rate=1000, explore_burst=1000, problem_rate=1000, problem_burst=1000)
     yield application
     application.state.room.close()
 

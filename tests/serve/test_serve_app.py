@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import re
+import time
 
 import pytest
 from starlette.testclient import TestClient
 
-from conftest import Visitor, make_app
+from conftest import Visitor, make_app, own_room
+from mathomong_sym.check.mistakes import CATALOGUE
 from mathomong_sym.serve.content import latex_prose, practice_problem
 from mathomong_sym.worksheets import GENERATORS
 
@@ -148,7 +151,9 @@ def test_right_and_wrong_answers_for_the_guides_neuron(visitor, app):
     flipped = r"2\left(y-\hat{y}\right)\sigma(z)\left(1-\sigma(z)\right)x"
     wrong = visitor.check(problem, "a", flipped).json()
     assert wrong["verdict"] == "incorrect"
-    assert wrong["mistake"] and "sign" in wrong["feedback"].lower()
+    assert "sign" in wrong["feedback"].lower()
+    # the mistake by the checker's stable name, and in words
+    assert wrong["mistake"] == "sign_flipped" and wrong["mistake_text"] == CATALOGUE["sign_flipped"]
     assert "hat{y}" in wrong["read_latex"]
     # the echo of the reading is typeset apart, the rest of the feedback is text and math
     assert all(kind in ("text", "math", "display") for kind, _ in wrong["message"])
@@ -158,7 +163,7 @@ def test_right_and_wrong_answers_for_the_guides_neuron(visitor, app):
     assert [r.verdict for r in rows] == ["correct", "incorrect"]
     # the page shows the latest verdict again after a reload
     page = visitor.get(f"/practice/one-neuron?difficulty=medium&seed={problem.seed}").text
-    assert "incorrect" in page and "Mistake:" in page
+    assert "incorrect" in page and f"The mistake: {CATALOGUE['sign_flipped']}" in page
 
 
 def _student_id(app, name):
@@ -168,6 +173,7 @@ def _student_id(app, name):
 
 
 def test_each_mistake_a_key_lists_is_named(visitor):
+    """By the checker's stable name: the same mistake has one name in every problem and every topic."""
     _joined(visitor, "Mistaken Max")
     for topic in ("one-neuron", "partial-neuron", "chain-rule"):
         problem = visitor.open_problem(topic)
@@ -175,7 +181,8 @@ def test_each_mistake_a_key_lists_is_named(visitor):
             for mistake in part.entry.mistakes[:2]:
                 result = visitor.check(problem, part.label, mistake.latex).json()
                 assert result["verdict"] == "incorrect", (topic, part.label, mistake.latex)
-                assert result["mistake"] == mistake.name, (topic, part.label, result)
+                assert result["mistake"] in CATALOGUE, (topic, part.label, result)
+                assert result["mistake_text"] == CATALOGUE[result["mistake"]]
 
 
 HOSTILE = [
@@ -259,6 +266,21 @@ def test_the_live_preview_reads_without_checking(visitor):
     assert visitor.api("/api/read", {"answer": ""}).json() == {"latex": ""}
 
 
+def test_the_preview_shows_the_answer_as_the_check_reads_it(visitor):
+    """As typed (a product stays a product), with the notes on ambiguous spellings, as the check's echo."""
+    _joined(visitor, "Preview Pete")
+    problem = visitor.open_problem("one-neuron")
+    typed = "2*(yhat - y)*sigmoid(z)*(1 - sigmoid(z))*x"
+    preview = visitor.api("/api/read", {"answer": typed}).json()
+    check = visitor.check(problem, "a", typed).json()
+    assert preview["latex"] == check["read_latex"]
+    assert preview["latex"].startswith(r"2 \left(\hat{y} - y\right)")
+    # what the math field sends: spaces typed there are \: (a space), never a jump out of the brackets
+    field = visitor.api("/api/read", {"answer": r"2\left(yhat\:-\:y\right)"}).json()
+    assert field["latex"] == r"2 \left(\hat{y} - y\right)"
+    assert visitor.api("/api/read", {"answer": "0,5"}).json()["notes"]
+
+
 # ---------------------------------------------------------------------------
 # hints and steps
 # ---------------------------------------------------------------------------
@@ -289,6 +311,20 @@ def test_steps_come_from_the_derivations_document(visitor):
         assert all(step.latex and step.hint for step in part.steps)
 
 
+def test_every_hint_names_what_comes_next():
+    """A line with no rule of its own is named by its section and what it finds, never "the result"."""
+    problem = practice_problem("one-neuron", "medium", "3b")
+    assert [step.hint for step in problem.part("a").steps[:3]] == ["The neuron: z", "The neuron: ŷ", "The neuron: L"]
+    assert problem.part("a").steps[3].hint.startswith("chain rule")
+    for topic in ("backprop-delta", "gradient-step"):
+        problem = practice_problem(topic, "medium", "3b")
+        for part in problem.parts:
+            assert not any(step.hint in ("the result", "find it") for step in part.steps), (topic, part.label)
+    updates = [s for s in practice_problem("backprop-weight", "medium", "3b").parts[1].steps
+               if s.section == "Gradient descent step"]
+    assert updates and updates[0].hint.startswith("Gradient descent step: ") and "η" in updates[0].reason
+
+
 def test_latex_prose_splits_text_and_math():
     pieces = latex_prose(r"Let $f(x) = x^2$ and \[y = 1\] cost 5\% -- done")
     assert pieces == [("text", "Let "), ("math", "f(x) = x^2"), ("text", " and "), ("display", "y = 1"),
@@ -313,6 +349,20 @@ def test_explore_an_expression(visitor):
     page = visitor.get("/explore?mode=expression&expr=x%5E2&at=x%3D3").text
     assert 'class="error' not in page and "6" in page
     assert 'id="level-2"' in page
+    # x feeds y = x²: the graph has the output, its value, and the edge's local derivative with its number
+    assert 'data-name="y"' in page and "y = 9" in page and "∂y/∂x = 2x = 6" in page
+
+
+def test_the_graph_of_an_expression_runs_to_its_value(visitor):
+    """σ(w·x + b): w, x and b feed u = w·x + b, which feeds y = σ(u); each node with ∂y/∂node."""
+    page = visitor.get("/explore?mode=expression&expr=sigmoid(w*x%2Bb)&wrt=w&at=w%3D0.5,x%3D2,b%3D-1").text
+    svg = page.split("<svg", 1)[1].split("</svg>", 1)[0]
+    for name in ("w", "x", "b", "u", "y"):
+        assert f'data-name="{name}"' in svg, name
+    assert "∂y/∂u = σ(u)(1 − σ(u)) = 0.25" in svg and "y = 0.5" in svg
+    assert "∂y/∂w = 0.5" in svg and "∂y/∂b = 0.25" in svg
+    # the chain of w is drawn thick: w → u → y
+    assert svg.count('class="edge on-path"') == 2
 
 
 @pytest.mark.parametrize("query, message", [
@@ -346,10 +396,11 @@ def test_the_teacher_sees_attempts_accuracy_mistakes_and_exports(app):
         problem = student.open_problem("one-neuron")
         student.check(problem, "a", problem.part("a").answer_latex)
         mistake = problem.part("b").entry.mistakes[0]
-        student.check(problem, "b", mistake.latex)
+        named = student.check(problem, "b", mistake.latex).json()["mistake"]
+        assert named in CATALOGUE
         student.check(problem, "b", "=1+")
         page = teacher.get(f"/teacher/class/{code}").text
-        assert "Grace Hopper" in page and "33%" in page and mistake.name in page
+        assert "Grace Hopper" in page and "33%" in page and named in page and CATALOGUE[named] in page
         gradebook = teacher.get(f"/teacher/class/{code}/gradebook.csv")
         assert gradebook.headers["content-type"].startswith("text/csv")
         rows = list(csv.reader(io.StringIO(gradebook.text)))
@@ -358,7 +409,7 @@ def test_the_teacher_sees_attempts_accuracy_mistakes_and_exports(app):
         assert rows[1][0] == "Grace Hopper" and rows[1][rows[0].index("part9")] == "0.5"
         attempts = list(csv.DictReader(io.StringIO(teacher.get(f"/teacher/class/{code}/attempts.csv").text)))
         assert [a["verdict"] for a in attempts] == ["correct", "incorrect", "invalid"]
-        assert attempts[1]["mistake"] == mistake.name
+        assert attempts[1]["mistake"] == named
         assert attempts[2]["answer"] == "'=1+"  # a formula-looking cell stays text in a spreadsheet
         assert teacher.get("/teacher/class/NOSUCH").status_code == 404
 
@@ -395,26 +446,96 @@ def test_a_malformed_form_is_refused(visitor):
 
 
 def test_away_from_loopback_students_and_teacher_need_their_tokens(tmp_path):
-    app = make_app(tmp_path, host="0.0.0.0", class_token="class-secret", teacher_token="teacher-secret")
-    try:
-        with TestClient(app, base_url="http://127.0.0.1") as client:
-            v = Visitor(client)
-            assert "Class token" in v.get("/").text
-            assert v.join("Eve", "", token=None).status_code == 403
-            assert v.join("Eve", "", token="wrong").status_code == 403
-            assert v.join("Eve", "", token="teacher-secret").status_code == 403
-            assert v.get("/practice", follow_redirects=False).status_code == 303
-            assert v.join("Eve", "", token="class-secret").url.path == "/practice"
-            # the student is no teacher
-            assert "Teacher token" in v.get("/teacher").text
-            assert v.get("/teacher/class/open").status_code == 401
-            assert v.get("/teacher/class/open/gradebook.csv").status_code == 401
-            assert v.form("/teacher/classes", {"name": "sneaky"}).status_code == 401
-            assert v.form("/teacher/login", {"token": "class-secret"}).status_code == 403
-            assert v.form("/teacher/login", {"token": "teacher-secret"}).url.path == "/teacher"
-            assert v.get("/teacher/class/open/gradebook.csv").status_code == 200
-    finally:
-        app.state.room.close()
+    tokens = {"host": "0.0.0.0", "class_token": "class-secret", "teacher_token": "teacher-secret"}
+    with own_room(tmp_path, **tokens) as (app, client):
+        v = Visitor(client)
+        assert "Class token" in v.get("/").text
+        # explore derives for the class only
+        assert v.get("/explore?mode=expression&expr=x%5E2", follow_redirects=False).status_code == 303
+        assert v.join("Eve", "", token=None).status_code == 403
+        assert v.join("Eve", "", token="wrong").status_code == 403
+        assert v.join("Eve", "", token="teacher-secret").status_code == 403
+        assert v.get("/practice", follow_redirects=False).status_code == 303
+        assert v.join("Eve", "", token="class-secret").url.path == "/practice"
+        assert "<svg" in v.get("/explore?mode=expression&expr=x%5E2").text
+        # the student is no teacher
+        assert "Teacher token" in v.get("/teacher").text
+        assert v.get("/teacher/class/open").status_code == 401
+        assert v.get("/teacher/class/open/gradebook.csv").status_code == 401
+        assert v.form("/teacher/classes", {"name": "sneaky"}).status_code == 401
+        assert v.form("/teacher/login", {"token": "class-secret"}).status_code == 403
+        assert v.form("/teacher/login", {"token": "teacher-secret"}).url.path == "/teacher"
+        assert v.get("/teacher/class/open/gradebook.csv").status_code == 200
+        # the session cookie (signed, not encrypted) never carries the teacher token itself
+        cookie = client.cookies["mathomong"]
+        session = base64.b64decode(cookie.split(".")[0] + "==").decode()
+        assert "teacher-secret" not in session and '"teacher"' in session
+    # a token changed at the next start closes the old teacher sessions
+    with own_room(tmp_path, **{**tokens, "teacher_token": "new-teacher-secret"}) as (_, client):
+        client.cookies["mathomong"] = cookie
+        assert client.get("/teacher/class/open").status_code == 401
+
+
+def test_a_derivation_typed_on_explore_has_a_time_limit(tmp_path):
+    """Twelve nested sigmoids take sympy many minutes: the worker is stopped and the page says why."""
+    nested = "x"
+    for _ in range(12):
+        nested = f"sigmoid(x*{nested})"
+    with own_room(tmp_path, explore_timeout=1.0) as (app, client):
+        started = time.monotonic()
+        page = client.get("/explore", params={"mode": "expression", "expr": nested})
+        assert time.monotonic() - started < 30
+        assert page.status_code == 200 and "takes longer than 1 s" in page.text
+        # the next derivation runs in a fresh worker
+        assert "<svg" in client.get("/explore?mode=expression&expr=x%5E3").text
+
+
+def test_new_problems_per_student_are_limited(tmp_path):
+    """Drawing a problem (and building a worked solution) costs the server; seeing one again costs nothing."""
+    with own_room(tmp_path, problem_rate=0.01, problem_burst=3) as (app, client):
+        v = Visitor(client)
+        _joined(v, "Greedy Greta")
+        assert v.get("/practice/derivative-power?difficulty=easy&seed=a1").status_code == 200
+        assert v.get("/practice/derivative-power?difficulty=easy&seed=a2").status_code == 200
+        problem = practice_problem("derivative-power", "easy", "a1")
+        assert v.reveal(problem, "a", "step").status_code == 200          # builds part a's solution
+        refused = v.get("/practice/derivative-power?difficulty=easy&seed=a3")
+        assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
+        fresh = {"topic": "derivative-power", "difficulty": "easy", "seed": "a4", "part": "a", "answer": "x"}
+        assert v.api("/api/check", fresh).status_code == 429
+        assert v.reveal(problem, "b", "step").status_code == 429          # part b's is not built yet
+        # what is drawn and built already is free
+        assert v.get("/practice/derivative-power?difficulty=easy&seed=a1").status_code == 200
+        assert v.reveal(problem, "a", "step").status_code == 200
+        assert v.check(problem, "a", "6*x + 2").status_code == 200
+
+
+def test_checks_run_in_several_worker_processes(tmp_path):
+    """Each problem is given to one lane (one worker process): two problems, two processes, both right."""
+    with own_room(tmp_path, workers=2, check_rate=1000, check_burst=1000) as (app, client):
+        v = Visitor(client)
+        _joined(v, "Parallel Pat")
+        checks = app.state.room.checks
+        problems = [v.open_problem("derivative-power"), v.open_problem("one-neuron")]
+        lanes = [checks._lane(p.key) for p in problems]
+        assert lanes[0] is not lanes[1]
+        assert set(lanes[0].pool.pids()).isdisjoint(lanes[1].pool.pids())
+        for problem in problems:
+            part = problem.parts[0]
+            assert v.check(problem, part.label, part.answer_latex).json()["verdict"] == "correct"
+
+
+def test_the_join_address_is_the_one_students_can_reach(tmp_path, monkeypatch):
+    """A teacher on the server's own machine (127.0.0.1) gets the join link with the machine's network address."""
+    from mathomong_sym.serve import app as room_app
+
+    monkeypatch.setattr(room_app, "network_addresses", lambda: ["192.0.2.7"])
+    with own_room(tmp_path, host="0.0.0.0", class_token="class-secret", teacher_token="teacher-secret",
+                  base_url="http://127.0.0.1:8080") as (app, client):
+        v = Visitor(client)
+        v.form("/teacher/login", {"token": "teacher-secret"})
+        page = v.get("/teacher/class/open").text
+        assert "http://192.0.2.7:8080/?class=open" in page
 
 
 def test_tokens_are_made_once_and_kept(tmp_path):
@@ -431,63 +552,47 @@ def test_tokens_are_made_once_and_kept(tmp_path):
 
 
 def test_requests_over_the_rate_are_refused(tmp_path):
-    app = make_app(tmp_path, rate=0.01, burst=5)  # no refill while the test runs, however slow
-    try:
-        with TestClient(app, base_url="http://127.0.0.1") as client:
-            codes = [client.get("/healthz").status_code for _ in range(8)]
-            assert codes[:5] == [200] * 5 and 429 in codes[5:]
-            refused = client.get("/healthz")
-            assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
-    finally:
-        app.state.room.close()
+    with own_room(tmp_path, rate=0.01, burst=5) as (app, client):  # no refill while the test runs, however slow
+        codes = [client.get("/healthz").status_code for _ in range(8)]
+        assert codes[:5] == [200] * 5 and 429 in codes[5:]
+        refused = client.get("/healthz")
+        assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
 
 
 def test_checks_over_the_students_rate_are_refused(tmp_path):
-    app = make_app(tmp_path, check_rate=0.01, check_burst=2)
-    try:
-        with TestClient(app, base_url="http://127.0.0.1") as client:
-            v = Visitor(client)
-            _joined(v, "Hasty Hal")
-            problem = v.open_problem("derivative-power")
-            codes = [v.check(problem, "b", "1").status_code for _ in range(4)]
-            assert codes[:2] == [200, 200] and codes[2:] == [429, 429]
-            assert len(app.state.room.storage.attempts_of(app.state.room.storage.student(1))) == 2
-    finally:
-        app.state.room.close()
+    with own_room(tmp_path, check_rate=0.01, check_burst=2) as (app, client):
+        v = Visitor(client)
+        _joined(v, "Hasty Hal")
+        problem = v.open_problem("derivative-power")
+        codes = [v.check(problem, "b", "1").status_code for _ in range(4)]
+        assert codes[:2] == [200, 200] and codes[2:] == [429, 429]
+        assert len(app.state.room.storage.attempts_of(app.state.room.storage.student(1))) == 2
 
 
 def test_explorations_and_previews_over_their_rate_are_refused(tmp_path):
-    app = make_app(tmp_path, explore_rate=0.01, explore_burst=2, check_rate=0.01, check_burst=2)
-    try:
-        with TestClient(app, base_url="http://127.0.0.1") as client:
-            v = Visitor(client)
-            codes = [v.get(f"/explore?mode=expression&expr=x%5E{k}").status_code for k in (2, 3, 4)]
-            assert codes == [200, 200, 429]
-            assert v.get("/explore").status_code == 200  # the empty form costs nothing
-            _joined(v, "Quick Quinn")
-            codes = [v.api("/api/read", {"answer": f"x^{k}"}).status_code for k in range(6)]
-            assert codes[:4] == [200] * 4 and 429 in codes[4:]
-            # a long answer is refused before it costs a preview
-            assert "up to 500" in v.api("/api/read", {"answer": "x+" * 300}).json()["error"]
-    finally:
-        app.state.room.close()
+    with own_room(tmp_path, explore_rate=0.01, explore_burst=2, check_rate=0.01, check_burst=2) as (app, client):
+        v = Visitor(client)
+        codes = [v.get(f"/explore?mode=expression&expr=x%5E{k}").status_code for k in (2, 3, 4)]
+        assert codes == [200, 200, 429]
+        assert v.get("/explore").status_code == 200  # the empty form costs nothing
+        _joined(v, "Quick Quinn")
+        codes = [v.api("/api/read", {"answer": f"x^{k}"}).status_code for k in range(6)]
+        assert codes[:4] == [200] * 4 and 429 in codes[4:]
+        # a long answer is refused before it costs a preview
+        assert "up to 500" in v.api("/api/read", {"answer": "x+" * 300}).json()["error"]
 
 
 def test_a_body_over_the_size_limit_is_refused_unread(tmp_path):
-    app = make_app(tmp_path, max_body=4096)
-    try:
-        with TestClient(app, base_url="http://127.0.0.1") as client:
-            v = Visitor(client)
-            _joined(v, "Big Bertha")
-            problem = v.open_problem("derivative-power")
-            assert v.check(problem, "a", "x" * 5000).status_code == 413
+    with own_room(tmp_path, max_body=4096) as (app, client):
+        v = Visitor(client)
+        _joined(v, "Big Bertha")
+        problem = v.open_problem("derivative-power")
+        assert v.check(problem, "a", "x" * 5000).status_code == 413
 
-            def chunks():  # no Content-Length: the limit still holds
-                for _ in range(10):
-                    yield b"x" * 1000
+        def chunks():  # no Content-Length: the limit still holds
+            for _ in range(10):
+                yield b"x" * 1000
 
-            response = client.post("/api/check", content=chunks(), headers={"X-CSRF-Token": v.csrf})
-            assert response.status_code == 413
-            assert v.check(problem, "a", "9*x^2").status_code == 200
-    finally:
-        app.state.room.close()
+        response = client.post("/api/check", content=chunks(), headers={"X-CSRF-Token": v.csrf})
+        assert response.status_code == 413
+        assert v.check(problem, "a", "9*x^2").status_code == 200

@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 import pytest
 
 from conftest import Server, in_ci
+from mathomong_sym.check.mistakes import CATALOGUE
 from mathomong_sym.serve.content import practice_problem
 
 CHROMIUM = "/usr/bin/chromium"
@@ -43,12 +44,14 @@ def server(tmp_path_factory):
 
 
 class Watch:
-    """What a page asked for outside this server, and what went wrong in it."""
+    """What a page asked for outside this server (refused: the network is closed), and what went wrong in it."""
 
     def __init__(self, page, origin):
         self.outside, self.errors = [], []
         page.on("pageerror", lambda error: self.errors.append(str(error)))
         page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        # a vendored file missing (a font, a script) is an error too
+        page.on("response", lambda r: r.status >= 400 and self.errors.append(f"{r.status} {r.url}"))
 
         def route(r):
             if urlparse(r.request.url).netloc != origin and not r.request.url.startswith("data:"):
@@ -100,15 +103,38 @@ def test_a_student_practises_and_the_teacher_sees_it(browser, server, tmp_path):
         wrong = part_a.locator(".result.incorrect")
         wrong.wait_for()
         assert "sign" in wrong.inner_text().lower()
-        assert part_a.locator(".mistake code").inner_text().strip()
+        # the named mistake: the checker's stable name, and what it means
+        assert part_a.locator(".mistake code").inner_text().strip() == "sign_flipped"
+        assert CATALOGUE["sign_flipped"] in part_a.locator(".mistake").inner_text()
+
+        # part b in the math field, typed as a beginner types, spaces and all; the preview reads it as the check
+        page.wait_for_function("() => customElements.get('math-field') !== undefined")
+        part_b = page.locator('section.part-box[data-part="b"]')
+        part_b.locator("math-field").focus()
+        page.keyboard.type("2(yhat - y) sigma(z)(1 - sigma(z))")
+        part_b.locator(".preview .katex").wait_for()
+        part_b.locator("button.check").click()
+        part_b.locator(".result.correct").wait_for()
 
         # part c in the math field, typed key by key
         part_c = page.locator('section.part-box[data-part="c"]')
-        page.wait_for_function("() => customElements.get('math-field') !== undefined")
         part_c.locator("math-field").focus()
         page.keyboard.type(problem.part("c").answer_latex.replace("−", "-"))
         part_c.locator("button.check").click()
         part_c.locator(".result.correct").wait_for()
+
+        # part d on the on-screen keyboard, as on a tablet: its first page has the neuron's names and the digits
+        part_d = page.locator('section.part-box[data-part="d"]')
+        part_d.locator("math-field").focus()
+        page.evaluate("() => window.mathVirtualKeyboard.show()")
+        keys = page.locator(".MLK__layer.is-visible .MLK__keycap")
+        keys.first.wait_for()
+        assert keys.filter(has_text=re.compile(r"^σ\(□\)$")).count() == 1
+        for char in problem.part("d").answer_latex:
+            keys.filter(has_text=re.compile("^" + re.escape({"-": "−"}.get(char, char)) + "$")).first.click()
+        page.evaluate("() => window.mathVirtualKeyboard.hide()")
+        part_d.locator("button.check").click()
+        part_d.locator(".result.correct").wait_for()
 
         part_a.locator("button.hint").click()
         part_a.locator("li.hint-only").wait_for()
@@ -124,8 +150,10 @@ def test_a_student_practises_and_the_teacher_sees_it(browser, server, tmp_path):
         table = tpage.locator("#student-table")
         assert "Ada" in table.inner_text()
         latest = tpage.locator("#latest tbody tr")
-        assert latest.count() == 3
-        assert "incorrect" in latest.nth(1).inner_text() and "correct" in latest.nth(0).inner_text()
+        assert latest.count() == 5  # the newest first: d, c, b, then a wrong, a right
+        assert "incorrect" in latest.nth(3).inner_text() and "sign_flipped" in latest.nth(3).inner_text()
+        assert "correct" in latest.nth(4).inner_text()
+        assert CATALOGUE["sign_flipped"] in tpage.locator("body").inner_text()
         tpage.screenshot(path=str(shots / "teacher-class.png"), full_page=True)
 
         assert not watch.outside and not twatch.outside, watch.outside + twatch.outside

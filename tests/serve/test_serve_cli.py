@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+import threading
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, Server
 
 
 def _serve(*args, tmp_path):
@@ -37,3 +39,30 @@ def test_bad_options(args, message, tmp_path):
 def test_serve_is_listed_in_help():
     result = subprocess.run([sys.executable, "-m", "mathomong_sym", "--help"], capture_output=True, text=True)
     assert "serve" in result.stdout
+
+
+def test_on_a_classroom_network_the_banner_gives_both_tokens(tmp_path):
+    """--host 0.0.0.0: the class token and the teacher token are made, kept and printed, and they differ."""
+    server = Server(tmp_path / "data", "--host", "0.0.0.0", "--no-warm")
+    try:
+        banner = []
+
+        def read():
+            for line in server.process.stdout:
+                banner.append(line)
+                if "stop with Ctrl-C" in line:
+                    return
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        reader.join(30)
+        text = "".join(banner)
+        class_token = re.search(r"class token \(students\):\s+(\S+)", text).group(1)
+        teacher_token = re.search(r"teacher token:\s+(\S+)", text).group(1)
+        assert class_token != teacher_token and len(class_token) >= 12
+        import httpx
+
+        page = httpx.get(server.url + "/", timeout=30).text
+        assert "Class token" in page
+    finally:
+        server.stop()

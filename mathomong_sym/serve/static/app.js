@@ -71,23 +71,28 @@
 
     box.querySelector(".toggle").addEventListener("click", function () { showPlain(!usePlain); });
 
-    // live preview of plain typing, as the package's reader reads it
-    plain.addEventListener("input", function () {
+    // live preview of what is typed (plain or in the math field), as the package's reader reads it
+    function schedulePreview() {
       clearTimeout(previewTimer);
       previewTimer = setTimeout(async function () {
-        const text = plain.value;
+        const text = answer();
         if (!text.trim()) { preview.textContent = ""; return; }
         const data = await post("/api/read", {answer: text});
-        if (plain.value !== text) return;
+        if (answer() !== text) return;
         preview.replaceChildren();
         if (data.latex) {
           preview.append("Reads as ", tex(data.latex, false));
+          const notes = (data.ignored || []).map(function (i) { return "ignoring " + i; })
+            .concat((data.notes || []).map(function (n) { return "reading " + n; }));
+          if (notes.length) preview.append(make("span", "muted", " (" + notes.join("; ") + ")"));
           typeset(preview);
         } else if (data.error) {
           preview.append(make("span", "muted", data.error));
         }
       }, 250);
-    });
+    }
+    plain.addEventListener("input", schedulePreview);
+    if (field) field.addEventListener("input", schedulePreview);
     plain.addEventListener("keydown", function (event) {
       if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
     });
@@ -125,7 +130,7 @@
       });
       result.append(message);
       if (data.mistake) {
-        const mistake = make("p", "mistake", "Mistake: ");
+        const mistake = make("p", "mistake", "The mistake: " + (data.mistake_text || data.mistake) + " ");
         mistake.append(make("code", "", data.mistake));
         result.append(mistake);
       }
@@ -164,6 +169,24 @@
       MathfieldElement.fontsDirectory = "/assets/mathlive/fonts";
       MathfieldElement.soundsDirectory = null;
     }
+    if (window.mathVirtualKeyboard) {
+      // the keys the guide's answers need first; MathLive's numbers and Greek letters after them
+      window.mathVirtualKeyboard.layouts = [{
+        label: "σ ŷ", tooltip: "the neuron's names",
+        rows: [
+          ["\\hat{y}", "y", "x", "W", "b", "z", "w", "[separator]", "7", "8", "9", "\\frac{#@}{#?}"],
+          [{latex: "\\sigma(#0)", label: "σ(□)"}, {latex: "\\sigma'(#0)", label: "σ′(□)"},
+           {latex: "\\tanh(#0)", label: "tanh"}, {latex: "e^{#0}"},
+           {latex: "\\ln(#0)", label: "ln"}, "(", ")", "[separator]", "4", "5", "6", "\\cdot"],
+          ["#@^{2}", "#@^{#?}", "#@_{#?}",
+           "\\delta", "\\eta", "L", "a", "[separator]", "1", "2", "3", "-"],
+          ["[left]", "[right]", "[backspace]", "[hide-keyboard]", "[separator]", "0", ".", "+"]
+        ]
+      }, "numeric", "greek"];
+    }
+    // a space typed in the math field is a space (the reader ignores it), not a jump out of the brackets:
+    // "2(y - 1)" must not become 2(y) − 1)
+    problem.querySelectorAll("math-field").forEach(function (field) { field.mathModeSpace = "\\:"; });
     problem.querySelectorAll("section.part-box").forEach(function (box) { setUpPart(problem, box); });
   }
 
