@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import IncompatibleError, ShapeError
+from .exits import JSON_FORMAT_VERSION, Exit
+from .inputs import file_argument, text_argument
 from .limits import add_timeout_option
 
 #: learning rates that train the built-in data sets well with each optimizer
@@ -48,7 +50,8 @@ def _register_train(subparsers):
         epilog="examples:\n"
                "  mathomong train --net 2-4-1 --data xor --steps 5000\n"
                "  mathomong train --net 2-8-1 --data moons --optimizer adam --epochs 200 --batch-size 32\n"
-               "  mathomong train --data points.csv --features x1,x2 --target label --net 2-4-1",
+               "  mathomong train --data points.csv --features x1,x2 --target label --net 2-4-1\n"
+               "  cat points.csv | mathomong train --data - --features x1,x2 --target label",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--net", metavar="SIZES",
@@ -60,7 +63,8 @@ def _register_train(subparsers):
     p.add_argument("--loss", default="auto",
                    help="loss (default: mse, or cross_entropy after softmax)")
     p.add_argument("--data", default="xor",
-                   help=f"a built-in data set ({', '.join(dataset_names())}) or a CSV file (default: xor)")
+                   help=f"a built-in data set ({', '.join(dataset_names())}) or a CSV file "
+                        "('-': a CSV from standard input; default: xor)")
     p.add_argument("--features", help="CSV: comma-separated input column names")
     p.add_argument("--target", "--targets", dest="targets", help="CSV: comma-separated target column names")
     p.add_argument("--n", type=int, help="number of examples to generate (built-in data sets)")
@@ -95,7 +99,7 @@ def _register_train(subparsers):
 def _load_data(args):
     from ..datasets import DATASETS, load_csv, load_dataset
 
-    name = args.data
+    name = file_argument(args, args.data, "--data", suffix=".csv")
     is_file = name.lower().endswith((".csv", ".tsv", ".txt")) or Path(name).exists()
     if is_file and name.strip().lower() not in DATASETS:
         for flag in ("n", "noise", "arms", "data_seed"):
@@ -173,6 +177,7 @@ def run_train(args) -> int:
     written = _plots(args, net, compiled, data, result)
     if args.json:
         payload = {
+            "format_version": JSON_FORMAT_VERSION,
             "network": {"description": net.description, "layer_sizes": net.layer_sizes,
                         "parameters": [p.name for p in net.parameters]},
             "data": {"name": data.name, "examples": len(data), "task": data.task,
@@ -273,7 +278,8 @@ def _register_descend(subparsers):
                "(a start with a minus sign needs the = form: --start=-1,2)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("expression", help="the function, in plain syntax (x^2 + 3*y^2) or LaTeX")
+    p.add_argument("expression", help="the function, in plain syntax (x^2 + 3*y^2) or LaTeX "
+                                      "('-': read it from standard input)")
     p.add_argument("--from", "--start", dest="start", default=None, metavar="POINT",
                    help="starting point: 1,2 in the order of --vars, or x=1,y=2 (default: 1 for each); "
                         "a negative first coordinate needs --from=-1,2")
@@ -324,7 +330,7 @@ def run_descend(args) -> int:
     from ..descent import _resolve_variables, descend
     from ..parsing import parse_expression
 
-    expr = parse_expression(args.expression, syntax=args.syntax)
+    expr = parse_expression(text_argument(args, args.expression, "the expression"), syntax=args.syntax)
     import sympy
 
     if not isinstance(expr, sympy.Expr):
@@ -343,7 +349,7 @@ def run_descend(args) -> int:
         plot_descent(path, args.plot)
         written = args.plot
     if args.json:
-        payload = path.as_dict()
+        payload = {"format_version": JSON_FORMAT_VERSION, **path.as_dict()}
         payload["plot"] = written
         json.dump(payload, sys.stdout, indent=2, ensure_ascii=False, allow_nan=False)
         sys.stdout.write("\n")
@@ -351,7 +357,7 @@ def run_descend(args) -> int:
         print(path.to_text(max_rows=max(args.rows, 2)))
         if written:
             print(f"wrote the plot to {written}")
-    return 3 if path.diverged else 0
+    return Exit.NO if path.diverged else Exit.OK
 
 
 # ---------------------------------------------------------------------------
