@@ -33,6 +33,7 @@ import sympy
 from sympy.printing.numpy import SciPyPrinter
 
 from .activations import logsumexp
+from .display import Summarised, Summary
 from .errors import ShapeError, UnknownNameError
 from .parsing.values import as_expression
 
@@ -63,8 +64,8 @@ def _code(expr, names: dict) -> str:
     return _Printer().doprint(renamed)
 
 
-@dataclass
-class CompiledNetwork:
+@dataclass(repr=False)
+class CompiledNetwork(Summarised):
     """Numpy functions for a network's batch loss and gradient.
 
     ``loss(theta, X, Y)``, ``gradient(theta, X, Y)``,
@@ -82,6 +83,14 @@ class CompiledNetwork:
     n_inputs: int = 0
     n_outputs: int = 0
     targets_are_distributions: bool = False
+
+    def _summary(self) -> Summary:
+        described = getattr(self.network, "description", None) or f"{self.n_inputs} input(s), {self.n_outputs} output(s)"
+        facts = (("network", described), ("form", self.form), ("backend", self.backend),
+                 ("parameters", str(self.n_parameters)),
+                 ("functions", "loss, gradient, loss_and_gradient (θ, X, Y); forward (θ, X)"),
+                 ("generated code", f"{len(self.source.splitlines())} lines (.source)"))
+        return Summary(f"{described}, {self.form} form, {self.backend}, {self.n_parameters} parameters", facts)
 
     def __post_init__(self):
         self._loss = self._namespace["loss"]

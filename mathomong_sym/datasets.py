@@ -27,6 +27,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from .display import Summarised, Summary
 from .errors import ConfigError, UnknownNameError
 
 __all__ = [
@@ -38,8 +39,8 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Dataset:
+@dataclass(frozen=True, repr=False)
+class Dataset(Summarised):
     """Inputs ``X`` (n, n_in) and targets ``Y`` (n, n_out), float64."""
 
     name: str
@@ -65,6 +66,13 @@ class Dataset:
     @property
     def n_outputs(self) -> int:
         return self.Y.shape[1]
+
+    def _summary(self) -> Summary:
+        facts = [("examples", str(len(self))), ("inputs", ", ".join(self.feature_names)),
+                 ("targets", ", ".join(self.target_names)), ("task", self.task)]
+        if self.description:
+            facts.append(("made", self.description))
+        return Summary(self.summary(), tuple(facts))
 
     def summary(self) -> str:
         kind = self.task

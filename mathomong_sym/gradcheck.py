@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .display import Summarised, Summary
 from .errors import GradientCheckError, MathomongError, ShapeError
 
 __all__ = [
@@ -74,8 +75,8 @@ def complex_step_gradient(f, theta, h: float = 1e-30) -> np.ndarray:
     return gradient
 
 
-@dataclass(frozen=True)
-class GradientCheckReport:
+@dataclass(frozen=True, repr=False)
+class GradientCheckReport(Summarised):
     """Exact (compiled) gradient against a numeric one, parameter by parameter."""
 
     parameters: tuple
@@ -131,6 +132,15 @@ class GradientCheckReport:
                 {"name": name, "exact": e, "numeric": n, "abs_error": err} for name, e, n, err in self.rows()
             ],
         }
+
+    def _summary(self) -> Summary:
+        name, exact, numeric = self.worst
+        verdict = "passed" if self.passed else "FAILED"
+        facts = (("verdict", verdict), ("method", self.method), ("parameters", str(len(self.parameters))),
+                 ("relative error", f"{self.relative_error:.2e}"), ("tolerance", f"{self.tolerance:.0e}"),
+                 ("largest difference", f"{name}: {exact:.10g} (derived) vs {numeric:.10g} (numeric)"))
+        return Summary(f"{verdict}, relative error {self.relative_error:.2e} (tolerance {self.tolerance:.0e}, "
+                       f"{self.method}, {len(self.parameters)} parameters)", facts)
 
     def summary(self) -> str:
         verdict = "passed" if self.passed else "FAILED"
