@@ -105,11 +105,6 @@ def test_every_command_ends_with_a_code_from_the_table(argv, code, capsys, tmp_p
         assert len(err.strip().splitlines()) == 1 and "error:" in err
 
 
-def test_a_time_limit_is_4_and_says_so():
-    done = cli("explain", "(x+y+z)^{999}", "--wrt", "x", "--timeout", "2")
-    assert done.returncode == Exit.LIMIT and "stopped after 2 s" in done.stderr and done.stdout == ""
-
-
 def test_a_bug_is_5_and_one_line_unless_debugging(monkeypatch, capsys):
     from mathomong_sym.cli import check as check_command
 
@@ -203,8 +198,9 @@ def test_a_failure_asked_for_as_json_is_a_json_error_object(argv, code, version,
 
 
 def test_a_time_limit_asked_for_as_json_is_a_json_error_object():
+    # (without JSON, stdout stays empty: tests/test_commands_bounded.py)
     done = cli("explain", "(x+y+z)^{999}", "--wrt", "x", "--timeout", "2", "--format", "json")
-    assert done.returncode == Exit.LIMIT
+    assert done.returncode == Exit.LIMIT and "stopped after 2 s" in done.stderr
     error = json.loads(done.stdout)["error"]
     assert error["kind"] == "limit" and "stopped after 2 s" in error["message"]
 
@@ -218,43 +214,43 @@ def test_without_json_nothing_but_the_error_line(capsys):
 # standard input
 # ---------------------------------------------------------------------------
 
-def test_an_expression_from_standard_input():
+def test_an_expression_and_a_file_from_the_real_standard_input(key_file, tmp_path):
+    # a process whose standard input is a pipe: text is read from it, a file is read as /dev/stdin
     done = cli("explain", "-", "--wrt", "x", "--at", "x=3", stdin="x^2\n")
     assert done.returncode == 0 and "2x" in done.stdout and "6" in done.stdout
-    done = cli("descend", "-", "--start", "2", "--steps", "3", "--json", stdin="x^2 + 1\n")
-    assert done.returncode == 0 and json.loads(done.stdout)["expression"]
-
-
-def test_an_answer_or_a_key_from_standard_input(key_file):
-    done = cli("check", "--key", r"2(\hat{y}-y)", "--answer", "-", stdin="2(y-\\hat{y})\n")
-    assert done.returncode == Exit.NO and "sign" in done.stdout
-    done = cli("check", "--key", "-", "--answer", r"2(\hat{y}-y)", stdin="2(\\hat{y}-y)")
-    assert done.returncode == Exit.OK
-    done = cli("check", "--key-file", "-", "--question", "q1", "--answer", r"2(\hat{y}-y)\sigma'(z)x",
-               stdin=Path(key_file).read_text(encoding="utf-8"))
-    assert done.returncode == Exit.OK, done.stderr
-
-
-def test_files_from_standard_input(key_file, tmp_path):
     answers = "student,version,question,answer\nada,A,q1,2(\\hat{y}-y)\\sigma'(z)x\nbob,A,q1,2x\n"
     done = cli("grade", "--key", str(key_file), "--answers", "-", "--out", str(tmp_path / "grades"), stdin=answers)
     assert done.returncode == 0, done.stderr
     assert "1 correct, 1 incorrect" in done.stdout
-    done = cli("worksheet", "-", "--no-pdf", "--out", str(tmp_path / "sheet"), stdin=SHEET)
-    assert done.returncode == 0, done.stderr
-    assert (tmp_path / "sheet" / "tiny-A-7-key.json").is_file()
-    csv = "x,label\n0,0\n1,1\n2,1\n-1,0\n"
-    done = cli("train", "--data", "-", "--features", "x", "--target", "label", "--steps", "50", "--json", stdin=csv)
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["data"]["examples"] == 4
 
 
-def test_a_replaced_stdin_is_read_too(monkeypatch, capsys, tmp_path):
+def _stdin(monkeypatch, text):
     import io
 
-    monkeypatch.setattr(sys, "stdin", io.StringIO(SHEET))
-    assert main(["worksheet", "-", "--no-pdf", "--out", str(tmp_path)]) == 0
-    assert (tmp_path / "tiny-A-7-key.json").is_file()
+    monkeypatch.setattr(sys, "stdin", io.StringIO(text))
+
+
+def test_an_answer_or_a_key_from_standard_input(key_file, monkeypatch, capsys):
+    _stdin(monkeypatch, "2(y-\\hat{y})\n")
+    assert main(["check", "--key", r"2(\hat{y}-y)", "--answer", "-"]) == Exit.NO
+    assert "sign" in capsys.readouterr().out
+    _stdin(monkeypatch, "2(\\hat{y}-y)")
+    assert main(["check", "--key", "-", "--answer", r"2(\hat{y}-y)"]) == Exit.OK
+    _stdin(monkeypatch, Path(key_file).read_text(encoding="utf-8"))
+    assert main(["check", "--key-file", "-", "--question", "q1", "--answer", r"2(\hat{y}-y)\sigma'(z)x"]) == Exit.OK
+
+
+def test_an_expression_a_definition_or_data_from_standard_input(monkeypatch, capsys, tmp_path):
+    _stdin(monkeypatch, "x^2 + 1\n")
+    assert main(["descend", "-", "--start", "2", "--steps", "3", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["expression"]
+    _stdin(monkeypatch, SHEET)
+    assert main(["worksheet", "-", "--no-pdf", "--out", str(tmp_path / "sheet")]) == 0
+    assert (tmp_path / "sheet" / "tiny-A-7-key.json").is_file()
+    capsys.readouterr()
+    _stdin(monkeypatch, "x,label\n0,0\n1,1\n2,1\n-1,0\n")
+    assert main(["train", "--data", "-", "--features", "x", "--target", "label", "--steps", "50", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["data"]["examples"] == 4
 
 
 def test_standard_input_is_read_once(monkeypatch, capsys):
