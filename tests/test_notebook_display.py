@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 
 from mathomong_sym import (
-    MLP, AnswerKey, Neuron, build_worksheet, check_answer, descend, diff_steps, gradient_check, load_dataset,
+    MLP, AnswerKey, Neuron, build_worksheet, check_answer, descend, diff_steps, get_activation, get_loss,
+    gradient_check, load_dataset,
     load_worksheet, parse_expression, plot_decision_boundary, plot_descent, plot_landscape, plot_loss, train,
 )
 from mathomong_sym.display import MAX_REPR
@@ -63,13 +64,15 @@ def results(tmp_path_factory):
         "AnswerKey": key,
         "AnswerEntry": key.entries[0],
         "GradeReport": grade([key], rows, timeout=None, progress=False),
+        "Loss": get_loss("bce"),
+        "Activation": get_activation("relu"),
     }
 
 
 RESULTS = ["Derivation", "cited Derivation", "diff_steps Derivation", "Step", "Factor", "VerificationReport",
            "CompiledNetwork", "GradientCheckReport", "LayerEquations", "Dataset", "TrainingResult",
            "DescentPath", "CheckResult", "WorksheetDefinition", "BuildResult", "AnswerKey", "AnswerEntry",
-           "GradeReport"]
+           "GradeReport", "Loss", "Activation"]
 
 
 @pytest.mark.parametrize("name", RESULTS)
