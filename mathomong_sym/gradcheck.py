@@ -36,7 +36,7 @@ def numeric_gradient(f, theta, h: float | None = None, order: int = 2) -> np.nda
     ``order=2`` is the textbook (f(θ+h) − f(θ−h)) / 2h, h = 1e-6 by default;
     ``order=4`` the five-point stencil (−f(θ+2h) + 8f(θ+h) − 8f(θ−h) + f(θ−2h)) / 12h,
     h = 1e-3 by default, whose error is about 1e-13 instead of 1e-9.
-    The step is scaled by max(1, |θᵢ|).
+    The step is scaled by ``max(1, |θᵢ|)``.
     """
     theta = np.array(theta, dtype=np.float64)
     if order not in (2, 4):
@@ -118,7 +118,7 @@ class GradientCheckReport(Summarised):
         return self.passed
 
     def rows(self):
-        """(name, exact, numeric, |error|) per parameter."""
+        """``(name, exact, numeric, |error|)`` per parameter."""
         for p, e, n, err in zip(self.parameters, self.exact, self.numeric, self.absolute_errors):
             yield str(p), float(e), float(n), float(err)
 
