@@ -33,7 +33,6 @@ import functools
 from dataclasses import dataclass, field
 from typing import Callable
 
-import numpy as np
 import sympy
 from sympy import Function, S
 

@@ -479,7 +479,7 @@ class _GraphEvaluator:
             return
         printer = MpmathPrinter({"fully_qualified_modules": False, "allow_unknown_functions": True})
         lines, arguments_of = [], {}
-        for index, (symbol, expr) in enumerate(pending):
+        for index, (_symbol, expr) in enumerate(pending):
             arguments = sorted(expr.free_symbols, key=lambda s: s.name)
             names = {a: sympy.Symbol(f"_a{i}") for i, a in enumerate(arguments)}
             body = _mpmath_code(expr, {a: n.name for a, n in names.items()}, printer)

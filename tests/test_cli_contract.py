@@ -59,7 +59,7 @@ def test_the_table_gives_each_code_one_meaning():
 def test_the_readme_and_help_print_the_table(capsys):
     readme = README.read_text(encoding="utf-8")
     section = readme.split("### Exit codes", 1)[1].split("\n#", 1)[0]
-    for code, meaning in TABLE:
+    for code, _meaning in TABLE:
         row = re.search(rf"^\| {int(code)} \| `{code.name.lower()}` \| (.+) \|$", section, re.MULTILINE)
         assert row, f"README's exit-code table lacks {int(code)}"
     with pytest.raises(SystemExit):

@@ -13,7 +13,6 @@ time limit (:mod:`.pool`), so no answer can hang the caller; pass
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 import sympy

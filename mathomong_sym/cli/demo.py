@@ -65,7 +65,7 @@ def run(args, stream=None) -> int:
     net = Neuron()
     for equation in net.equations:
         print("   ", equation.to_text(), file=stream)
-    print(f"\nAt the point x = 2, W = 0.5, b = −1, y = 1:", file=stream)
+    print("\nAt the point x = 2, W = 0.5, b = −1, y = 1:", file=stream)
 
     _section(stream, "2. ∂L/∂W and ∂L/∂b by the chain rule: δ = ∂L/∂z found once, used by both")
     from ..derivation import VerificationReport

@@ -268,7 +268,6 @@ def run_explain(args) -> int:
     import sympy
 
     from ..calculus import diff_steps
-    from ..parsing import parse_expression
 
     # as typed: x*x stays a product (the product rule), 2(x + 1) a multiple of a sum
     expr = _read_expression(text_argument(args, args.expression, "the expression"), args.syntax, args.names)

@@ -102,7 +102,7 @@ class Room:
         """Warm the reader and the checker here, then start the checker workers (which inherit both)."""
         if self.config.warm:
             content.warm_up()
-        self.checks
+        _ = self.checks  # the first use starts the checker workers
 
     @property
     def checks(self) -> CheckService:

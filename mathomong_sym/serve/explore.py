@@ -25,7 +25,7 @@ from ..parsing import parse_expression
 from ..printing import format_number, to_latex, to_text
 from ..render.document import build_document
 from ..render.dot import computation_graph
-from .content import SolutionStep, document_steps
+from .content import document_steps
 
 __all__ = ["Exploration", "explore_expression", "explore_network", "graph_svg", "LEVELS"]
 
