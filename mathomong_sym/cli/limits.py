@@ -104,7 +104,7 @@ def _child(args, run, writing: int, parent: int) -> None:
 def _collect(reading: int, pid: int, timeout: float) -> bytes | None:
     """The child's whole payload, or None when it ran out of time or died without one."""
     deadline = time.monotonic() + timeout
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
