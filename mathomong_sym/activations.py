@@ -33,10 +33,10 @@ import functools
 from dataclasses import dataclass, field
 from typing import Callable
 
-import numpy as np
 import sympy
 from sympy import Function, S
 
+from .display import Summarised, Summary
 from .parsing.values import as_arguments, as_expression
 from .registry import Registry
 
@@ -496,8 +496,8 @@ NUMPY_FUNCTIONS: dict[str, Callable] = _ArrayFunctions()
 # the registry
 # ---------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Activation:
+@dataclass(frozen=True, repr=False)
+class Activation(Summarised):
     """One activation function, everything the package needs to know about it.
 
     ``function`` and ``derivative`` take a sympy expression z and return
@@ -528,6 +528,14 @@ class Activation:
         if ACTIVATIONS.get(self.name) is self:
             return get_activation, (self.name,)
         return super().__reduce_ex__(protocol)
+
+    def _summary(self) -> Summary:
+        facts = [("name", self.name), ("derivative", self.formula_text)]
+        if self.aliases:
+            facts.append(("also called", ", ".join(self.aliases)))
+        if self.convention:
+            facts.append(("convention", self.convention))
+        return Summary(f"{self.name}: {self.formula_text}", tuple(facts))
 
     def derivative_in_terms_of_output(self, z: sympy.Symbol, a: sympy.Symbol) -> sympy.Expr:
         """f′(z) with every f(z) replaced by the activation a (σ′ = a(1 − a))."""

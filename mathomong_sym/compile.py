@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import sympy
 from sympy.printing.numpy import SciPyPrinter
 
 from .activations import logsumexp
+from .display import Summarised, Summary
 from .errors import ShapeError, UnknownNameError
 from .parsing.values import as_expression
 
@@ -66,8 +66,8 @@ def _code(expr, names: dict) -> str:
     return _Printer().doprint(renamed)
 
 
-@dataclass
-class CompiledNetwork:
+@dataclass(repr=False)
+class CompiledNetwork(Summarised):
     """Numpy functions for a network's batch loss and gradient.
 
     ``loss(theta, X, Y)``, ``gradient(theta, X, Y)``,
@@ -86,6 +86,14 @@ class CompiledNetwork:
     n_outputs: int = 0
     targets_are_distributions: bool = False
     dtype: str = "float64"
+
+    def _summary(self) -> Summary:
+        described = getattr(self.network, "description", None) or f"{self.n_inputs} input(s), {self.n_outputs} output(s)"
+        facts = (("network", described), ("form", self.form), ("backend", self.backend),
+                 ("parameters", str(self.n_parameters)),
+                 ("functions", "loss, gradient, loss_and_gradient (θ, X, Y); forward (θ, X)"),
+                 ("generated code", f"{len(self.source.splitlines())} lines (.source)"))
+        return Summary(f"{described}, {self.form} form, {self.backend}, {self.n_parameters} parameters", facts)
 
     def __post_init__(self):
         self._loss = self._namespace["loss"]

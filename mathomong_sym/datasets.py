@@ -37,6 +37,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from .display import Summarised, Summary
 from .errors import ConfigError, UnknownNameError
 
 __all__ = [
@@ -52,8 +53,8 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Dataset:
+@dataclass(frozen=True, repr=False)
+class Dataset(Summarised):
     """Inputs ``X`` (n, n_in) and targets ``Y`` (n, n_out), float64."""
 
     name: str
@@ -97,6 +98,12 @@ class Dataset:
                            self.task, self.description)
 
         return part(np.sort(train), "training set"), part(np.sort(test), "test set")
+    def _summary(self) -> Summary:
+        facts = [("examples", str(len(self))), ("inputs", ", ".join(self.feature_names)),
+                 ("targets", ", ".join(self.target_names)), ("task", self.task)]
+        if self.description:
+            facts.append(("made", self.description))
+        return Summary(self.summary(), tuple(facts))
 
     def summary(self) -> str:
         kind = self.task

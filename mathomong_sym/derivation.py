@@ -34,6 +34,7 @@ from typing import Iterable, Mapping
 import sympy
 from sympy import Derivative, Symbol
 
+from .display import MAX_REPR, Summarised, Summary, clip
 from .errors import VerificationError
 from .parsing.values import as_expression, as_number
 
@@ -207,8 +208,8 @@ class Words(tuple):
         return tuple(p for p in self if not isinstance(p, str))
 
 
-@dataclass
-class Step(_KeepsForm):
+@dataclass(repr=False)
+class Step(Summarised, _KeepsForm):
     """One line of a derivation: ``lhs = rhs``, by ``rule``, because ``reason``.
 
     ``substeps`` hold the detail behind the line; their ``kind`` says what
@@ -246,9 +247,21 @@ class Step(_KeepsForm):
         for sub in self.substeps:
             yield from sub.walk(depth + 1)
 
+    def _summary(self) -> Summary:
+        from .printing import to_text
 
-@dataclass(frozen=True)
-class Factor(_KeepsForm):
+        line = f"{to_text(self.lhs)} = {to_text(self.rhs)}"
+        facts = [("line", line), ("rule", self.rule)]
+        if self.reason:
+            facts.append(("because", str(self.reason)))
+        if self.substeps:
+            facts.append(("sub-steps", str(len(self.substeps))))
+        more = f", {len(self.substeps)} sub-step(s)" if self.substeps else ""
+        return Summary(f"{clip(line, 120)} ({self.rule}{more})", tuple(facts))
+
+
+@dataclass(frozen=True, repr=False)
+class Factor(Summarised, _KeepsForm):
     """A named factor of a chain: ``lhs`` (∂A/∂B) has value ``value``.
 
     ``kind`` is one of "loss" (∂L/∂ŷ), "activation" (∂a/∂z), "linear"
@@ -259,16 +272,29 @@ class Factor(_KeepsForm):
     value: sympy.Expr
     kind: str
 
+    def _summary(self) -> Summary:
+        from .printing import to_text
 
-@dataclass(frozen=True)
-class StepCheck:
+        line = f"{to_text(self.lhs)} = {to_text(self.value)}"
+        return Summary(f"{line} ({self.kind})", (("factor", line), ("kind", self.kind)))
+
+
+@dataclass(frozen=True, repr=False)
+class StepCheck(Summarised):
     step: Step
     outcome: str  # PROVED, NUMERIC or FAILED
     detail: str = ""
 
+    def _summary(self) -> Summary:
+        from .printing import to_text
 
-@dataclass(frozen=True)
-class VerificationReport:
+        line = f"{to_text(self.step.lhs)} = {to_text(self.step.rhs)}"
+        facts = (("step", line), ("rule", self.step.rule), ("outcome", self.outcome), ("detail", self.detail))
+        return Summary(f"{self.outcome}: {clip(line, 120)} ({self.step.rule})", facts)
+
+
+@dataclass(frozen=True, repr=False)
+class VerificationReport(Summarised):
     """The outcome of :meth:`Derivation.verify`, one check per step."""
 
     checks: tuple[StepCheck, ...]
@@ -314,6 +340,18 @@ class VerificationReport:
         counts = self.counts()
         return (f"{self.outcome}: {counts[PROVED]} proved, {counts[NUMERIC]} checked numerically, "
                 f"{counts[FAILED]} failed")
+
+    def _summary(self) -> Summary:
+        from .printing import to_text
+
+        counts = self.counts()
+        facts = [("outcome", self.outcome), ("steps checked", str(len(self.checks))),
+                 ("proved", str(counts[PROVED])), ("checked numerically", str(counts[NUMERIC])),
+                 ("failed", str(counts[FAILED]))]
+        for check in self.failures[:3]:
+            facts.append(("failed step", f"{to_text(check.step.lhs)} = {to_text(check.step.rhs)} "
+                                         f"({check.step.rule}): {check.detail}"))
+        return Summary(str(self), tuple(facts))
 
 
 # ---------------------------------------------------------------------------
@@ -441,7 +479,7 @@ class _GraphEvaluator:
             return
         printer = MpmathPrinter({"fully_qualified_modules": False, "allow_unknown_functions": True})
         lines, arguments_of = [], {}
-        for index, (symbol, expr) in enumerate(pending):
+        for index, (_symbol, expr) in enumerate(pending):
             arguments = sorted(expr.free_symbols, key=lambda s: s.name)
             names = {a: sympy.Symbol(f"_a{i}") for i, a in enumerate(arguments)}
             body = _mpmath_code(expr, {a: n.name for a, n in names.items()}, printer)
@@ -834,7 +872,7 @@ def _check_on_graph(lhs, rhs, definitions: Mapping, *, points: int, seed: int,
 # the derivation
 # ---------------------------------------------------------------------------
 
-@dataclass
+@dataclass(repr=False)
 class Derivation(_KeepsForm):
     """A derivation of ``lhs``: its steps, its (checked) result and context.
 
@@ -1010,6 +1048,23 @@ class Derivation(_KeepsForm):
 
     def __str__(self) -> str:
         return self.to_text()
+
+    def __repr__(self) -> str:
+        # one line; the explanation itself is str(), to_text() and, in Jupyter, _repr_markdown_
+        from .printing import to_text
+
+        name = type(self).__name__
+        parts = [f"{len(self.steps)} step{'s' if len(self.steps) != 1 else ''}"]
+        if self.cites:
+            parts.append("cites " + ", ".join(to_text(c.lhs) for c in self.cites))
+        if self.point is not None:
+            parts.append("with numbers")
+        tail = f": {'; '.join(parts)}>"
+        line = clip(f"{to_text(self.lhs)} = {to_text(self.named_result)}", MAX_REPR - len(name) - len(tail) - 2)
+        return f"<{name} {line}{tail}"
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        printer.text(repr(self))
 
 
 def shown_at(step: Step, depth: int, level: int | None) -> bool:

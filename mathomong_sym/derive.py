@@ -22,6 +22,7 @@ from sympy import Derivative
 
 from . import naming
 from .derivation import Derivation, Factor, Step, Words, expand_definitions
+from .display import Summarised, Summary
 from .printing import to_text
 from .parsing.values import as_expression
 
@@ -140,8 +141,8 @@ class NetworkDerivation(Derivation):
         return f"<derivation {self.title!r}: {len(self.steps)} steps, cites {len(self.cites)}>"
 
 
-@dataclass(frozen=True)
-class LayerEquations:
+@dataclass(frozen=True, repr=False)
+class LayerEquations(Summarised):
     r"""Backpropagation in layer (matrix) form, per example.
 
     ``output_delta`` is δ^{(L)} as an elementwise expression of the symbols
@@ -157,6 +158,10 @@ class LayerEquations:
     hidden_derivatives: tuple  # per hidden layer, f'(z) in z and a
     lines_latex: tuple[str, ...]
     lines_text: tuple[str, ...]
+
+    def _summary(self) -> Summary:
+        return Summary("; ".join(self.lines_text[:2]) + f" … ({len(self.lines_text)} equations)",
+                       tuple((f"({number})", line) for number, line in enumerate(self.lines_text, 1)))
 
 
 class DefinitionTable(MutableMapping):

@@ -23,6 +23,7 @@ from typing import Mapping
 import numpy as np
 import sympy
 
+from .display import Summarised, Summary
 from .errors import IncompatibleError, ShapeError, UnknownNameError
 from .printing import to_latex, to_text
 from .training import Optimizer, get_optimizer
@@ -99,8 +100,8 @@ def lambdify_with_gradient(expr, variables):
     return gradient, function
 
 
-@dataclass
-class DescentPath:
+@dataclass(repr=False)
+class DescentPath(Summarised):
     """The points, gradients and values of a descent; row k is after k steps."""
 
     expression: sympy.Expr
@@ -195,6 +196,24 @@ class DescentPath:
 
     def __str__(self) -> str:
         return self.to_text()
+
+    def _summary(self) -> Summary:
+        names = self._names()
+        start = ", ".join(_num(v) for v in self.points[0])
+        end = ", ".join(_num(v) for v in self.end)
+        outcome = "diverged" if self.diverged else ("converged" if self.converged else "")
+        headline = (f"f({', '.join(names)}) = {to_text(self.expression)}, {self.steps} step(s) from ({start}) "
+                    f"to ({end}), f {_num(self.values[0])} → {_num(self.values[-1])}"
+                    + (f", {outcome}" if outcome else ""))
+        facts = [("function", f"f({', '.join(names)}) = {to_text(self.expression)}"),
+                 ("gradient", ", ".join(to_text(g) for g in self.gradient)),
+                 ("optimizer", self.optimizer.describe()), ("steps", str(self.steps)),
+                 ("start", f"({start}), f = {_num(self.values[0])}"),
+                 ("end", f"({end}), f = {_num(self.values[-1])}")]
+        for label, extra in (("outcome", outcome), ("stopped", self.stopped), ("note", self.note)):
+            if extra:
+                facts.append((label, extra))
+        return Summary(headline, tuple(facts))
 
     def as_dict(self) -> dict:
         return {

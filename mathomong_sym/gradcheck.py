@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .display import Summarised, Summary
 from .errors import GradientCheckError, MathomongError, ShapeError
 
 __all__ = [
@@ -35,7 +36,7 @@ def numeric_gradient(f, theta, h: float | None = None, order: int = 2, indices=N
     ``order=2`` is the textbook (f(θ+h) − f(θ−h)) / 2h, h = 1e-6 by default;
     ``order=4`` the five-point stencil (−f(θ+2h) + 8f(θ+h) − 8f(θ−h) + f(θ−2h)) / 12h,
     h = 1e-3 by default, whose error is about 1e-13 instead of 1e-9.
-    The step is scaled by max(1, |θᵢ|).  With *indices*, only those
+    The step is scaled by ``max(1, |θᵢ|)``.  With *indices*, only those
     components are computed (and returned, in that order).
     """
     theta = np.array(theta, dtype=np.float64)
@@ -76,8 +77,8 @@ def complex_step_gradient(f, theta, h: float = 1e-30) -> np.ndarray:
     return gradient
 
 
-@dataclass(frozen=True)
-class GradientCheckReport:
+@dataclass(frozen=True, repr=False)
+class GradientCheckReport(Summarised):
     """Exact (compiled) gradient against a numeric one, parameter by parameter."""
 
     parameters: tuple
@@ -121,7 +122,7 @@ class GradientCheckReport:
         return self.passed
 
     def rows(self):
-        """(name, exact, numeric, |error|) per parameter."""
+        """``(name, exact, numeric, |error|)`` per parameter."""
         for p, e, n, err in zip(self.parameters, self.exact, self.numeric, self.absolute_errors):
             yield str(p), float(e), float(n), float(err)
 
@@ -135,6 +136,15 @@ class GradientCheckReport:
                 {"name": name, "exact": e, "numeric": n, "abs_error": err} for name, e, n, err in self.rows()
             ],
         }
+
+    def _summary(self) -> Summary:
+        name, exact, numeric = self.worst
+        verdict = "passed" if self.passed else "FAILED"
+        facts = (("verdict", verdict), ("method", self.method), ("parameters", str(len(self.parameters))),
+                 ("relative error", f"{self.relative_error:.2e}"), ("tolerance", f"{self.tolerance:.0e}"),
+                 ("largest difference", f"{name}: {exact:.10g} (derived) vs {numeric:.10g} (numeric)"))
+        return Summary(f"{verdict}, relative error {self.relative_error:.2e} (tolerance {self.tolerance:.0e}, "
+                       f"{self.method}, {len(self.parameters)} parameters)", facts)
 
     def summary(self) -> str:
         verdict = "passed" if self.passed else "FAILED"

@@ -23,6 +23,7 @@ from typing import Callable, Sequence
 import sympy
 
 from .activations import logsumexp, softplus
+from .display import Summarised, Summary
 from .errors import IncompatibleError
 from .registry import Registry
 from .parsing.values import as_expression
@@ -30,8 +31,8 @@ from .parsing.values import as_expression
 __all__ = ["Loss", "LOSSES", "register_loss", "get_loss", "check_compatible"]
 
 
-@dataclass(frozen=True)
-class Loss:
+@dataclass(frozen=True, repr=False)
+class Loss(Summarised):
     """One loss function and everything the package needs to know about it."""
 
     name: str
@@ -57,6 +58,15 @@ class Loss:
 
     def __call__(self, predictions, targets):
         return self.expression(predictions, targets)
+
+    def _summary(self) -> Summary:
+        facts = [("name", self.name), ("formula", self.formula_text),
+                 ("after", ", ".join(self.outputs) if self.outputs else "any elementwise output activation")]
+        if self.fused_delta is not None:
+            facts.append(("fused", "δ = ∂L/∂z computed directly from the pre-activations"))
+        if self.assumption:
+            facts.append(("assumes", self.assumption))
+        return Summary(f"{self.name}: {self.formula_text}", tuple(facts))
 
     def __reduce_ex__(self, protocol):
         # a registered loss pickles as its name (its functions are often lambdas)

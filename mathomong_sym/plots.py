@@ -4,7 +4,9 @@ matplotlib is optional (the ``plot`` extra) and imported only when a picture
 is drawn.  Figures are built with ``matplotlib.figure.Figure`` rather than
 pyplot, so drawing needs no display and leaves no global state behind.
 Every function returns the figure and, given *path*, also writes it there
-(the format follows the file's extension: .png, .pdf, .svg).
+(the format follows the file's extension: .png, .pdf, .svg).  The figure is a
+:class:`mathomong_sym.figure.Figure`, which Jupyter shows as a picture
+without ``%matplotlib inline``.
 """
 
 from __future__ import annotations
@@ -39,11 +41,13 @@ class PlotUnavailableError(MathomongError, ImportError):
 
 def _figure(**kwargs):
     try:
-        from matplotlib.figure import Figure
+        import matplotlib.figure  # noqa: F401  (the plot extra)
     except ImportError:
         raise PlotUnavailableError(
             "plots need matplotlib, which is not installed: pip install 'mathomong_sym[plot]'"
         ) from None
+    from .figure import Figure  # a matplotlib Figure that Jupyter shows without a magic
+
     return Figure(**kwargs)
 
 

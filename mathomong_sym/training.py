@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-import sys
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from typing import Callable
 
 import numpy as np
 
+from .display import Summarised, Summary
 from .errors import IncompatibleError, ShapeError, TrainingError, UnknownNameError
 
 __all__ = [
@@ -305,8 +305,8 @@ def initial_parameters(net, seed: int = 0, scheme: str = "auto") -> np.ndarray:
 # the result
 # ---------------------------------------------------------------------------
 
-@dataclass
-class TrainingResult:
+@dataclass(repr=False)
+class TrainingResult(Summarised):
     """What a run produced.
 
     ``losses[t]`` is the loss (on the batch used) at the parameters before
@@ -347,6 +347,21 @@ class TrainingResult:
         """The first number of steps after which the loss was below *value*."""
         below = np.flatnonzero(self.loss_curve < value)
         return int(below[0]) if below.size else None
+
+    def _summary(self) -> Summary:
+        batches = "full batch" if self.batch_size is None else f"mini-batches of {self.batch_size}"
+        ending = "diverged" if self.diverged else (self.stopped or "")
+        headline = (f"{self.steps} step{'s' if self.steps != 1 else ''} of {self.optimizer.describe()}, "
+                    f"loss {self.initial_loss:.4g} → {self.final_loss:.4g}" + (f"; {ending}" if ending else ""))
+        facts = [("parameters", str(len(self.parameter_names))), ("steps", f"{self.steps} ({batches})"),
+                 ("optimizer", self.optimizer.describe()), ("starting parameters", f"seed {self.seed}"),
+                 ("loss at the start", f"{self.initial_loss:.6g}"), ("loss at the end", f"{self.final_loss:.6g}"),
+                 ("time", f"{self.seconds:.3g} s")]
+        if self.gradient_check is not None:
+            facts.append(("gradient check", self.gradient_check.summary()))
+        if ending:
+            facts.append(("stopped", ending))
+        return Summary(headline, tuple(facts))
 
     def parameter_values(self) -> dict[str, float]:
         return {name: float(v) for name, v in zip(self.parameter_names, self.theta)}
@@ -473,14 +488,9 @@ def _as_data(X, Y, n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _progress_bar(progress, total: int, desc: str):
-    if progress is None:
-        progress = sys.stderr.isatty()
-    if not progress:
-        return None
-    from tqdm import tqdm
+    from .progress import progress_bar
 
-    return tqdm(total=total, desc=desc, unit="step", leave=False, file=sys.stderr,
-                mininterval=0.2)
+    return progress_bar(progress, total=total, desc=desc, unit="step")
 
 
 def _positive_int(value, what: str) -> int:
@@ -523,7 +533,9 @@ def train(
     *callback(step, theta, loss)* runs after every step (theta is the new θ,
     loss the one before the step); a true return value stops the run.
     *target_loss* stops the run once the loss is below it.  *progress*
-    shows a tqdm bar (None: only when stderr is a terminal).
+    shows a ``tqdm.auto`` bar: None (the default) in a notebook or on a
+    terminal once the run has taken 2 s, True always, False never
+    (:mod:`mathomong_sym.progress`).
 
     A loss that turns infinite/NaN or exceeds 10⁶ × max(1, start) raises
     ``TrainingError`` naming the step and learning rate, with the result so
@@ -737,7 +749,6 @@ def train(
     if diverged and on_divergence == "raise":
         error = TrainingError(stopped)
         error.result = result
-        error.exit_code = 3  # the command line tells divergence from bad input
         raise error
     return result
 

@@ -1,6 +1,5 @@
 """Compiled gradients: agreement with numbers and sympy, stability, shapes."""
 
-import random
 import warnings
 
 import numpy as np

@@ -162,7 +162,7 @@ def test_command_negative_start_and_vars(capsys):
 
 
 def test_command_divergence_exit_code(capsys):
-    assert main(["descend", "x^2", "--start", "1", "--lr", "2", "--steps", "100"]) == 3
+    assert main(["descend", "x^2", "--start", "1", "--lr", "2", "--steps", "100"]) == 1  # NO: it diverged
     assert "diverged at step" in capsys.readouterr().out
 
 
@@ -176,6 +176,6 @@ def test_command_divergence_exit_code(capsys):
     (["descend", "x^2", "--lr", "-1"], "learning rate"),
 ])
 def test_command_errors_are_one_line(capsys, argv, message):
-    assert main(argv) == 1
+    assert main(argv) == 2  # USAGE in the table of exit codes
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1 and "Traceback" not in err

@@ -218,7 +218,7 @@ def test_sigkill_at_any_moment_leaves_the_old_set_or_the_new_one(tmp_path, keys)
     duration = time.monotonic() - started
     rng = random.Random(1)
     outcomes = set()
-    for attempt in range(8):
+    for _attempt in range(8):
         process = subprocess.Popen(_command("grade", "--key", keys[0], "--answers", tmp_path / "new.csv",
                                             "--out", out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(duration * rng.uniform(0.5, 1.1))

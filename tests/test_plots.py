@@ -163,5 +163,5 @@ def test_descend_command_writes_the_plot(tmp_path, capsys):
     assert main(["descend", "x^2 + 3y^2", "--start", "2,1.5", "--steps", "10", "--plot", str(png)]) == 0
     assert png.read_bytes()[:8] == PNG
     assert f"wrote the plot to {png}" in capsys.readouterr().out
-    assert main(["descend", "x^2", "--plot", str(tmp_path / "one.png")]) == 1
+    assert main(["descend", "x^2", "--plot", str(tmp_path / "one.png")]) == 2  # USAGE: one variable cannot be drawn as a path over contours
     assert "2 variables" in capsys.readouterr().err

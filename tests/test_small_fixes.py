@@ -73,7 +73,7 @@ NETWORKS = [
 @pytest.mark.parametrize("make", NETWORKS)
 def test_a_network_pickles_and_still_derives_and_compiles(make):
     net = make()
-    net.derive(net.parameters[0]).result  # a network with derivations cached pickles too
+    _ = net.derive(net.parameters[0]).result  # a network with derivations cached pickles too
     copy = pickle.loads(pickle.dumps(net))
     assert copy.loss == net.loss and copy.parameters == net.parameters
     assert copy.derive(net.parameters[0]).result == net.derive(net.parameters[0]).result

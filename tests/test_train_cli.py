@@ -82,7 +82,7 @@ def test_spiral_with_three_arms_uses_softmax(capsys):
 def test_divergence_is_one_line_with_its_own_exit_code(capsys):
     code = main(["train", "--data", "line", "--net", "1-1", "--lr", "50", "--steps", "200"])
     captured = capsys.readouterr()
-    assert code == 3
+    assert code == 1  # NO in the table of exit codes: the run ended, and it diverged
     assert "diverged at step" in captured.err and "lr = 50" in captured.err
     assert captured.err.count("\n") == 1
 
@@ -105,7 +105,7 @@ def test_divergence_is_one_line_with_its_own_exit_code(capsys):
 def test_bad_input_is_one_line(capsys, argv, message):
     code = main(["train", *argv])
     err = capsys.readouterr().err
-    assert code == 1, err
+    assert code == 2, err  # USAGE in the table of exit codes
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
 
 

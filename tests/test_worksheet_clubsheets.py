@@ -21,10 +21,11 @@ from mathomong_sym.check.checker import check_answer
 from mathomong_sym.check.key import AnswerKey
 from mathomong_sym.worksheets import load_worksheet
 from mathomong_sym.worksheets.build import OVERFULL_LIMIT_PT
+from mathomong_sym.worksheets.club import club_folder
 from mathomong_sym.worksheets.pdf import overfull_boxes
 
 REPO = Path(__file__).resolve().parent.parent
-SHEETS = REPO / "worksheets"
+SHEETS = club_folder()
 HASH_SEEDS = ("0", "1", "4242")
 
 

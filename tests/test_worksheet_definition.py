@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from mathomong_sym.cli import main
 from mathomong_sym.errors import ConfigError, MathomongError
 from mathomong_sym.worksheets import GENERATORS, load_worksheet
+from mathomong_sym.worksheets.club import club_sheets
 from mathomong_sym.worksheets.definition import check_version_labels
 
 REPO = Path(__file__).resolve().parent.parent
@@ -120,16 +121,16 @@ def test_a_missing_file(tmp_path):
 
 def test_errors_are_one_line_on_the_command_line(tmp_path, capsys):
     path = write(tmp_path, GOOD.replace("count = 2", "count = -1"))
-    assert main(["worksheet", str(path), "--out", str(tmp_path / "out"), "--no-pdf"]) == 1
+    assert main(["worksheet", str(path), "--out", str(tmp_path / "out"), "--no-pdf"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "problems[0].count" in err and "Traceback" not in err
     path = write(tmp_path, GOOD, "good.toml")
-    assert main(["worksheet", str(path), "--versions", "A,Z", "--out", str(tmp_path / "out"), "--no-pdf"]) == 1
+    assert main(["worksheet", str(path), "--versions", "A,Z", "--out", str(tmp_path / "out"), "--no-pdf"]) == 2
     assert "unknown version label 'Z'" in capsys.readouterr().err
 
 
 def test_the_clubs_definitions_all_load_and_cover_the_guide():
-    paths = sorted((REPO / "worksheets").glob("*.toml"))
+    paths = club_sheets()
     definitions = [load_worksheet(p) for p in paths]
     used = {spec.topic for d in definitions for spec in d.problems if spec.custom is None}
     assert used == set(GENERATORS), f"topics no club sheet uses: {set(GENERATORS) - used}"

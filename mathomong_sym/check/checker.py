@@ -13,11 +13,11 @@ time limit (:mod:`.pool`), so no answer can hang the caller; pass
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 import sympy
 
+from ..display import Summarised, Summary
 from ..errors import ConfigError
 from .engine import CORRECT, INCORRECT, INVALID, run_task
 from .key import AnswerEntry, definitions_as_json
@@ -32,8 +32,8 @@ VERDICTS = (CORRECT, INCORRECT, INVALID)
 EXIT_CODES = {CORRECT: 0, INCORRECT: 1, INVALID: 3}
 
 
-@dataclass(frozen=True)
-class CheckResult:
+@dataclass(frozen=True, repr=False)
+class CheckResult(Summarised):
     """The verdict ("correct", "incorrect" or "invalid"), what to tell the student, and why."""
 
     verdict: str
@@ -68,6 +68,13 @@ class CheckResult:
 
     def __str__(self) -> str:
         return f"{self.verdict}: {self.feedback}"
+
+    def _summary(self) -> Summary:
+        facts = [("verdict", self.verdict), ("score", f"{self.score:g} of {self.points:g}")]
+        if self.mistake:
+            facts.append(("mistake", str(self.mistake)))
+        facts.append(("feedback", self.feedback))
+        return Summary(f"{self.verdict} — {self.feedback}", tuple(facts))
 
 
 def entry_for(key, *, definitions=None, tolerance=None, conventions=None, variables=None, question_id="answer") -> AnswerEntry:

@@ -18,6 +18,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from ..display import Summarised, Summary
 from ..errors import ConfigError
 from .answers import FACTOR_PREFIX, AnswerRow, Roster, read_answers, read_roster
 from .checker import check_many, make_task
@@ -58,8 +59,8 @@ class GradedRow:
         return self.row.question
 
 
-@dataclass
-class GradeReport:
+@dataclass(repr=False)
+class GradeReport(Summarised):
     rows: list[GradedRow]
     keys: dict                      # version -> AnswerKey
     roster: dict = field(default_factory=dict)
@@ -80,6 +81,13 @@ class GradeReport:
                 by_student[r.student].append(r)
             index = self.__dict__["_by_student"] = (signature, dict(by_student))
         return index[1].get(student, [])
+    def _summary(self) -> Summary:
+        counts = self.counts
+        tally = f"{counts[CORRECT]} correct, {counts[INCORRECT]} incorrect, {counts[INVALID]} invalid"
+        facts = (("worksheet", self.worksheet()), ("versions", ", ".join(self.keys)),
+                 ("students", str(len(self.students()))), ("answers", f"{len(self.rows)}: {tally}"),
+                 ("checks run", str(self.checked)), ("reused from an interrupted run", str(self.reused)))
+        return Summary(f"{len(self.rows)} answer(s) of {len(self.students())} student(s): {tally}", facts)
 
     def students(self) -> list[str]:
         self.rows_of("")  # builds the index, whose keys are in file order
@@ -215,7 +223,10 @@ def grade(keys, rows, *, roster=None, timeout: float | None = DEFAULT_TIMEOUT, w
     """Check every row against the key of its version; a row that cannot be checked is "invalid".
 
     ``journal`` (an :class:`~mathomong_sym.outputs.Journal`) supplies
-    results of an interrupted run and receives every new one.
+    results of an interrupted run and receives every new one.  ``progress``
+    is a ``progress(done, total)`` callback, or None / True / False for a
+    ``tqdm.auto`` bar (:mod:`mathomong_sym.progress`: by default in a
+    notebook or on a terminal once grading has taken 2 s).
     """
     by_version = _keys_by_version(keys)
     roster = roster if isinstance(roster, Roster) else Roster(roster or {})
@@ -254,6 +265,14 @@ def grade(keys, rows, *, roster=None, timeout: float | None = DEFAULT_TIMEOUT, w
         results = {k: journal.get(k) for k in unique if journal.get(k) is not None}
     reused = len(results)
     pending = [k for k in unique if k not in results]
+    bar = None
+    if not callable(progress):
+        from ..progress import progress_bar
+
+        bar = progress_bar(progress, total=len(unique), desc="grading", unit="answer")
+        progress = None
+        if bar is not None:
+            bar.update(reused)
 
     def keep(index, result):
         if journal is not None and _journaled(result):
@@ -262,9 +281,15 @@ def grade(keys, rows, *, roster=None, timeout: float | None = DEFAULT_TIMEOUT, w
     def advance(done):
         if progress:
             progress(reused + done, len(unique))
+        if bar is not None:
+            bar.update(reused + done - bar.n)
 
-    fresh = check_many([unique[k] for k in pending], timeout=timeout, workers=workers, progress=advance,
-                       on_result=keep)
+    try:
+        fresh = check_many([unique[k] for k in pending], timeout=timeout, workers=workers, progress=advance,
+                           on_result=keep)
+    finally:
+        if bar is not None:
+            bar.close()
     results.update(zip(pending, fresh))
     key_errors = sorted({r["key_error"] for r in results.values() if "key_error" in r})
     if key_errors:

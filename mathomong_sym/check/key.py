@@ -22,6 +22,7 @@ from typing import Mapping
 
 import sympy
 
+from ..display import Summarised, Summary
 from ..errors import ConfigError, MathomongError
 from ..printing import to_latex
 from .tree import expr_to_tree, tree_to_expr
@@ -127,8 +128,8 @@ class Mistake:
         )
 
 
-@dataclass
-class AnswerEntry:
+@dataclass(repr=False)
+class AnswerEntry(Summarised):
     """The key of one question (or of one factor of a question).
 
     ``latex`` is the answer as printed; ``tree`` is the same expression as a
@@ -152,6 +153,21 @@ class AnswerEntry:
     factors: list["AnswerEntry"] = field(default_factory=list)
     mistakes: list[Mistake] = field(default_factory=list)
     definition_trees: dict[str, dict] = field(default_factory=dict)
+
+    def _summary(self) -> Summary:
+        facts = [("question", self.id), ("answer", self.latex), ("points", f"{self.points:g}")]
+        if self.label:
+            facts.append(("label", self.label))
+        if self.definitions:
+            facts.append(("definitions", ", ".join(f"{k} = {v}" for k, v in self.definitions.items())))
+        if self.variables is not None:
+            facts.append(("variables", ", ".join(self.variables)))
+        if self.factors:
+            facts.append(("factors", ", ".join(f.id for f in self.factors)))
+        if self.mistakes:
+            facts.append(("typical mistakes", str(len(self.mistakes))))
+        return Summary(f"{self.id}: {self.latex} ({self.points:g} point{'s' if self.points != 1 else ''})",
+                       tuple(facts))
 
     # -- building ----------------------------------------------------------
     @classmethod
@@ -279,8 +295,8 @@ class AnswerEntry:
         )
 
 
-@dataclass
-class AnswerKey:
+@dataclass(repr=False)
+class AnswerKey(Summarised):
     """All answer entries of one version of one worksheet."""
 
     worksheet: str
@@ -301,6 +317,13 @@ class AnswerKey:
     @property
     def ids(self) -> list[str]:
         return [e.id for e in self.entries]
+
+    def _summary(self) -> Summary:
+        name = self.title or self.worksheet
+        facts = [("worksheet", name), ("version", self.version), ("questions", ", ".join(self.ids)),
+                 ("points", f"{self.total_points:g}")]
+        return Summary(f"{name}, version {self.version}: {len(self.entries)} question(s), "
+                       f"{self.total_points:g} point(s)", tuple(facts))
 
     @property
     def total_points(self) -> float:

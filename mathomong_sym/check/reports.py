@@ -18,7 +18,6 @@ import html
 import io
 import os
 import re
-import shutil
 import unicodedata
 from collections import Counter, defaultdict
 from fractions import Fraction

@@ -1,7 +1,8 @@
 r"""``mathomong check`` and ``mathomong grade``.
 
 ``check`` judges one answer against one key and exits 0 (correct),
-1 (incorrect), 3 (invalid answer) or 2 (usage error or bad key).
+1 (incorrect), 3 (invalid answer) or 2 (usage error or bad key), as the
+table of :mod:`.exits` says for every command.
 ``grade`` checks a CSV of a class's answers against the JSON keys of the
 worksheet's versions and writes a report, a summary, per-student feedback
 and a gradebook.
@@ -11,11 +12,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
 from ..errors import ConfigError
+from .exits import JSON_FORMAT_VERSION, Exit
+from .inputs import file_argument, text_argument
 
-EXIT_BAD_KEY = 2
+EXIT_BAD_KEY = int(Exit.USAGE)
 
 
 def register(subparsers) -> None:
@@ -32,20 +34,24 @@ def _register_check(subparsers):
         "check",
         help="check one answer against a key",
         description="Check a student's answer (LaTeX or plain syntax) against a key. "
-                    "Exit code: 0 correct, 1 incorrect, 3 invalid answer, 2 usage error or bad key.",
+                    "Exit code: 0 correct, 1 incorrect, 3 invalid answer, 2 usage error or bad key. "
+                    "'-' for --key, --key-file or --answer reads it from standard input.",
         epilog="examples:\n"
                "  mathomong check --key '2(\\hat{y}-y)' --answer '2(y-\\hat{y})'\n"
                "  mathomong check --key '2(\\hat{y}-y)\\sigma(z)(1-\\sigma(z))x' \\\n"
                "      --answer \"2(\\sigma(Wx+b)-y)\\sigma'(Wx+b) x\" \\\n"
                "      --define 'z=Wx+b' --define '\\hat{y}=\\sigma(z)' --variables W,b,x,y\n"
-               "  mathomong check --key-file key.json --question q1 --answer '2(\\hat{y}-y)\\sigma(z)(1-\\sigma(z))x' --json",
+               "  mathomong check --key-file key.json --question q1 --answer '2(\\hat{y}-y)\\sigma(z)(1-\\sigma(z))x' --json\n"
+               "  echo '2(y-\\hat{y})' | mathomong check --key '2(\\hat{y}-y)' --answer -",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     source = p.add_mutually_exclusive_group(required=True)
-    source.add_argument("--key", help="the key, as LaTeX or plain syntax")
-    source.add_argument("--key-file", help="a JSON answer key (see docs/answer-key-format.md); needs --question")
+    source.add_argument("--key", help="the key, as LaTeX or plain syntax ('-': standard input)")
+    source.add_argument("--key-file", help="a JSON answer key (see docs/answer-key-format.md); needs --question "
+                                           "('-': standard input)")
     p.add_argument("--question", help="the question id in --key-file")
-    p.add_argument("--answer", required=True, help="the student's answer, as LaTeX or plain syntax")
+    p.add_argument("--answer", required=True,
+                   help="the student's answer, as LaTeX or plain syntax ('-': standard input)")
     p.add_argument("--define", action="append", default=[], metavar="NAME=LATEX",
                    help="a named intermediate the answer may use, e.g. 'z=Wx+b' (repeatable)")
     p.add_argument("--definitions", metavar="JSON", help='definitions as a JSON object, e.g. \'{"z": "Wx+b"}\'')
@@ -71,9 +77,7 @@ def _pairs(items, what: str) -> dict:
 
 
 def _usage(message: str) -> ConfigError:
-    error = ConfigError(message)
-    error.exit_code = EXIT_BAD_KEY
-    return error
+    return ConfigError(message)  # exit 2 (mathomong_sym.cli.exits)
 
 
 def _definitions(args) -> dict | None:
@@ -96,29 +100,30 @@ def run_check(args) -> int:
 
     if args.timeout <= 0:
         raise _usage("--timeout must be positive")
+    answer = text_argument(args, args.answer, "--answer")
     if args.key_file:
         if not args.question:
             raise _usage("--key-file needs --question")
         try:
-            key = AnswerKey.load(args.key_file).entry(args.question)
+            key = AnswerKey.load(file_argument(args, args.key_file, "--key-file", suffix=".json")).entry(args.question)
         except KeyError as exc:
             raise _usage(str(exc)) from None
         except ConfigError as exc:
             raise _usage(str(exc)) from None
     else:
-        key = args.key
+        key = text_argument(args, args.key, "--key")
     conventions = {"log_base": args.log_base} if args.log_base else None
     variables = [v.strip() for v in args.variables.split(",") if v.strip()] if args.variables else None
     try:
         result = check_answer(
-            args.answer, key, definitions=_definitions(args), tolerance=args.tolerance,
+            answer, key, definitions=_definitions(args), tolerance=args.tolerance,
             conventions=conventions, variables=variables, factor_answers=_pairs(args.factor, "--factor"),
             timeout=args.timeout,
         )
     except ConfigError as exc:
         raise _usage(str(exc)) from None
     if args.json:
-        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        print(json.dumps({"format_version": JSON_FORMAT_VERSION, **result.to_dict()}, indent=2, ensure_ascii=False))
     else:
         print(f"{result.verdict}: {result.feedback}")
     return result.exit_code
@@ -147,9 +152,10 @@ def _register_grade(subparsers):
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--key", action="append", required=True, metavar="KEY.json",
-                   help="an answer key (one per worksheet version; repeatable)")
-    p.add_argument("--answers", required=True, metavar="ANSWERS.csv", help="the answers CSV")
-    p.add_argument("--roster", metavar="ROSTER.csv", help="student,version CSV for rows without a version")
+                   help="an answer key (one per worksheet version; repeatable; '-': standard input)")
+    p.add_argument("--answers", required=True, metavar="ANSWERS.csv",
+                   help="the answers CSV ('-': read it from standard input)")
+    p.add_argument("--roster", metavar="ROSTER.csv", help="student,version CSV for rows without a version ('-': standard input)")
     p.add_argument("--out", required=True, metavar="FOLDER",
                    help="the folder the results go to (replaced as a whole; created if missing)")
     p.add_argument("--resume", action="store_true",
@@ -163,24 +169,6 @@ def _register_grade(subparsers):
     p.set_defaults(func=run_grade)
 
 
-def _progress_bar(args):
-    """A tqdm bar on a terminal; (callback, bar) or (None, None)."""
-    if args.quiet or not sys.stderr.isatty():
-        return None, None
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return None, None
-    bar = tqdm(unit="answer", file=sys.stderr)
-
-    def progress(done, total):
-        bar.total = total
-        bar.n = done
-        bar.refresh()
-
-    return progress, bar
-
-
 def run_grade(args) -> int:
     from ..check import AnswerKey
     from ..check.grading import grade, read_answers, read_roster
@@ -191,22 +179,21 @@ def run_grade(args) -> int:
         raise _usage("--timeout must be positive")
     if args.workers is not None and args.workers < 1:
         raise _usage("--workers must be at least 1")
-    out = OutputFolder(args.out, inputs=[args.answers, args.roster, *args.key])
+    answers_path = file_argument(args, args.answers, "--answers", suffix=".csv")
+    roster_path = file_argument(args, args.roster, "--roster", suffix=".csv")
+    key_paths = [file_argument(args, path, "--key", suffix=".json") for path in args.key]
+    out = OutputFolder(args.out, inputs=[answers_path, roster_path, *key_paths])
     try:
         out.check()
-        keys = [AnswerKey.load(path) for path in args.key]
-        answers = read_answers(args.answers)
-        roster = read_roster(args.roster) if args.roster else None
+        keys = [AnswerKey.load(path) for path in key_paths]
+        answers = read_answers(answers_path)
+        roster = read_roster(roster_path) if roster_path else None
         with out:
             leftover = 0 if args.resume else out.leftover_journal()
             journal = out.journal(resume=args.resume)
-            progress, bar = _progress_bar(args)
-            try:
-                report = grade(keys, answers.rows, roster=roster, timeout=args.timeout, workers=args.workers,
-                               progress=progress, journal=journal)
-            finally:
-                if bar is not None:
-                    bar.close()
+            # a bar on a terminal once grading has taken 2 s (mathomong_sym.progress)
+            report = grade(keys, answers.rows, roster=roster, timeout=args.timeout, workers=args.workers,
+                           progress=False if args.quiet else None, journal=journal)
             paths = write_reports(report, out.staging, gradebook=args.gradebook)
             out.commit()
     except ConfigError as exc:

@@ -16,6 +16,7 @@ import sys
 from fractions import Fraction
 
 from ..errors import IncompatibleError, ParseError, UnknownNameError
+from .inputs import text_argument
 from .limits import add_timeout_option
 
 FORMATS = ("text", "latex", "markdown", "json")
@@ -45,6 +46,14 @@ def _add_output_options(parser, *, example: bool = False) -> None:
     parser.add_argument("--lr", type=float, default=0.1, metavar="η",
                         help="learning rate of the gradient-descent step shown with --at (default: 0.1)")
     add_timeout_option(parser)
+    # a failure asked for as JSON answers in the version of the derivation document
+    parser.set_defaults(json_format_version=_derivation_format_version)
+
+
+def _derivation_format_version() -> int:
+    from ..render.json_format import FORMAT_VERSION
+
+    return FORMAT_VERSION
 
 
 def _register_explain(subparsers) -> None:
@@ -58,10 +67,11 @@ def _register_explain(subparsers) -> None:
                "  mathomong explain 'x^2' --wrt x --at x=3\n"
                "  mathomong explain 'sigmoid(w*x + b)' --wrt w --level 2\n"
                "  mathomong explain '\\tanh(x^2)' --format latex --standalone\n"
-               "  mathomong explain '(prediction - target)^2' --names prediction,target --wrt prediction",
+               "  mathomong explain '(prediction - target)^2' --names prediction,target --wrt prediction\n"
+               "  echo 'x^3 + 2x' | mathomong explain -",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("expression", help="the expression, in LaTeX or plain syntax")
+    p.add_argument("expression", help="the expression, in LaTeX or plain syntax ('-': read it from standard input)")
     p.add_argument("--wrt", metavar="VARIABLE",
                    help="the variable to differentiate by (default: the only variable of the expression)")
     p.add_argument("--syntax", choices=("auto", "latex", "plain"), default="auto",
@@ -258,10 +268,9 @@ def run_explain(args) -> int:
     import sympy
 
     from ..calculus import diff_steps
-    from ..parsing import parse_expression
 
     # as typed: x*x stays a product (the product rule), 2(x + 1) a multiple of a sum
-    expr = _read_expression(args.expression, args.syntax, args.names)
+    expr = _read_expression(text_argument(args, args.expression, "the expression"), args.syntax, args.names)
     if not isinstance(expr, sympy.Expr):
         raise ParseError("explain needs a single scalar expression")
     variable = _variable(expr, args.wrt)

@@ -9,7 +9,8 @@ run in a child process, the way the checker's workers do: it has
 and its output is passed on only when it finished, so a stopped run prints
 one line and exits 2 instead of half a document or a traceback.  Where a
 child cannot be forked (Windows), the command runs in-process, with the
-reader's limits only.
+reader's limits only.  Exit codes are those of :mod:`.exits`: 4 (LIMIT) for
+work that ran out of time or memory.
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ import signal
 import sys
 import time
 
+from .exits import Exit
+
 __all__ = ["DEFAULT_TIMEOUT", "add_timeout_option", "run_bounded"]
 
 DEFAULT_TIMEOUT = 60.0
-EXIT_LIMIT = 2
+EXIT_LIMIT = int(Exit.LIMIT)
 
 
 def add_timeout_option(parser, default: float = DEFAULT_TIMEOUT) -> None:
@@ -37,10 +40,11 @@ def add_timeout_option(parser, default: float = DEFAULT_TIMEOUT) -> None:
 
 def run_bounded(args, run) -> int:
     """``run(args)`` (which prints, and returns the exit code) in a child with the limits."""
+    from . import report
+
     timeout = args.timeout
     if not timeout or timeout <= 0:
-        print(f"mathomong {args.command}: error: --timeout must be positive", file=sys.stderr)
-        return EXIT_LIMIT
+        return report(args, Exit.USAGE, "--timeout must be positive")
     if not hasattr(os, "fork"):
         return run(args)
     sys.stdout.flush()
@@ -73,6 +77,7 @@ def run_bounded(args, run) -> int:
 def _child(args, run, writing: int, parent: int) -> None:
     code, out, err = EXIT_LIMIT, io.StringIO(), io.StringIO()
     try:
+        from . import report
         from ..check.pool import _die_with_parent, _limit_memory
 
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -81,16 +86,13 @@ def _child(args, run, writing: int, parent: int) -> None:
         _limit_memory()
         sys.stdout, sys.stderr = out, err
         try:
-            code = run(args)
+            code = run(args)  # run() reports the errors it knows, with their codes
         except MemoryError:
-            err.write(f"mathomong {args.command}: error: the expression needs too much memory\n")
-            code = EXIT_LIMIT
+            code = report(args, Exit.LIMIT, "the expression needs too much memory")
         except RecursionError:
-            err.write(f"mathomong {args.command}: error: the expression is nested too deeply\n")
-            code = EXIT_LIMIT
+            code = report(args, Exit.LIMIT, "the expression is nested too deeply")
         except Exception as exc:  # what the limits did not foresee is still one line
-            err.write(f"mathomong {args.command}: error: cannot finish ({type(exc).__name__}: {str(exc)[:200]})\n")
-            code = EXIT_LIMIT
+            code = report(args, Exit.INTERNAL, f"cannot finish ({type(exc).__name__}: {str(exc)[:200]})")
         data = pickle.dumps((code, out.getvalue(), err.getvalue()))
         view = memoryview(data)
         while view:
@@ -102,7 +104,7 @@ def _child(args, run, writing: int, parent: int) -> None:
 def _collect(reading: int, pid: int, timeout: float) -> bytes | None:
     """The child's whole payload, or None when it ran out of time or died without one."""
     deadline = time.monotonic() + timeout
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
@@ -125,13 +127,13 @@ def _reap(pid: int) -> int:
 
 def _stopped(args, pid: int, timeout: float) -> int:
     """The child took too long (killed now) or died on its own (the memory limit)."""
+    from . import report
+
     finished, status = os.waitpid(pid, os.WNOHANG)
     if finished == 0:
         os.kill(pid, signal.SIGKILL)
         _reap(pid)
-        print(f"mathomong {args.command}: error: stopped after {timeout:g} s: this is more work than the time "
-              f"limit allows (--timeout raises it)", file=sys.stderr)
-    else:
-        print(f"mathomong {args.command}: error: the work needed more memory than allowed "
-              f"(the process ended with status {status})", file=sys.stderr)
-    return EXIT_LIMIT
+        return report(args, Exit.LIMIT, f"stopped after {timeout:g} s: this is more work than the time "
+                                        f"limit allows (--timeout raises it)")
+    return report(args, Exit.LIMIT, f"the work needed more memory than allowed "
+                                    f"(the process ended with status {status})")

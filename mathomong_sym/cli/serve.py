@@ -36,7 +36,7 @@ def register(subparsers) -> None:
     p.add_argument("--class-token", help="the token students type to join (default: made once and kept)")
     p.add_argument("--teacher-token", help="the teacher's token (default: made once and kept)")
     p.add_argument("--worksheets", metavar="DIR",
-                   help="a folder of worksheet definitions to practise from (default: ./worksheets if it exists)")
+                   help="a folder of worksheet definitions to practise from (default: the club's sheets, installed with the package)")
     p.add_argument("--rate", type=float, default=30.0, help="requests per second per client address (default: 30)")
     p.add_argument("--check-rate", type=float, default=3.0, help="checks per second per student (default: 3)")
     p.add_argument("--max-body", type=int, default=64, metavar="KB", help="largest request body in kB (default: 64)")
@@ -60,7 +60,10 @@ def build_config(args):
         raise ConfigError("--explore-timeout must be positive")
     if args.max_body < 1:
         raise ConfigError("--max-body must be at least 1 kB")
-    worksheets = Path(args.worksheets) if args.worksheets else Path("worksheets")
+    from ..worksheets.club import club_folder
+
+    # by default the club's sheets, installed with the package
+    worksheets = Path(args.worksheets) if args.worksheets else club_folder()
     if args.worksheets and not worksheets.is_dir():
         raise ConfigError(f"--worksheets {args.worksheets}: no such folder")
     return ServeConfig(

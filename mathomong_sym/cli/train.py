@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import IncompatibleError, ShapeError
+from .exits import JSON_FORMAT_VERSION, Exit
+from .inputs import file_argument, text_argument
 from .limits import add_timeout_option
 
 #: learning rates that train the built-in data sets well with each optimizer
@@ -57,7 +59,8 @@ def _register_train(subparsers):
                "  mathomong train --data train-images-idx3-ubyte.gz --labels train-labels-idx1-ubyte.gz "
                "--net 784-128-10 --activation relu --epochs 5 --batch-size 128 --optimizer adam --lr 0.001\n"
                "  mathomong train --data mnist_train.csv --mnist --net 784-128-10 --activation relu --epochs 5 "
-               "--batch-size 128 --optimizer adam --lr 0.001",
+               "--batch-size 128 --optimizer adam --lr 0.001\n"
+               "  cat points.csv | mathomong train --data - --features x1,x2 --target label",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--net", metavar="SIZES",
@@ -69,7 +72,8 @@ def _register_train(subparsers):
     p.add_argument("--loss", default="auto",
                    help="loss (default: mse, or cross_entropy after softmax)")
     p.add_argument("--data", default="xor",
-                   help=f"a built-in data set ({', '.join(dataset_names())}) or a CSV file (default: xor)")
+                   help=f"a built-in data set ({', '.join(dataset_names())}) or a CSV file "
+                        "('-': a CSV from standard input; default: xor)")
     p.add_argument("--labels", metavar="FILE",
                    help="MNIST IDX: the labels file that goes with the images given as --data")
     p.add_argument("--mnist", action="store_true",
@@ -114,7 +118,7 @@ def _register_train(subparsers):
 def _load_data(args):
     from ..datasets import DATASETS, load_csv, load_dataset, load_mnist, load_mnist_csv
 
-    name = args.data
+    name = file_argument(args, args.data, "--data", suffix=".csv")
     if args.limit is not None and args.limit < 1:
         raise IncompatibleError("--limit must be a positive number of images")
     if args.labels or args.mnist:
@@ -218,6 +222,7 @@ def run_train(args) -> int:
     written = _plots(args, net, compiled, data, result, test, test_predictions)
     if args.json:
         payload = {
+            "format_version": JSON_FORMAT_VERSION,
             "network": {"description": net.description, "layer_sizes": net.layer_sizes,
                         "parameters": [p.name for p in net.parameters] if net.n_parameters <= 10_000
                         else f"{net.n_parameters} (listed up to 10 000)"},
@@ -344,7 +349,8 @@ def _register_descend(subparsers):
                "(a start with a minus sign needs the = form: --start=-1,2)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("expression", help="the function, in plain syntax (x^2 + 3*y^2) or LaTeX")
+    p.add_argument("expression", help="the function, in plain syntax (x^2 + 3*y^2) or LaTeX "
+                                      "('-': read it from standard input)")
     p.add_argument("--from", "--start", dest="start", default=None, metavar="POINT",
                    help="starting point: 1,2 in the order of --vars, or x=1,y=2 (default: 1 for each); "
                         "a negative first coordinate needs --from=-1,2")
@@ -395,7 +401,7 @@ def run_descend(args) -> int:
     from ..descent import _resolve_variables, descend
     from ..parsing import parse_expression
 
-    expr = parse_expression(args.expression, syntax=args.syntax)
+    expr = parse_expression(text_argument(args, args.expression, "the expression"), syntax=args.syntax)
     import sympy
 
     if not isinstance(expr, sympy.Expr):
@@ -414,7 +420,7 @@ def run_descend(args) -> int:
         plot_descent(path, args.plot)
         written = args.plot
     if args.json:
-        payload = path.as_dict()
+        payload = {"format_version": JSON_FORMAT_VERSION, **path.as_dict()}
         payload["plot"] = written
         json.dump(payload, sys.stdout, indent=2, ensure_ascii=False, allow_nan=False)
         sys.stdout.write("\n")
@@ -422,7 +428,7 @@ def run_descend(args) -> int:
         print(path.to_text(max_rows=max(args.rows, 2)))
         if written:
             print(f"wrote the plot to {written}")
-    return 3 if path.diverged else 0
+    return Exit.NO if path.diverged else Exit.OK
 
 
 # ---------------------------------------------------------------------------

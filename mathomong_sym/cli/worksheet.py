@@ -1,7 +1,10 @@
 """``mathomong worksheet``: build worksheets (sheet, key, answers, JSON key, PDFs).
 
-    mathomong worksheet worksheets/derivatives.toml --versions A,B --out build/
-    mathomong worksheet --all --out build/          # every sheet in worksheets/
+    mathomong worksheet my-sheet.toml --versions A,B --out build/
+    mathomong worksheet 06-chain-rule --out build/  # a club sheet, by name
+    mathomong worksheet --all --out build/          # every club sheet (installed with the package)
+    mathomong worksheet --all my-sheets/ --out build/
+    mathomong worksheet - < my-sheet.toml           # a definition from standard input
     mathomong worksheet --topics                    # what a definition may ask for
 """
 
@@ -11,9 +14,11 @@ import sys
 from pathlib import Path
 
 from ..errors import ConfigError
+from .inputs import STDIN, file_argument
 from .limits import add_timeout_option
 
-DEFAULT_FOLDER = "worksheets"
+#: --all with no folder builds the club's sheets, installed with the package
+CLUB = object()
 
 
 def register(subparsers) -> None:
@@ -24,11 +29,14 @@ def register(subparsers) -> None:
                     "a key with full solutions, an answers-only page (.tex and .pdf) and a JSON "
                     "answer key for `mathomong check` and `mathomong grade`.",
     )
-    parser.add_argument("definitions", nargs="*", metavar="DEFINITION.toml", help="worksheet definition(s)")
+    parser.add_argument("definitions", nargs="*", metavar="DEFINITION.toml",
+                        help="worksheet definition(s): a TOML file, the name of a club sheet (06-chain-rule), "
+                             "or '-' for a definition on standard input")
     parser.add_argument("--versions", metavar="A,B", help="versions to build (default: all the definition declares)")
     parser.add_argument("--out", metavar="DIR", default="worksheets/build", help="output folder (default: %(default)s)")
-    parser.add_argument("--all", nargs="?", const=DEFAULT_FOLDER, metavar="FOLDER",
-                        help=f"build every *.toml in FOLDER (default: {DEFAULT_FOLDER}/), each into DIR/<id>/")
+    parser.add_argument("--all", nargs="?", const=CLUB, metavar="FOLDER",
+                        help="build every *.toml in FOLDER (default: the club's sheets, one per part of the "
+                             "guide, installed with the package), each into DIR/<id>/")
     parser.add_argument("--no-pdf", action="store_true", help="write .tex and JSON only, skip pdflatex")
     parser.add_argument("--topics", action="store_true", help="list the topics a definition may use, and exit")
     # a teacher's own expression can ask for more work than a build should take
@@ -45,9 +53,23 @@ def _versions(text):
     return labels
 
 
+def _definition_path(args, name: str):
+    """A definition argument: a file, '-' (standard input) or the name of a club sheet."""
+    from ..worksheets.club import club_sheet
+
+    if name == STDIN:
+        return file_argument(args, name, "the definition", suffix=".toml")
+    if not Path(name).exists():
+        packaged = club_sheet(name)
+        if packaged is not None:
+            return packaged
+    return name
+
+
 def run(args) -> int:
     from ..worksheets import GENERATORS, build_all, build_worksheet, load_worksheet
     from ..worksheets.build import NO_PDFLATEX_NOTE
+    from ..worksheets.club import club_folder
 
     if args.topics:
         for generator in GENERATORS.values():
@@ -63,16 +85,17 @@ def run(args) -> int:
             raise ConfigError("--all builds every sheet of a folder: name no definition with it")
         if versions is not None:
             raise ConfigError("--versions: with --all, every sheet builds the versions it declares")
-        folder = Path(args.all)
+        folder = club_folder() if args.all is CLUB else Path(args.all)
         if not any(folder.glob("*.toml")):
             raise ConfigError(f"{folder}: no worksheet definitions (*.toml) found")
         results = build_all(folder, out, pdf=pdf)
         targets = [out / result.definition.id for result in results]
     else:
         if not args.definitions:
-            raise ConfigError("name a worksheet definition (worksheets/NAME.toml) or use --all")
+            raise ConfigError("name a worksheet definition (NAME.toml, or a club sheet such as 06-chain-rule) "
+                              "or use --all")
         # every definition is read before anything is written
-        definitions = [load_worksheet(path) for path in args.definitions]
+        definitions = [load_worksheet(_definition_path(args, path)) for path in args.definitions]
         results = [build_worksheet(definition, versions, out, pdf=pdf) for definition in definitions]
         targets = [out] * len(results)
     skipped = False

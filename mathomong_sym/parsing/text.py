@@ -93,7 +93,7 @@ def normalise(text: str) -> str:
         return text
     text = unicodedata.normalize("NFC", text)
     out = []
-    for index, char in enumerate(text):
+    for _index, char in enumerate(text):
         if char in _COMBINING:
             if not out or not out[-1][-1:].isalpha():
                 raise ParseError(f"a combining accent ({_COMBINING[char]}) must sit on a letter")

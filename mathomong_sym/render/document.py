@@ -44,7 +44,7 @@ order.  Math is sympy expressions and prose is
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import sympy
 from sympy import Derivative, Symbol

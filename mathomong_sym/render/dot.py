@@ -9,8 +9,7 @@ derivation's own definitions.
 
 from __future__ import annotations
 
-import sympy
-from sympy import Derivative, Symbol
+from sympy import Derivative
 
 from ..printing import format_number, to_text
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import math
 
-import sympy
 
 from ..printing import format_number, to_latex, to_text
 from .common import equation_pieces, words_text

@@ -200,7 +200,7 @@ class _Writer:
         lhs = self.math(step.target)
         hang = indent + " " * width(lhs)
         shown: list[str] = []
-        for index, part in enumerate(step.parts):
+        for _index, part in enumerate(step.parts):
             text = self.math(part.worked[0].sides[0]) if part.worked[0].sides else ""
             if not text or text in shown:
                 continue

@@ -112,8 +112,8 @@ class Room:
         """Warm the reader and the checker here, then start the workers (which inherit both)."""
         if self.config.warm:
             content.warm_up()
-        self.checks
-        self.explores
+        _ = self.checks  # the first use starts the checker workers
+        _ = self.explores  # and the explore workers
 
     @property
     def checks(self) -> CheckService:

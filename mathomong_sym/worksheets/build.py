@@ -14,6 +14,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..display import Summarised, Summary
 from ..outputs import StagedFiles
 
 from .assemble import WorksheetVersion, assemble
@@ -40,8 +41,8 @@ class VersionFiles:
     key_json: Path | None = None
 
 
-@dataclass
-class BuildResult:
+@dataclass(repr=False)
+class BuildResult(Summarised):
     definition: WorksheetDefinition
     versions: list[VersionFiles]
     pdf_skipped: bool = False
@@ -55,6 +56,19 @@ class BuildResult:
         for v in self.versions:
             out += v.tex + v.pdf + ([v.key_json] if v.key_json else [])
         return out
+
+    def _summary(self) -> Summary:
+        made = "tex, pdf and json" if any(v.pdf for v in self.versions) else "tex and json"
+        folders = sorted({str(path.parent) for path in self.files})
+        facts = [("worksheet", f"{self.definition.id}: {self.definition.title}"),
+                 ("versions", ", ".join(v.sheet_id for v in self.versions)),
+                 ("files", f"{len(self.files)} ({made})"), ("folder", ", ".join(folders))]
+        if self.pdf_skipped:
+            facts.append(("PDFs", NO_PDFLATEX_NOTE))
+        if self.overfull:
+            facts.append(("lines past the margin", ", ".join(path.name for path in self.overfull)))
+        return Summary(f"{self.definition.id}, version(s) {', '.join(v.sheet_id for v in self.versions)}: "
+                       f"{len(self.files)} files ({made})", tuple(facts))
 
 
 def _write(staged: StagedFiles, name: str, text: str) -> Path:
@@ -79,7 +93,7 @@ def write_version(version: WorksheetVersion, staged: StagedFiles) -> tuple[Versi
     return files, jobs
 
 
-def _write_worksheet(definition, versions, staged: StagedFiles) -> tuple[BuildResult, list]:
+def _write_worksheet(definition, versions, staged: StagedFiles, bar=None) -> tuple[BuildResult, list]:
     """Assemble and stage every version's .tex and JSON; return the PDF jobs still to run."""
     result = BuildResult(definition, [])
     jobs = []
@@ -87,10 +101,12 @@ def _write_worksheet(definition, versions, staged: StagedFiles) -> tuple[BuildRe
         files, version_jobs = write_version(assemble(definition, label), staged)
         result.versions.append(files)
         jobs.append((files, version_jobs))
+        if bar is not None:
+            bar.update(1)
     return result, jobs
 
 
-def _compile(results_and_jobs, pdf: bool) -> None:
+def _compile(results_and_jobs, pdf: bool, bar=None) -> None:
     """Typeset every pending PDF in one pool, or mark the results as skipped."""
     pdflatex = pdflatex_path() if pdf else None
     if pdflatex is None:
@@ -100,7 +116,11 @@ def _compile(results_and_jobs, pdf: bool) -> None:
     all_jobs = [(tex, staged.path(name)) for _, jobs in results_and_jobs for _, version_jobs in jobs
                 for tex, staged, name in version_jobs]
     logs: dict = {}
-    runs = compile_many(all_jobs, pdflatex=pdflatex, logs=logs)
+    if bar is not None:
+        bar.total += len(all_jobs)
+        bar.refresh()
+    runs = compile_many(all_jobs, pdflatex=pdflatex, logs=logs,
+                        on_done=None if bar is None else (lambda: bar.update(1)))
     for result, jobs in results_and_jobs:
         for files, version_jobs in jobs:
             for _, staged, name in version_jobs:
@@ -112,36 +132,49 @@ def _compile(results_and_jobs, pdf: bool) -> None:
                     result.overfull[final] = wide
 
 
-def build_worksheet(definition, versions=None, out_dir=".", *, pdf: bool = True) -> BuildResult:
+def build_worksheet(definition, versions=None, out_dir=".", *, pdf: bool = True, progress=None) -> BuildResult:
     """Build *versions* (default: all the definition declares) into *out_dir*.
 
     *definition* is a :class:`WorksheetDefinition` or a path to its TOML.
     PDFs are made when *pdf* is true and pdflatex is installed; otherwise
     ``pdf_skipped`` is set (when pdflatex is missing) and only the .tex and
-    JSON files are written.
+    JSON files are written.  *progress* shows a ``tqdm.auto`` bar: None (the
+    default) in a notebook or on a terminal once the build has taken 2 s,
+    True always, False never (:mod:`mathomong_sym.progress`).
     """
     if not isinstance(definition, WorksheetDefinition):
         definition = load_worksheet(definition)
-    return _build([(definition, check_version_labels(definition, versions or definition.versions), out_dir)], pdf)[0]
+    plan = (definition, check_version_labels(definition, versions or definition.versions), out_dir)
+    return _build([plan], pdf, progress)[0]
 
 
-def build_all(folder, out_dir, *, pdf: bool = True) -> list[BuildResult]:
+def build_all(folder, out_dir, *, pdf: bool = True, progress=None) -> list[BuildResult]:
     """Every ``*.toml`` in *folder*, every declared version, into *out_dir*/<id>/.
 
     All definitions are read first, so a bad one stops the build before
-    anything is written; all PDFs are then typeset in one pool.
+    anything is written; all PDFs are then typeset in one pool.  *progress*
+    as for :func:`build_worksheet`.
     """
     definitions = [load_worksheet(path) for path in sorted(Path(folder).glob("*.toml"))]
-    return _build([(d, check_version_labels(d, d.versions), Path(out_dir) / d.id) for d in definitions], pdf)
+    plans = [(d, check_version_labels(d, d.versions), Path(out_dir) / d.id) for d in definitions]
+    return _build(plans, pdf, progress)
 
 
-def _build(plans, pdf: bool) -> list[BuildResult]:
+def _build(plans, pdf: bool, progress=None) -> list[BuildResult]:
     """Stage every (definition, versions, folder), typeset all PDFs in one pool, then commit every folder."""
-    with ExitStack() as stack:
-        staged = [stack.enter_context(StagedFiles(folder)) for _, _, folder in plans]
-        pending = [_write_worksheet(definition, versions, into)
-                   for (definition, versions, _), into in zip(plans, staged)]
-        _compile(pending, pdf)
-        for into in staged:
-            into.commit()
-        return [result for result, _ in pending]
+    from ..progress import progress_bar
+
+    # one step per version assembled; _compile adds one per PDF once it knows them
+    bar = progress_bar(progress, total=sum(len(labels) for _, labels, _ in plans), desc="worksheets", unit="step")
+    try:
+        with ExitStack() as stack:
+            staged = [stack.enter_context(StagedFiles(folder)) for _, _, folder in plans]
+            pending = [_write_worksheet(definition, labels, into, bar)
+                       for (definition, labels, _), into in zip(plans, staged)]
+            _compile(pending, pdf, bar)
+            for into in staged:
+                into.commit()
+            return [result for result, _ in pending]
+    finally:
+        if bar is not None:
+            bar.close()

@@ -40,6 +40,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..display import Summarised, Summary
 from ..errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -86,8 +87,8 @@ class ProblemSpec:
     custom: object = None
 
 
-@dataclass(frozen=True)
-class WorksheetDefinition:
+@dataclass(frozen=True, repr=False)
+class WorksheetDefinition(Summarised):
     id: str
     title: str
     problems: tuple[ProblemSpec, ...]
@@ -112,6 +113,14 @@ class WorksheetDefinition:
     @property
     def problem_count(self) -> int:
         return sum(spec.count for spec in self.problems)
+
+    def _summary(self) -> Summary:
+        topics = ", ".join(dict.fromkeys(spec.topic for spec in self.problems))
+        facts = (("id", self.id), ("title", self.title), ("problems", f"{self.problem_count} ({topics})"),
+                 ("versions", ", ".join(self.versions)), ("seed", str(self.seed)),
+                 ("difficulty", self.difficulty), ("source", self.source))
+        return Summary(f"{self.id}: {self.title}, {self.problem_count} problem(s), "
+                       f"version(s) {', '.join(self.versions)}", facts)
 
 
 def load_worksheet(path) -> WorksheetDefinition:

@@ -18,7 +18,7 @@ import sympy
 from ..derivation import expand_definitions
 from ..printing import to_latex
 from .assemble import WorksheetVersion
-from .generators.common import exact_decimal, is_evaluation
+from .generators.common import is_evaluation
 from .key import KeySolutions
 from .problem import Part, display_latex, escape_text, format_points, teacher_text
 

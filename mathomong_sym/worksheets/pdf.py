@@ -105,10 +105,17 @@ def overfull_boxes(log: str, wider_than: float = 0.0) -> list[tuple[float, str]]
             if float(m.group(1)) > wider_than]
 
 
-def compile_many(jobs, *, pdflatex: str | None = None, workers: int = 2, logs: dict | None = None) -> dict:
-    """Compile several (tex_source, pdf_path) pairs side by side; path -> runs."""
+def compile_many(jobs, *, pdflatex: str | None = None, workers: int = 2, logs: dict | None = None,
+                 on_done=None) -> dict:
+    """Compile several (tex_source, pdf_path) pairs side by side; path -> runs.
+
+    ``on_done()``, if given, is called (from a worker thread) as each PDF is finished.
+    """
     jobs = list(jobs)
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(jobs)))) as pool:
         futures = {Path(path): pool.submit(compile_pdf, tex, path, pdflatex=pdflatex, logs=logs)
                    for tex, path in jobs}
+        if on_done is not None:
+            for future in futures.values():
+                future.add_done_callback(lambda _: on_done())
         return {path: future.result() for path, future in futures.items()}

@@ -250,7 +250,7 @@ def say(template: str, **values) -> str:
     """
     template = translate(template)
     out = []
-    for literal, name, spec, _ in string.Formatter().parse(template):
+    for literal, name, _spec, _ in string.Formatter().parse(template):
         out.append(escape_text(literal))
         if name is None:
             continue

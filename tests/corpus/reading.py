@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 
 import sympy
-from sympy import Abs, Heaviside, Max, Piecewise, Rational, Tuple, cos, exp, log, pi, sin, sqrt, tanh
+from sympy import Abs, Heaviside, Piecewise, Rational, Tuple, cos, exp, log, pi, sin, sqrt, tanh
 
 from mathomong_sym.activations import leaky_relu, relu, sigmoid
 from mathomong_sym.naming import sym

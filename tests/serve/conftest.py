@@ -24,6 +24,7 @@ from starlette.testclient import TestClient  # noqa: E402
 
 from mathomong_sym.serve.app import ServeConfig, create_app  # noqa: E402
 from mathomong_sym.serve.content import practice_problem  # noqa: E402
+from mathomong_sym.worksheets.club import club_folder  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
@@ -80,7 +81,7 @@ class Visitor:
 
 
 def make_app(tmp_path, **overrides):
-    settings = dict(data_dir=tmp_path / "data", workers=1, check_timeout=5.0, worksheets=REPO / "worksheets",
+    settings = dict(data_dir=tmp_path / "data", workers=1, check_timeout=5.0, worksheets=club_folder(),
                     warm=False)
     settings.update(overrides)
     config = ServeConfig(**settings)
@@ -126,7 +127,7 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         command = [sys.executable, "-m", "mathomong_sym", "serve", "--port", str(self.port), "--data", str(data),
-                   "--worksheets", str(REPO / "worksheets"), *extra]
+                   "--worksheets", str(club_folder()), *extra]
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                         start_new_session=True)
         self.banner = self._wait()
