@@ -22,7 +22,7 @@ from typing import Callable, Sequence
 
 import sympy
 
-from .activations import logsumexp, softplus
+from .activations import _Differentiated, _latex_operator, _sympy_of, logsumexp, softplus
 from .errors import IncompatibleError
 from .registry import Registry
 from .parsing.values import as_expression
@@ -32,15 +32,24 @@ __all__ = ["Loss", "LOSSES", "register_loss", "get_loss", "check_compatible"]
 
 @dataclass(frozen=True)
 class Loss:
-    """One loss function and everything the package needs to know about it."""
+    """One loss function and everything the package needs to know about it.
+
+    ``term(ŷ, y)`` is the loss of one output, a sympy expression; the loss of
+    an example is the sum over outputs.  ``derivative(ŷ, y)`` is ∂ℓ/∂ŷ in the
+    form it is taught; when omitted it is ``sympy.diff`` of ``term``.
+    ``latex``, ``text`` and the formulas default to the name and the term
+    printed.  ``outputs`` names the output activations it may follow (None:
+    any elementwise one); a fused pair gives ``fused_delta`` (δ = ∂L/∂z) and
+    ``from_logits`` (the loss from the pre-activations, stable for any z).
+    """
 
     name: str
     term: Callable  # (ŷ, y) -> ℓ
-    derivative: Callable  # (ŷ, y) -> ∂ℓ/∂ŷ, teaching form
-    latex: str
-    text: str
-    formula_text: str
-    formula_latex: str
+    derivative: Callable | None = None  # (ŷ, y) -> ∂ℓ/∂ŷ, teaching form
+    latex: str = ""
+    text: str = ""
+    formula_text: str = ""
+    formula_latex: str = ""
     #: output activations it may follow; None: any elementwise one
     outputs: tuple[str, ...] | None = None
     #: (ŷ, y) -> δ = ∂L/∂z for the fused output activation
@@ -49,6 +58,42 @@ class Loss:
     from_logits: Callable | None = None
     assumption: str = ""
     aliases: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self):
+        def put(name, value):
+            object.__setattr__(self, name, value)
+
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise IncompatibleError(f"a loss needs a name, got {self.name!r}")
+        if not callable(self.term):
+            raise IncompatibleError(f"the term of loss {self.name!r} must be callable, got {self.term!r}")
+        put("aliases", tuple(self.aliases))
+        if self.outputs is not None:
+            put("outputs", tuple(self.outputs))
+        p, t = sympy.Symbol("yhat", real=True), sympy.Symbol("y", real=True)
+        term = _sympy_of(self.term, f"the term of loss {self.name!r}", p, t)
+        if self.derivative is None:
+            put("derivative", _Differentiated(self.term))
+        elif not callable(self.derivative):
+            raise IncompatibleError(f"the derivative of loss {self.name!r} must be callable, got {self.derivative!r}")
+        slope = _sympy_of(self.derivative, f"the derivative of loss {self.name!r}", p, t)
+        if (self.fused_delta is None) != (self.from_logits is None) or (self.fused_delta and not self.outputs):
+            raise IncompatibleError(
+                f"loss {self.name!r}: a fused pair gives fused_delta and from_logits together, with the "
+                "output activations they fuse with in outputs")
+        if not self.text:
+            put("text", self.name)
+        if not self.latex:
+            put("latex", _latex_operator(self.name))
+        if not self.formula_text or not self.formula_latex:
+            from .printing import to_latex, to_text
+
+            if not self.formula_text:
+                put("formula_text", f"ℓ(ŷ, y) = {to_text(term)},  ∂ℓ/∂ŷ = {to_text(slope)};  L = Σₖ ℓ(ŷₖ, yₖ)")
+            if not self.formula_latex:
+                put("formula_latex", rf"\ell(\hat{{y}}, y) = {to_latex(term)},\quad "
+                                     rf"\frac{{\partial \ell}}{{\partial \hat{{y}}}} = {to_latex(slope)},\quad "
+                                     r"L = \sum_k \ell(\hat{y}_k, y_k)")
 
     def expression(self, predictions: Sequence, targets: Sequence) -> sympy.Expr:
         """L = Σₖ ℓ(ŷₖ, yₖ) for one example."""
@@ -73,9 +118,11 @@ def _teaching(*factors) -> sympy.Expr:
 LOSSES: Registry = Registry("loss")
 
 
-def register_loss(loss: Loss) -> Loss:
-    """Add a loss; networks pick it up by name."""
-    return LOSSES.add(loss)
+def register_loss(loss: Loss, *, replace: bool = False) -> Loss:
+    """Add a loss; networks pick it up by name.  A name already registered needs ``replace=True``."""
+    if not isinstance(loss, Loss):
+        raise IncompatibleError(f"register_loss takes a Loss, not {type(loss).__name__}")
+    return LOSSES.add(loss, replace=replace)
 
 
 def get_loss(name) -> Loss:
