@@ -93,17 +93,22 @@ class Network:
     Build one with :class:`Neuron` or :class:`MLP`.
     """
 
-    def __init__(self, layers: Sequence[Layer], inputs, targets, loss: Loss, *, description: str):
+    def __init__(self, layers: Sequence[Layer], inputs, targets, loss="mse", *, description: str | None = None):
         self.layers = tuple(layers)
         self.inputs = list(inputs)
         self.targets = list(targets)
+        loss = get_loss(loss)
         self.loss_function = loss
         self.loss_symbol = naming.sym("L")
-        self.description = description
         self.parameters = [p for layer in self.layers for p in layer.parameters]
         # a Network built from layers alone derives too: its output activation is its last layer's
         if getattr(self, "output_activation", None) is None:
+            _check_chain(self.layers, self.inputs, self.targets, self.parameters, loss)
             self.output_activation = self.layers[-1].activation
+        if description is None:
+            names = "/".join(dict.fromkeys(layer.activation.name for layer in self.layers))
+            description = f"Network {'-'.join(map(str, self.layer_sizes))} ({names}, {loss.name})"
+        self.description = description
         self._by_name = {p.name: p for p in self.parameters}
         self._index = {p: i for i, p in enumerate(self.parameters)}
         self._location = {}
@@ -282,6 +287,51 @@ class Gradients(Mapping):
 
     def __repr__(self) -> str:
         return f"<gradients of {self._network.description}: {len(self)} derivations>"
+
+
+def _check_chain(layers, inputs, targets, parameters, loss) -> None:
+    """A network given as layers must be the chain its derivation assumes; anything else is refused, by name.
+
+    The derivation of a chain reads each layer's inputs as the outputs of the
+    layer below and each parameter at one place: a layer that reads other
+    symbols, or a symbol used twice, would be derived wrongly without a word.
+    """
+    from .errors import IncompatibleError
+
+    if not layers:
+        raise ShapeError("a network needs at least one layer")
+    graph = "build it with GraphNetwork (mathomong_sym.graph), which derives shared weights and skip connections"
+    below = tuple(inputs)
+    for position, layer in enumerate(layers, start=1):
+        if layer.index != position:
+            raise ShapeError(f"layer {position} is numbered {layer.index}: number the layers 1, 2, … in order")
+        if tuple(layer.inputs) != below:
+            what = "the network's inputs" if position == 1 else f"the outputs of layer {position - 1}"
+            raise IncompatibleError(f"layer {position} reads {list(layer.inputs)}, not {what} {list(below)}; "
+                                    f"a layer that reads other layers too is a skip connection: {graph}")
+        if len(layer.weights) != layer.size or any(len(row) != layer.fan_in for row in layer.weights) \
+                or len(layer.pre_activations) != layer.size or len(layer.outputs) != layer.size:
+            raise ShapeError(f"layer {position} has {layer.size} biases, so it needs {layer.size} rows of "
+                             f"{layer.fan_in} weights, {layer.size} pre-activations and {layer.size} outputs")
+        if not layer.activation.elementwise and position != len(layers):
+            raise ShapeError(f"{layer.activation.name!r} can only be the output activation")
+        below = tuple(layer.outputs)
+    if len(targets) != layers[-1].size:
+        raise ShapeError(f"the output layer has {layers[-1].size} units but there are {len(targets)} targets")
+    seen: dict = {}
+    roles = [("input", s) for s in inputs] + [("target", s) for s in targets] + [("parameter", s) for s in parameters]
+    for layer in layers:
+        roles += [("pre-activation", s) for s in layer.pre_activations] + [("output", s) for s in layer.outputs]
+    for role, symbol in roles:
+        if symbol in seen:
+            earlier = seen[symbol]
+            if role == earlier == "parameter":
+                raise IncompatibleError(f"the parameter {symbol} is used twice; a layer-by-layer network gives "
+                                        f"each weight one place, so a shared weight would be derived wrongly: {graph}")
+            raise IncompatibleError(f"the symbol {symbol} is both {'an' if earlier[0] in 'aeiou' else 'a'} "
+                                    f"{earlier} and {'an' if role[0] in 'aeiou' else 'a'} {role}")
+        seen[symbol] = role
+    check_compatible(loss, layers[-1].activation)
 
 
 def _check_sizes(layer_sizes) -> list[int]:
