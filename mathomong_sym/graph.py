@@ -190,6 +190,14 @@ class GraphLayer:
         return self.activation.function(unit, *self.pre_activations)
 
 
+def _listed(items) -> Words:
+    """a, b and c."""
+    items = list(items)
+    if len(items) < 2:
+        return Words(*items)
+    return Words(Words.join(items[:-1], ", "), " and ", items[-1])
+
+
 def _reachable(output: _Node) -> list[_Node]:
     found: dict[int, _Node] = {}
     pending = [output]
@@ -223,11 +231,11 @@ class GraphNetwork(Network):
         if not penalty.is_number or penalty < 0:
             raise IncompatibleError(f"l2 must be a number ≥ 0, got {l2!r}")
         nodes = _reachable(outputs)
-        others = [n for n in nodes if isinstance(n, Input) and n is not inputs]
-        if others:
-            raise IncompatibleError("the output depends on an Input that is not the network's inputs")
         if inputs not in nodes:
             raise IncompatibleError("the output does not depend on the network's inputs")
+        if any(isinstance(n, Input) and n is not inputs for n in nodes):
+            raise IncompatibleError("the output depends on an Input that is not the network's inputs")
+        self._graph = (inputs, outputs)
         layers_in_order = [n for n in nodes if isinstance(n, _Applied)]
         number = {id(inputs): 0}
         number.update({id(node): l for l, node in enumerate(layers_in_order, start=1)})
@@ -297,7 +305,7 @@ class GraphNetwork(Network):
             # λ(w₁² + w₂² + …), kept as written
             squares = sympy.Add(*[w ** 2 for w in self.weights])
             equations.append(Equation(self.penalty_symbol, sympy.Mul(penalty, squares, evaluate=False), "penalty"))
-            data_loss = sympy.Add(data_loss, self.penalty_symbol, evaluate=False)
+            data_loss = sympy.Add(*sympy.Add.make_args(data_loss), self.penalty_symbol, evaluate=False)
         equations.append(Equation(self.loss_symbol, data_loss, "loss"))
         self.equations = tuple(equations)
         self.definitions = {e.lhs: e.rhs for e in self.equations}
@@ -307,6 +315,11 @@ class GraphNetwork(Network):
         elif loss_function.assumption:
             self.constraints[self.targets[0]] = sympy.S.One
         self.description = description or self._describe()
+
+    def __reduce__(self):
+        # pickled as the layer calls it was built from, so it unpickles with every expression as written
+        inputs, outputs = self._graph
+        return _rebuild, (inputs, outputs, self.loss_function, self.l2, self.description)
 
     def _describe(self) -> str:
         names = "/".join(dict.fromkeys(layer.activation.name for layer in self.layers))
@@ -419,6 +432,10 @@ class GraphNetwork(Network):
         return np.concatenate(pieces)
 
 
+def _rebuild(inputs, outputs, loss, l2, description) -> GraphNetwork:
+    return GraphNetwork(inputs, outputs, loss, l2=l2, description=description)
+
+
 # ---------------------------------------------------------------------------
 # backpropagation on the graph
 # ---------------------------------------------------------------------------
@@ -469,13 +486,13 @@ class GraphBackprop(Backprop):
 
     def _paths_reason(self, z, a, readers) -> Words:
         L = self.net.loss_symbol
-        weighted = [reader.pre_activations[k] for reader, k, _, kind in readers if kind == "weight"]
-        skipped = [reader.pre_activations[k] for reader, k, _, kind in readers if kind == "skip"]
+        weighted = [reader.pre_activations[k] for reader, k, _, kind in readers if "weight" in kind]
+        skipped = [reader.pre_activations[k] for reader, k, _, kind in readers if "skip" in kind]
         fed = []
         if weighted:
-            fed.append(Words.join(weighted, ", "))
+            fed.append(_listed(weighted))
         if skipped:
-            fed.append(Words("by a skip connection, ", Words.join(skipped, ", ")))
+            fed.append(Words("(by a skip connection) ", _listed(skipped)))
         count = len(readers)
         tail = ": one product per path, added" if count > 1 else ""
         return Words(z, " reaches ", L, " only through ", a, ", which feeds ", Words.join(fed, " and "), tail)
@@ -548,7 +565,7 @@ class GraphBackprop(Backprop):
         else:
             parts = []
             if len(zs) > 1:
-                parts.append(Words(p, " is shared: it enters ", Words.join(zs, ", ")))
+                parts.append(Words(p, " is shared: it enters ", _listed(zs)))
             if penalised:
                 parts.append(Words("the penalty ", net.penalty_symbol, " contains ", p))
             reason = Words(Words.join(parts, "; "), ": one product per path, added")

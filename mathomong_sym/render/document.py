@@ -1272,8 +1272,10 @@ def build_document(derivation, level: int = 0, *, report=None, definitions: bool
     if first.point:
         numbers = _Numbers(first)
         defined = numbers.known_definitions()
+        # a target the loss's assumption ties to the others (y₃ = 1 − y₁ − y₂) is still given, not derived
+        constrained = set(getattr(network, "constraints", None) or ())
         given = tuple((s, v) for s, v in first.point.items()
-                      if isinstance(s, Symbol) and s not in defined)
+                      if isinstance(s, Symbol) and (s not in defined or s in constrained))
     conventions: list = []
     for item in derivations:
         for source in [*item._cited_closure(), item]:
