@@ -513,10 +513,13 @@ def _sympy_of(build, what: str, *args) -> sympy.Expr:
         value = build(*args)
     except Exception as error:  # a numpy function given a symbol, a typo in a lambda …
         raise IncompatibleError(
-            f"{what} must build a sympy expression from sympy symbols (sympy.tanh(z), z*sigmoid(z)); "
-            f"calling it with a symbol raised {type(error).__name__}: {error}") from None
+            f"{what} must build a sympy expression from sympy symbols (sympy.tanh(z), z*sigmoid(z)), not "
+            f"with numpy or math functions; calling it with a symbol raised {type(error).__name__}: {error}") from None
     try:
-        return as_expression(value)
+        value = as_expression(value)
+        if not isinstance(value, sympy.Expr):
+            raise TypeError(type(value).__name__)
+        return value
     except Exception:
         raise IncompatibleError(
             f"{what} must return a sympy expression, not {type(value).__name__}: build it from sympy "

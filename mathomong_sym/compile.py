@@ -176,7 +176,7 @@ def _layer_source(net) -> str:
     less call overhead (twice as fast on small matrices with numpy 2).
     """
     equations = net.layer_equations()
-    z, a, y = equations.z, equations.a, equations.y
+    z, a = equations.z, equations.a
     offset = 0
     unpack: list[str] = []
     slices = []

@@ -93,7 +93,8 @@ class Network:
     Build one with :class:`Neuron` or :class:`MLP`.
     """
 
-    def __init__(self, layers: Sequence[Layer], inputs, targets, loss="mse", *, description: str | None = None):
+    def __init__(self, layers: Sequence[Layer], inputs, targets, loss: Loss | str = "mse", *,
+                 description: str | None = None):
         self.layers = tuple(layers)
         self.inputs = list(inputs)
         self.targets = list(targets)
