@@ -410,8 +410,13 @@ def _namespace(backend: str, net=None) -> dict:
     if scipy is not None:
         namespace["scipy"] = scipy
     for layer in getattr(net, "layers", ()):
-        if layer.activation.numpy is not None:
-            namespace[_numpy_name(layer.activation)] = layer.activation.numpy
+        activation = layer.activation
+        if activation.numpy is not None:
+            if backend == "numpy":
+                namespace[_numpy_name(activation)] = activation.numpy
+            else:  # a numpy function cannot be traced by jax.jit: JAX runs the activation's sympy form
+                z = sympy.Symbol("z", real=True)
+                namespace[_numpy_name(activation)] = sympy.lambdify(z, activation.function(z), "jax")
 
     @functools.lru_cache(maxsize=32)
     def batch_ones(n: int):

@@ -205,3 +205,14 @@ def test_bad_activations_and_losses_are_refused_with_their_reason():
         Loss("half_fused", lambda p, t: (p - t) ** 2, fused_delta=lambda p, t: p - t)
     with pytest.raises(IncompatibleError, match="takes a Loss"):
         register_loss(get_activation("tanh"))
+
+
+def test_under_jax_an_array_implementation_gives_way_to_the_sympy_form():
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    act = Activation("numpy_tanh", sympy.tanh, numpy=np.tanh)
+    net = MLP([2, 3, 1], act, "sigmoid")
+    theta, X, Y = _data(net)
+    loss_j, grad_j = net.compile(backend="jax").loss_and_gradient(theta, X, Y)
+    loss_n, grad_n = net.compile().loss_and_gradient(theta, X, Y)
+    assert float(loss_j) == pytest.approx(loss_n, rel=1e-12) and np.allclose(np.asarray(grad_j), grad_n)
