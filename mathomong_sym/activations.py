@@ -544,6 +544,21 @@ def _latex_operator(name: str) -> str:
     return r"\operatorname{" + name.replace("_", r"\_") + "}"
 
 
+def _default_names(record, formula_text, formula_latex) -> None:
+    """A record's missing ``text``/``latex`` (its name) and formulas (``formula_text(to_text)`` …), filled in."""
+    if not record.text:
+        object.__setattr__(record, "text", record.name)
+    if not record.latex:
+        object.__setattr__(record, "latex", _latex_operator(record.name))
+    if not record.formula_text or not record.formula_latex:
+        from .printing import to_latex, to_text
+
+        if not record.formula_text:
+            object.__setattr__(record, "formula_text", formula_text(to_text))
+        if not record.formula_latex:
+            object.__setattr__(record, "formula_latex", formula_latex(to_latex))
+
+
 @dataclass(frozen=True)
 class Activation:
     """One activation function, everything the package needs to know about it.
@@ -603,17 +618,8 @@ class Activation:
         if self.numpy is not None and not callable(self.numpy):
             raise IncompatibleError(f"the numpy implementation of activation {self.name!r} must be callable, "
                                     f"got {self.numpy!r}")
-        if not self.text:
-            put("text", self.name)
-        if not self.latex:
-            put("latex", _latex_operator(self.name))
-        if not self.formula_text or not self.formula_latex:
-            from .printing import to_latex, to_text
-
-            if not self.formula_text:
-                put("formula_text", f"{self.text}′(z) = {to_text(slope)}")
-            if not self.formula_latex:
-                put("formula_latex", f"{self.latex}'(z) = {to_latex(slope)}")
+        _default_names(self, lambda show: f"{self.text}′(z) = {show(slope)}",
+                       lambda show: f"{self.latex}'(z) = {show(slope)}")
         if self.smooth is None:
             put("smooth", not (value.has(*_KINKED) or slope.has(*_KINKED)))
         if self.numpy is not None:

@@ -229,33 +229,40 @@ def _layer_source(net) -> str:
                 backward.append(f"    D{l - 1} = {back}")
             else:
                 backward.append(f"    D{l - 1} = ({back}) * ({local})")
-    gradient_parts = ", ".join(f"{grads[l][0]}, {grads[l][1]}" for l in slices)
+    gradient_parts = [part for l in slices for part in grads[l]]
     header = [
         f"# generated from the layer equations of {net.description}",
         "# " + "; ".join(equations.lines_text[:4]),
-        "# arrays hold one column per example: Z⁽ˡ⁾, A⁽ˡ⁾ and D⁽ˡ⁾ = δ⁽ˡ⁾ are (units, batch)",
     ]
+    return _layer_functions(header, unpack, lines_predict, lines_loss_forward, lines_forward, loss_lines, backward,
+                            gradient_parts, depth)
+
+
+def _layer_functions(header, unpack, predict, loss_forward, forward, loss_lines, backward, gradient_parts,
+                     depth: int) -> str:
+    """The source of ``forward``, ``loss`` and ``loss_and_gradient`` from their lines (layer form)."""
     body = header + [
+        "# arrays hold one column per example: Z⁽ˡ⁾, A⁽ˡ⁾ and D⁽ˡ⁾ = δ⁽ˡ⁾ are (units, batch)",
         "def forward(theta, X):",
         *unpack,
-        *lines_predict,
+        *predict,
         f"    return A{depth}.T",
         "",
         "def loss(theta, X, Y):",
         "    N = X.shape[0]",
         *unpack,
-        *lines_loss_forward,
+        *loss_forward,
         *loss_lines,
         "    return loss",
         "",
         "def loss_and_gradient(theta, X, Y):",
         "    N = X.shape[0]",
         *unpack,
-        *lines_forward,
+        *forward,
         *loss_lines,
         *backward,
         "    ones = batch_ones(N)  # D.dot(ones) sums δ over the batch, faster than D.sum(axis=1)",
-        f"    return loss, numpy.concatenate(({gradient_parts},))",
+        f"    return loss, numpy.concatenate(({', '.join(gradient_parts)},))",
         "",
     ]
     return "\n".join(body)

@@ -35,7 +35,7 @@ equations; or the per-parameter derivations lambdified) and trains as an MLP doe
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -45,10 +45,10 @@ from . import naming
 from .activations import Activation, get_activation
 from .calculus.rules import SUM_LATEX, SUM_TEXT
 from .derivation import Factor, LocalDerivative, Step, Words, expand_definitions
-from .derive import Backprop, LayerEquations, LazyStep, NetworkDerivation, _chain_step, _product, _t, local_steps
+from .derive import Backprop, LazyStep, NetworkDerivation, _chain_step, _product, _t, local_steps
 from .errors import IncompatibleError, ShapeError, UnknownNameError
 from .losses import check_compatible, get_loss
-from .network import Equation, Network
+from .network import Equation, Layer, Network, forward_equations, target_constraints
 from .parsing.values import as_number
 
 __all__ = ["Input", "Dense", "GraphNetwork", "GraphLayer"]
@@ -131,7 +131,7 @@ class _Applied(_Node):
 
 
 @dataclass(frozen=True)
-class GraphLayer:
+class GraphLayer(Layer):
     """Layer *index* of a graph network, in named symbols.
 
     ``weights[i][j]`` multiplies ``inputs[j]`` (the units of ``sources``, one
@@ -140,30 +140,11 @@ class GraphLayer:
     unless they are shared).
     """
 
-    index: int
-    weights: tuple[tuple[sympy.Symbol, ...], ...]
-    biases: tuple[sympy.Symbol, ...]
-    inputs: tuple[sympy.Symbol, ...]
-    sources: tuple[int, ...]  # the layer (0: the inputs) each block of columns comes from
-    skips: tuple[int, ...]  # the layers whose activations are added
-    skipped: tuple[tuple[sympy.Symbol, ...], ...]
-    widths: tuple[int, ...]  # the number of units of each source
-    pre_activations: tuple[sympy.Symbol, ...]
-    outputs: tuple[sympy.Symbol, ...]
-    activation: Activation
-    first: int
-
-    @property
-    def size(self) -> int:
-        return len(self.biases)
-
-    @property
-    def fan_in(self) -> int:
-        return len(self.inputs)
-
-    @property
-    def parameters(self) -> list[sympy.Symbol]:
-        return [w for row in self.weights for w in row] + list(self.biases)
+    sources: tuple[int, ...] = ()  # the layer (0: the inputs) each block of columns comes from
+    widths: tuple[int, ...] = ()  # the number of units of each source
+    skips: tuple[int, ...] = ()  # the layers whose activations are added
+    skipped: tuple[tuple[sympy.Symbol, ...], ...] = ()
+    first: int = 0
 
     def blocks(self):
         """(source layer, first column, end column) for each block of inputs."""
@@ -179,15 +160,7 @@ class GraphLayer:
 
     def pre_activation_expression(self, unit: int) -> sympy.Expr:
         """z_i = Σ_j w_ij a_j + b_i (+ the skipped activations), in named form."""
-        row = self.weights[unit]
-        terms = [w * a for w, a in zip(row, self.inputs)] + [self.biases[unit]]
-        terms += [skipped[unit] for skipped in self.skipped]
-        return sympy.Add(*terms)
-
-    def activation_expression(self, unit: int) -> sympy.Expr:
-        if self.activation.elementwise:
-            return self.activation.function(self.pre_activations[unit])
-        return self.activation.function(unit, *self.pre_activations)
+        return sympy.Add(super().pre_activation_expression(unit), *[skipped[unit] for skipped in self.skipped])
 
 
 def _listed(items) -> Words:
@@ -292,14 +265,7 @@ class GraphNetwork(Network):
         self.weights = [p for p in self.parameters if p.name.startswith("w")]
         self.penalty_symbol = naming.sym("R") if penalty != 0 else None
 
-        equations: list[Equation] = []
-        for layer in self.layers:
-            for unit in range(layer.size):
-                equations.append(Equation(layer.pre_activations[unit], layer.pre_activation_expression(unit),
-                                          "pre-activation", layer.index))
-            for unit in range(layer.size):
-                equations.append(Equation(layer.outputs[unit], layer.activation_expression(unit),
-                                          "activation", layer.index))
+        equations = forward_equations(self.layers)
         data_loss = loss_function.expression(self.predictions, self.targets)
         if self.penalty_symbol is not None:
             # λ(w₁² + w₂² + …), kept as written
@@ -309,11 +275,7 @@ class GraphNetwork(Network):
         equations.append(Equation(self.loss_symbol, data_loss, "loss"))
         self.equations = tuple(equations)
         self.definitions = {e.lhs: e.rhs for e in self.equations}
-        self.constraints = {}
-        if loss_function.assumption and len(self.targets) > 1:
-            self.constraints[self.targets[-1]] = 1 - sympy.Add(*self.targets[:-1])
-        elif loss_function.assumption:
-            self.constraints[self.targets[0]] = sympy.S.One
+        self.constraints = target_constraints(loss_function, self.targets)
         self.description = description or self._describe()
 
     def __reduce__(self):
@@ -605,42 +567,35 @@ class GraphBackprop(Backprop):
     # -- layer form ---------------------------------------------------------------------------
 
     def layer_equations(self):
+        """The MLP's layer equations, with BP2–BP4 as the graph has them (skips, shared matrices, the penalty)."""
+        base = super().layer_equations()
         net = self.net
-        z, a, y = naming.sym("z"), naming.sym("a"), naming.sym("y")
-        output = net.output_layer
-        loss = net.loss_function
-        if self.fused:
-            output_delta = loss.fused_delta(a, y)
-        else:
-            output_delta = loss.derivative(a, y) * output.activation.derivative_in_terms_of_output(z, a)
-        hidden = tuple(layer.activation.derivative_in_terms_of_output(z, a) for layer in net.layers[:-1])
-        top = str(len(net.layers))
-        sup = top.translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
         skips = any(layer.reads_skipped for layer in net.layers)
         shared = any(layer.first != layer.index for layer in net.layers)
-        text = [f"δ⁽{sup}⁾ = " + ("ŷ − y" if self.fused else f"∇ŷL ⊙ f′(z⁽{sup}⁾)")]
-        latex = [rf"\delta^{{({top})}} = " + (r"\hat{y} - y" if self.fused
-                                              else r"\nabla_{\hat{y}} L \odot f'\!\left(z^{(" + top + r")}\right)")]
+        penalised = net.penalty_symbol is not None
+        if not (skips or shared or penalised):
+            return base
+        text, latex = list(base.lines_text[:1]), list(base.lines_latex[:1])
         if skips:
             text.append("δ⁽ˡ⁾ = (Σₖ (W⁽ᵏ˒ˡ⁾)ᵀ δ⁽ᵏ⁾ + Σₛ δ⁽ˢ⁾) ⊙ f′(z⁽ˡ⁾): k over the layers that read a⁽ˡ⁾ "
                         "through weights (W⁽ᵏ˒ˡ⁾ their columns for a⁽ˡ⁾), s over those it skips into")
             latex.append(r"\delta^{(l)} = \Big(\sum_k \left(W^{(k,l)}\right)^{\!\top} \delta^{(k)}"
                          r" + \sum_s \delta^{(s)}\Big) \odot f'\!\left(z^{(l)}\right)")
         else:
-            text.append("δ⁽ˡ⁾ = (W⁽ˡ⁺¹⁾)ᵀ δ⁽ˡ⁺¹⁾ ⊙ f′(z⁽ˡ⁾)")
-            latex.append(r"\delta^{(l)} = \left(W^{(l+1)}\right)^{\!\top} \delta^{(l+1)} \odot f'\!\left(z^{(l)}\right)")
+            text.append(base.lines_text[1])
+            latex.append(base.lines_latex[1])
         over = "Σ over the layers that use it: " if shared else ""
         over_latex = r"\sum_{l \text{ using it}} " if shared else ""
-        penalty = " + 2λW" if net.penalty_symbol is not None else ""
-        penalty_latex = r" + 2\lambda W" if net.penalty_symbol is not None else ""
+        penalty = " + 2λW" if penalised else ""
+        penalty_latex = r" + 2\lambda W" if penalised else ""
         text.append(f"∂L/∂b = {over}δ⁽ˡ⁾")
         latex.append(rf"\frac{{\partial L}}{{\partial b}} = {over_latex}\delta^{{(l)}}")
         text.append(f"∂L/∂W = {over}δ⁽ˡ⁾ (a⁽ⁱⁿ⁾)ᵀ{penalty}, a⁽ⁱⁿ⁾ the activations the layer reads")
         latex.append(rf"\frac{{\partial L}}{{\partial W}} = {over_latex}\delta^{{(l)}} "
                      rf"\left(a^{{(\mathrm{{in}})}}\right)^{{\!\top}}{penalty_latex}")
-        text.append("batch of N: the mean of each over the examples" + (" (R is added once)" if penalty else ""))
+        text.append("batch of N: the mean of each over the examples" + (" (R is added once)" if penalised else ""))
         latex.append(r"\text{batch of } N:\ \text{the mean over the examples}")
-        return LayerEquations(z, a, y, output_delta, self.fused, hidden, tuple(latex), tuple(text))
+        return replace(base, lines_text=tuple(text), lines_latex=tuple(latex))
 
 
 # ---------------------------------------------------------------------------
@@ -655,7 +610,7 @@ def _graph_source(net: GraphNetwork) -> str:
     adds the activations, and the backward pass gathers each δ from every
     layer that reads it (and a shared matrix its gradient from every use).
     """
-    from .compile import _activation_code, _code, _output_lines, _output_term
+    from .compile import _activation_code, _code, _layer_functions, _output_lines, _output_term
 
     equations = net.layer_equations()
     z, a = equations.z, equations.a
@@ -724,29 +679,5 @@ def _graph_source(net: GraphNetwork) -> str:
     header = [
         f"# generated from the backpropagation equations of {net.description}",
         *("# " + line for line in equations.lines_text[:4]),
-        "# arrays hold one column per example: Z⁽ˡ⁾, A⁽ˡ⁾ and D⁽ˡ⁾ = δ⁽ˡ⁾ are (units, batch)",
     ]
-    body = header + [
-        "def forward(theta, X):",
-        *unpack,
-        *forward,
-        f"    return A{depth}.T",
-        "",
-        "def loss(theta, X, Y):",
-        "    N = X.shape[0]",
-        *unpack,
-        *forward,
-        *loss_lines,
-        "    return loss",
-        "",
-        "def loss_and_gradient(theta, X, Y):",
-        "    N = X.shape[0]",
-        *unpack,
-        *forward,
-        *loss_lines,
-        *backward,
-        "    ones = batch_ones(N)",
-        f"    return loss, numpy.concatenate(({', '.join(parts)},))",
-        "",
-    ]
-    return "\n".join(body)
+    return _layer_functions(header, unpack, forward, forward, forward, loss_lines, backward, parts, depth)

@@ -22,7 +22,7 @@ from typing import Callable, Sequence
 
 import sympy
 
-from .activations import _Differentiated, _latex_operator, _sympy_of, logsumexp, softplus
+from .activations import _default_names, _Differentiated, _sympy_of, logsumexp, softplus
 from .errors import IncompatibleError
 from .registry import Registry
 from .parsing.values import as_expression
@@ -81,19 +81,11 @@ class Loss:
             raise IncompatibleError(
                 f"loss {self.name!r}: a fused pair gives fused_delta and from_logits together, with the "
                 "output activations they fuse with in outputs")
-        if not self.text:
-            put("text", self.name)
-        if not self.latex:
-            put("latex", _latex_operator(self.name))
-        if not self.formula_text or not self.formula_latex:
-            from .printing import to_latex, to_text
-
-            if not self.formula_text:
-                put("formula_text", f"ℓ(ŷ, y) = {to_text(term)},  ∂ℓ/∂ŷ = {to_text(slope)};  L = Σₖ ℓ(ŷₖ, yₖ)")
-            if not self.formula_latex:
-                put("formula_latex", rf"\ell(\hat{{y}}, y) = {to_latex(term)},\quad "
-                                     rf"\frac{{\partial \ell}}{{\partial \hat{{y}}}} = {to_latex(slope)},\quad "
-                                     r"L = \sum_k \ell(\hat{y}_k, y_k)")
+        _default_names(
+            self, lambda show: f"ℓ(ŷ, y) = {show(term)},  ∂ℓ/∂ŷ = {show(slope)};  L = Σₖ ℓ(ŷₖ, yₖ)",
+            lambda show: (rf"\ell(\hat{{y}}, y) = {show(term)},\quad "
+                          rf"\frac{{\partial \ell}}{{\partial \hat{{y}}}} = {show(slope)},\quad "
+                          r"L = \sum_k \ell(\hat{y}_k, y_k)"))
 
     def expression(self, predictions: Sequence, targets: Sequence) -> sympy.Expr:
         """L = Σₖ ℓ(ŷₖ, yₖ) for one example."""

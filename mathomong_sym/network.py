@@ -119,25 +119,11 @@ class Network:
                     self._location[w] = (layer, i, j)
             for i, b in enumerate(layer.biases):
                 self._location[b] = (layer, i, None)
-        equations: list[Equation] = []
-        for layer in self.layers:
-            for unit in range(layer.size):
-                equations.append(Equation(layer.pre_activations[unit], layer.pre_activation_expression(unit),
-                                          "pre-activation", layer.index))
-            for unit in range(layer.size):
-                equations.append(Equation(layer.outputs[unit], layer.activation_expression(unit),
-                                          "activation", layer.index))
+        equations = forward_equations(self.layers)
         equations.append(Equation(self.loss_symbol, loss.expression(self.predictions, self.targets), "loss"))
         self.equations = tuple(equations)
         self.definitions = {e.lhs: e.rhs for e in self.equations}
-        # softmax cross-entropy assumes Σ y = 1: verification expresses the
-        # last target through the others
-        self.constraints = {}
-        if loss.assumption and len(self.targets) > 1:
-            last = self.targets[-1]
-            self.constraints[last] = 1 - sympy.Add(*self.targets[:-1])
-        elif loss.assumption:
-            self.constraints[self.targets[0]] = sympy.S.One
+        self.constraints = target_constraints(loss, self.targets)
 
     # -- shape -------------------------------------------------------------------
 
@@ -288,6 +274,32 @@ class Gradients(Mapping):
 
     def __repr__(self) -> str:
         return f"<gradients of {self._network.description}: {len(self)} derivations>"
+
+
+def forward_equations(layers) -> list[Equation]:
+    """z⁽ˡ⁾ᵢ = … and a⁽ˡ⁾ᵢ = f(z⁽ˡ⁾ᵢ) for every unit, layer by layer: the named form before the loss."""
+    equations: list[Equation] = []
+    for layer in layers:
+        for unit in range(layer.size):
+            equations.append(Equation(layer.pre_activations[unit], layer.pre_activation_expression(unit),
+                                      "pre-activation", layer.index))
+        for unit in range(layer.size):
+            equations.append(Equation(layer.outputs[unit], layer.activation_expression(unit),
+                                      "activation", layer.index))
+    return equations
+
+
+def target_constraints(loss, targets) -> dict:
+    """What the loss assumes of the targets, as definitions for verification.
+
+    Softmax cross-entropy assumes Σ y = 1: the last target is expressed
+    through the others.
+    """
+    if not loss.assumption:
+        return {}
+    if len(targets) > 1:
+        return {targets[-1]: 1 - sympy.Add(*targets[:-1])}
+    return {targets[0]: sympy.S.One}
 
 
 def _check_chain(layers, inputs, targets, parameters, loss) -> None:
