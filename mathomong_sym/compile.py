@@ -37,7 +37,7 @@ from .activations import logsumexp
 from .errors import ShapeError, UnknownNameError
 from .parsing.values import as_expression
 
-__all__ = ["CompiledNetwork", "compile_network", "compile_source", "FORMS", "BACKENDS"]
+__all__ = ["CompiledNetwork", "compile_network", "FORMS", "BACKENDS"]
 
 FORMS = ("layer", "per_parameter")
 BACKENDS = ("numpy", "jax")
@@ -522,10 +522,10 @@ def compile_network(net, *, form: str = "layer", backend: str = "numpy") -> Comp
     if backend not in BACKENDS:
         raise UnknownNameError("backend", backend, BACKENDS)
     source = _layer_source(net) if form == "layer" else _per_parameter_source(net)
-    return compile_source(net, source, form=form, backend=backend)
+    return _compile_source(net, source, form=form, backend=backend)
 
 
-def compile_source(net, source: str, *, form: str, backend: str = "numpy") -> CompiledNetwork:
+def _compile_source(net, source: str, *, form: str, backend: str = "numpy") -> CompiledNetwork:
     """Run generated *source* (``forward``, ``loss``, ``loss_and_gradient``) for *net*, validated first."""
     if backend not in BACKENDS:
         raise UnknownNameError("backend", backend, BACKENDS)

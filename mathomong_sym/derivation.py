@@ -360,8 +360,17 @@ class LocalDerivative(Derivative):
 
     It prints as a ``Derivative``; it differs in meaning only where v also
     reaches A through another intermediate, and there it is the local factor
-    of one path of the chain rule.
+    of one path of the chain rule.  Text given to it is read by the
+    package's reader, never run as code.
     """
+
+    def __new__(cls, expr, *variables, **options):
+        def read(value):
+            if isinstance(value, tuple):  # (v, n)
+                return tuple(read(v) for v in value)
+            return value if isinstance(value, (sympy.Basic, int)) else as_expression(value)
+
+        return super().__new__(cls, read(expr), *[read(v) for v in variables], **options)
 
 
 def _differentiated_inner(d, definitions: Mapping, stop) -> sympy.Expr:
@@ -1006,9 +1015,14 @@ class Derivation(_KeepsForm):
         definitions = self.all_definitions()
         known = _symbols_of(self, definitions)
         point: dict = {}
+        names = {s.name for s in known if isinstance(s, Symbol)}
         for key, value in given.items():
-            # a name, or a Symbol of that name with any assumptions, means this derivation's symbol
-            symbol = resolve_symbol(key, known, strict=True, what="symbol", where="this derivation")
+            if isinstance(key, Symbol) and key.name not in names:
+                # a quantity beside the derivation (a learning rate η for the step after it) is carried along
+                symbol = key
+            else:
+                # a name, or a Symbol of that name with any assumptions, means this derivation's symbol
+                symbol = resolve_symbol(key, known, strict=True, what="symbol", where="this derivation")
             point[symbol] = as_number(value)
         numbers = evaluate_at(self, point, definitions)
         return replace(self, point=numbers)
@@ -1027,7 +1041,7 @@ class Derivation(_KeepsForm):
         if isinstance(expr, Symbol) and expr in self.point:
             return self.point[expr]
         expr = as_expression(expr)
-        known = _symbols_of(self, definitions)
+        known = _symbols_of(self, definitions) | {s for s in self.point if isinstance(s, Symbol)}
         foreign = {s for s in expr.free_symbols if s not in known}
         if foreign:
             expr = expr.xreplace({s: resolve_symbol(s, known, strict=True, what="symbol", where="this derivation")

@@ -237,7 +237,8 @@ class GraphNetwork(Network):
                 index=l, weights=rows, biases=biases,
                 inputs=tuple(s for source in sources for s in outputs_of[source]),
                 sources=sources, skips=skips, skipped=tuple(outputs_of[s] for s in skips),
-                widths=tuple(len(outputs_of[s]) for s in sources), pre_activations=tuple(naming.pre_activation(l, i) for i in range(1, dense.units + 1)),
+                widths=tuple(len(outputs_of[s]) for s in sources),
+                pre_activations=tuple(naming.pre_activation(l, i) for i in range(1, dense.units + 1)),
                 outputs=outputs_of[l], activation=dense.activation, first=first,
             )
             layers.append(layer)
@@ -368,10 +369,10 @@ class GraphNetwork(Network):
         parameter's derivation lambdified (slow to build beyond a few dozen
         parameters).
         """
-        from .compile import FORMS, compile_network, compile_source
+        from .compile import FORMS, compile_network, _compile_source
 
         if form == "layer":
-            return compile_source(self, _graph_source(self), form=form, backend=backend)
+            return _compile_source(self, _graph_source(self), form=form, backend=backend)
         if form not in FORMS:
             raise UnknownNameError("compiled form", form, FORMS)
         return compile_network(self, form=form, backend=backend)
@@ -506,7 +507,8 @@ class GraphBackprop(Backprop):
             products.append(_product(sympy.Derivative(L, z), LocalDerivative(z, p)))
             cites.append(delta)
             named_terms.append(_product(delta.lhs, local))
-            factors += [Factor(sympy.Derivative(L, z), delta.lhs, "delta"), Factor(LocalDerivative(z, p), local, "linear")]
+            factors += [Factor(sympy.Derivative(L, z), delta.lhs, "delta"),
+                        Factor(LocalDerivative(z, p), local, "linear")]
             steps.append(Step(sympy.Derivative(L, z), delta.lhs, "δ, found once",
                               Words("backpropagated from the layers above"), kind="cite"))
             steps.append(self._local_step(z, p, local, "linear"))

@@ -166,7 +166,9 @@ def test_the_explanation_gives_the_compiled_gradient(expanded):
     assert float(at.value(at.lhs)) == pytest.approx(gradient, rel=1e-9, abs=1e-12)
     text = at.to_text(level=1)
     assert "Forward pass" in text and "Backward pass" in text
-    assert render_latex(at)
+    assert render_latex(at) and at.to_markdown(level=1)
+    assert at.to_json(as_dict=True)["network"] == net.description
+    assert "digraph" in at.to_dot()
 
 
 # -- trains ---------------------------------------------------------------------------------------

@@ -184,11 +184,18 @@ def test_a_point_given_with_plain_symbols_is_the_trees_point():
 def test_a_point_or_a_value_with_an_unknown_name_is_refused():
     d = Neuron().derive("W")
     with pytest.raises(UnknownNameError, match="'q'"):
-        d.at({sympy.Symbol("q"): 1})
-    with pytest.raises(UnknownNameError, match="'q'"):
         d.at({"x": 2, "q": 1})
     with pytest.raises(UnknownNameError, match="'q'"):
         d.at({"x": 2, "W": 0.5, "b": -1, "y": 1}).value(sympy.Symbol("q") + 1)
+
+
+def test_a_symbol_beside_the_derivation_is_carried_with_the_point():
+    """A worksheet gives the learning rate η with the point, for the step after the derivative."""
+    d = Neuron().derive("W")
+    eta = sympy.Symbol("eta", real=True)
+    at = d.at({"x": 2, "W": 0.5, "b": -1, "y": 1, eta: 0.1})
+    assert at.point[eta] == sympy.Rational(1, 10)
+    assert float(at.value(sympy.Symbol("W") - sympy.Symbol("eta") * at.lhs)) == pytest.approx(0.5 + 0.1 * 0.5)
 
 
 def test_a_float_of_any_digits_is_a_point():
