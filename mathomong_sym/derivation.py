@@ -1006,7 +1006,10 @@ class Derivation(_KeepsForm):
 
         *values* maps symbols (or their plain names) to numbers; for a network
         give the inputs, parameters and targets, and the forward-pass values
-        of z, a and ŷ (and the δ's) are computed from them.
+        of z, a and ŷ (and the δ's) are computed from them.  A name, or a
+        plain ``Symbol`` of that name, means the derivation's symbol; an
+        unknown name is refused; a Symbol of a name the derivation does not
+        have (a learning rate η for the step after it) is carried along.
         """
         from .naming import resolve_symbol
 

@@ -90,7 +90,11 @@ class Equation:
 class Network:
     """Layers of named symbols, their equations and the loss.
 
-    Build one with :class:`Neuron` or :class:`MLP`.
+    Build one with :class:`Neuron` or :class:`MLP`, or with
+    :class:`~mathomong_sym.graph.GraphNetwork` for layers of your choice,
+    shared weights, skip connections and an L2 penalty.  Given ``Layer``
+    records directly, the layers must form a chain, each weight in one place:
+    anything else is refused rather than derived wrongly.
     """
 
     def __init__(self, layers: Sequence[Layer], inputs, targets, loss: Loss | str = "mse", *,
