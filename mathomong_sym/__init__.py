@@ -52,8 +52,12 @@ _EXPORTS = {
     "Neuron": "network",
     "MLP": "network",
     "Network": "network",
+    "Input": "graph",
+    "Dense": "graph",
+    "GraphNetwork": "graph",
     "Step": "derivation",
     "Derivation": "derivation",
+    "LocalDerivative": "derivation",
     "VerificationReport": "derivation",
     "diff_steps": "calculus",
     # compiled code and numeric checks

@@ -37,6 +37,7 @@ import sympy
 from sympy import Function, S
 
 from .display import Summarised, Summary
+from .errors import IncompatibleError
 from .parsing.values import as_arguments, as_expression
 from .registry import Registry
 
@@ -496,29 +497,151 @@ NUMPY_FUNCTIONS: dict[str, Callable] = _ArrayFunctions()
 # the registry
 # ---------------------------------------------------------------------------
 
+#: the functions with a kink: an activation built from one is not smooth (no complex step, narrow differences)
+_KINKED = (sympy.Max, sympy.Min, sympy.Abs, sympy.sign, sympy.Heaviside, sympy.Piecewise, sympy.floor,
+           sympy.ceiling, relu, leaky_relu, step)
+
+
+def _z() -> sympy.Symbol:
+    # the pre-activation as the networks name it: a real symbol
+    return sympy.Symbol("z", real=True)
+
+
+def _sympy_of(build, what: str, *args) -> sympy.Expr:
+    """``build(*args)`` as a sympy expression, or an error saying what to write instead."""
+    try:
+        value = build(*args)
+    except Exception as error:  # a numpy function given a symbol, a typo in a lambda …
+        raise IncompatibleError(
+            f"{what} must build a sympy expression from sympy symbols (sympy.tanh(z), z*sigmoid(z)), not "
+            f"with numpy or math functions; calling it with a symbol raised {type(error).__name__}: {error}") from None
+    try:
+        value = as_expression(value)
+        if not isinstance(value, sympy.Expr):
+            raise TypeError(type(value).__name__)
+        return value
+    except Exception:
+        raise IncompatibleError(
+            f"{what} must return a sympy expression, not {type(value).__name__}: build it from sympy "
+            "functions (sympy.exp, sympy.erf, sigmoid …) rather than numpy or math ones") from None
+
+
+class _Differentiated:
+    """f′ by ``sympy.diff`` of f: the default derivative of an activation or a loss (picklable, unlike a lambda)."""
+
+    def __init__(self, function, arguments: int = 1):
+        self.function, self.arguments = function, arguments
+
+    def __call__(self, first, *rest):
+        variable = sympy.Dummy("u", real=True)
+        return sympy.diff(self.function(variable, *rest), variable).xreplace({variable: as_expression(first)})
+
+    def __repr__(self) -> str:
+        return f"<sympy.diff of {getattr(self.function, '__name__', self.function)!r}>"
+
+
+def _latex_operator(name: str) -> str:
+    return r"\operatorname{" + name.replace("_", r"\_") + "}"
+
+
+def _default_names(record, formula_text, formula_latex) -> None:
+    """A record's missing ``text``/``latex`` (its name) and formulas (``formula_text(to_text)`` …), filled in."""
+    if not record.text:
+        object.__setattr__(record, "text", record.name)
+    if not record.latex:
+        object.__setattr__(record, "latex", _latex_operator(record.name))
+    if not record.formula_text or not record.formula_latex:
+        from .printing import to_latex, to_text
+
+        if not record.formula_text:
+            object.__setattr__(record, "formula_text", formula_text(to_text))
+        if not record.formula_latex:
+            object.__setattr__(record, "formula_latex", formula_latex(to_latex))
+
+
 @dataclass(frozen=True, repr=False)
 class Activation(Summarised):
     """One activation function, everything the package needs to know about it.
 
     ``function`` and ``derivative`` take a sympy expression z and return
-    f(z) and f′(z); the derivative is written the way it is taught.
-    ``numpy`` maps an array of pre-activations to activations; when omitted it
-    is generated from ``function``.  Softmax is the one activation that is
-    not elementwise: ``function`` then takes the index and the whole vector.
+    f(z) and f′(z); the derivative is written the way it is taught, and when
+    omitted it is ``sympy.diff`` of ``function``.  ``latex``, ``text`` and
+    the two ``formula`` strings default to the name and to f′(z) printed.
+    ``numpy`` maps an array of pre-activations to activations; when given,
+    the compiled layer code calls it (it is checked against ``function`` here,
+    at a few points), and when omitted the code is generated from
+    ``function``.  ``smooth`` (no kink, so complex-step differentiation
+    works) is worked out from ``function`` unless given.  Softmax is the one
+    activation that is not elementwise: ``function`` then takes the index and
+    the whole vector.
     """
 
     name: str
     function: Callable
-    derivative: Callable
-    latex: str
-    text: str
-    formula_text: str
-    formula_latex: str
+    derivative: Callable | None = None
+    latex: str = ""
+    text: str = ""
+    formula_text: str = ""
+    formula_latex: str = ""
     convention: str = ""
     numpy: Callable | None = None
     elementwise: bool = True
-    smooth: bool = True
+    smooth: bool | None = None
     aliases: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self):
+        def put(name, value):
+            object.__setattr__(self, name, value)
+
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise IncompatibleError(f"an activation needs a name, got {self.name!r}")
+        if not callable(self.function):
+            raise IncompatibleError(f"the function of activation {self.name!r} must be callable, "
+                                    f"got {self.function!r}")
+        put("aliases", tuple(self.aliases))
+        if not self.elementwise:
+            if self.function is not softmax:
+                raise IncompatibleError(
+                    f"activation {self.name!r}: softmax is the one activation that is not elementwise; "
+                    "the derivations know its Jacobian and no other")
+            if self.smooth is None:
+                put("smooth", True)
+            return
+        z = _z()
+        value = _sympy_of(self.function, f"the function of activation {self.name!r}", z)
+        if self.derivative is None:
+            put("derivative", _Differentiated(self.function))
+        elif not callable(self.derivative):
+            raise IncompatibleError(f"the derivative of activation {self.name!r} must be callable, "
+                                    f"got {self.derivative!r}")
+        slope = _sympy_of(self.derivative, f"the derivative of activation {self.name!r}", z)
+        if self.numpy is not None and not callable(self.numpy):
+            raise IncompatibleError(f"the numpy implementation of activation {self.name!r} must be callable, "
+                                    f"got {self.numpy!r}")
+        _default_names(self, lambda show: f"{self.text}′(z) = {show(slope)}",
+                       lambda show: f"{self.latex}'(z) = {show(slope)}")
+        if self.smooth is None:
+            put("smooth", not (value.has(*_KINKED) or slope.has(*_KINKED)))
+        if self.numpy is not None:
+            self._check_numpy(value, z)
+
+    def _check_numpy(self, value, z) -> None:
+        """The array implementation must compute the same function the derivation differentiates."""
+        points = np.array([-2.5, -0.7, 0.3, 1.9])
+        try:
+            expected = np.asarray(sympy.lambdify(z, value, "numpy")(points), dtype=np.float64) * np.ones(4)
+        except Exception:  # a sympy form numpy cannot evaluate: the array implementation is the only one
+            return
+        try:
+            got = np.asarray(self.numpy(points.copy()), dtype=np.float64)
+        except Exception as error:
+            raise IncompatibleError(f"the numpy implementation of activation {self.name!r} fails on an array: "
+                                    f"{type(error).__name__}: {error}") from None
+        if got.shape != points.shape or not np.allclose(got, expected, rtol=1e-6, atol=1e-9, equal_nan=True):
+            raise IncompatibleError(
+                f"the numpy implementation of activation {self.name!r} disagrees with its function at "
+                f"z = {points.tolist()}: {np.round(got, 6).tolist()} against {np.round(expected, 6).tolist()}; "
+                "the gradient is derived from the function, so training would follow a wrong slope")
 
     def __call__(self, z):
         return self.function(as_expression(z))
@@ -546,9 +669,15 @@ class Activation(Summarised):
 ACTIVATIONS: Registry = Registry("activation")
 
 
-def register_activation(activation: Activation) -> Activation:
-    """Add an activation; networks, derivations and compiled code pick it up."""
-    return ACTIVATIONS.add(activation)
+def register_activation(activation: Activation, *, replace: bool = False) -> Activation:
+    """Add an activation; networks, derivations and compiled code pick it up by its name.
+
+    A name (or alias) already registered is refused unless *replace* is
+    true, so a built-in such as ``"sigmoid"`` is never replaced by accident.
+    """
+    if not isinstance(activation, Activation):
+        raise IncompatibleError(f"register_activation takes an Activation, not {type(activation).__name__}")
+    return ACTIVATIONS.add(activation, replace=replace)
 
 
 def get_activation(name) -> Activation:

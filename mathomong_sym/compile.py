@@ -25,11 +25,12 @@ of the per-example losses and the gradient is the gradient of that mean.
 from __future__ import annotations
 
 import functools
+import importlib.util
 from dataclasses import dataclass, field
 
 import numpy as np
 import sympy
-from sympy.printing.numpy import SciPyPrinter
+from sympy.printing.numpy import NumPyPrinter, SciPyPrinter
 
 from .activations import logsumexp
 from .display import Summarised, Summary
@@ -53,6 +54,10 @@ class _Printer(SciPyPrinter):
     ``sympy.lambdify``; nothing here is written per function.
     """
 
+    # constants from numpy (scipy only for the special functions numpy lacks), so code that needs no
+    # special function runs without scipy, and under JAX
+    _kc = {**SciPyPrinter._kc, **NumPyPrinter._kc}
+
     def __init__(self):
         super().__init__({"fully_qualified_modules": True, "allow_unknown_functions": True})
 
@@ -63,7 +68,16 @@ class _Printer(SciPyPrinter):
 def _code(expr, names: dict) -> str:
     """numpy source of *expr* with symbols renamed to array names."""
     renamed = expr.xreplace({s: sympy.Symbol(names[s]) for s in expr.free_symbols if s in names})
-    return _Printer().doprint(renamed)
+    try:
+        return _Printer().doprint(renamed)
+    except NotImplementedError as error:  # sympy's PrintMethodNotImplementedError among them
+        from .errors import IncompatibleError
+        from .printing import to_text
+
+        raise IncompatibleError(
+            f"cannot write {to_text(expr)} as array code ({str(error).splitlines()[0]}): build the activation "
+            "or loss from functions numpy or scipy can evaluate, or give the activation an array "
+            "implementation (Activation(..., numpy=...))") from None
 
 
 @dataclass(repr=False)
@@ -178,7 +192,7 @@ def _layer_source(net) -> str:
     less call overhead (twice as fast on small matrices with numpy 2).
     """
     equations = net.layer_equations()
-    z, a, y = equations.z, equations.a, equations.y
+    z, a = equations.z, equations.a
     offset = 0
     unpack: list[str] = []
     slices = []
@@ -191,12 +205,7 @@ def _layer_source(net) -> str:
         offset += n_out
         slices.append(l)
     depth = len(net.layers)
-    loss = net.loss_function
-    lse = sympy.Symbol("LSE")
-    if loss.from_logits is not None and equations.fused:
-        term = loss.from_logits([z], [y]).replace(logsumexp, lambda *args: lse)
-    else:
-        term = loss.term(a, y)
+    term = _output_term(net, equations)
     delta_out = equations.output_delta
     # keep Z only where the backward pass reads it: big arrays left alive cost
     # cache misses and fresh pages (measured: 1.2× slower at batch 1024)
@@ -208,15 +217,7 @@ def _layer_source(net) -> str:
         l = layer.index
         previous = "X.T" if l == 1 else f"A{l - 1}"
         affine = f"W{l}.dot({previous}) + b{l}"
-        if layer.activation.elementwise and layer.activation.numpy is not None:
-            # the activation's own array implementation, as its record asks
-            activation = f"{_numpy_name(layer.activation)}(__Z__)"
-        elif layer.activation.elementwise:
-            activation = _code(layer.activation.function(z), {z: "__Z__"})
-        else:
-            # softmax down each column (one column per example), shifted so no exponential overflows
-            activation = ("(lambda _z: (lambda _e: _e / numpy.sum(_e, axis=0, keepdims=True))"
-                          "(numpy.exp(_z - numpy.amax(numpy.real(_z), axis=0, keepdims=True))))(__Z__)")
+        activation = _activation_code(layer.activation, z)
         lines_predict.append(f"    A{l} = {activation.replace('__Z__', f'({affine})')}")
         if needs_z[l]:
             lines_forward.append(f"    Z{l} = {affine}")
@@ -226,20 +227,9 @@ def _layer_source(net) -> str:
     # the loss alone does not need ŷ when it is computed from the logits
     lines_loss_forward = lines_forward if a in term.free_symbols else [
         line for line in lines_forward if not line.startswith(f"    A{depth} =")]
-    names = {z: f"Z{depth}", a: f"A{depth}", y: "Y.T", lse: "LSE"}
     output = net.output_layer
-    (shared, (term_reduced, delta_reduced)) = sympy.cse([term, delta_out], symbols=sympy.numbered_symbols("t"))
-    loss_lines = []
-    if term.has(lse):
-        loss_lines.append(f"    LSE = (lambda _m: _m + numpy.log(numpy.sum(numpy.exp(Z{depth} - _m), axis=0, "
-                          f"keepdims=True)))(numpy.amax(numpy.real(Z{depth}), axis=0, keepdims=True))")
-    for symbol, value in shared:
-        names[symbol] = symbol.name
-        loss_lines.append(f"    {symbol.name} = {_code(value, names)}")
-    loss_lines.append(f"    loss = ({_code(term_reduced, names)}).sum() / N")
-    # fold the constant factor into 1/N: one array operation fewer
-    coefficient, rest = delta_reduced.as_coeff_Mul()
-    backward = [f"    D{depth} = ({_code(rest, names)}) * ({float(coefficient)!r} / N)"]
+    loss_lines, first_backward = _output_lines(term, equations, depth)
+    backward = [first_backward]
     if not output.activation.elementwise and not equations.fused:  # pragma: no cover - refused at build time
         raise ShapeError("a non-elementwise output activation needs its fused loss")
     grads = {}
@@ -255,36 +245,86 @@ def _layer_source(net) -> str:
                 backward.append(f"    D{l - 1} = {back}")
             else:
                 backward.append(f"    D{l - 1} = ({back}) * ({local})")
-    gradient_parts = ", ".join(f"{grads[l][0]}, {grads[l][1]}" for l in slices)
+    gradient_parts = [part for l in slices for part in grads[l]]
     header = [
         f"# generated from the layer equations of {net.description}",
         "# " + "; ".join(equations.lines_text[:4]),
-        "# arrays hold one column per example: Z⁽ˡ⁾, A⁽ˡ⁾ and D⁽ˡ⁾ = δ⁽ˡ⁾ are (units, batch)",
     ]
+    return _layer_functions(header, unpack, lines_predict, lines_loss_forward, lines_forward, loss_lines, backward,
+                            gradient_parts, depth)
+
+
+def _layer_functions(header, unpack, predict, loss_forward, forward, loss_lines, backward, gradient_parts,
+                     depth: int) -> str:
+    """The source of ``forward``, ``loss`` and ``loss_and_gradient`` from their lines (layer form)."""
     body = header + [
+        "# arrays hold one column per example: Z⁽ˡ⁾, A⁽ˡ⁾ and D⁽ˡ⁾ = δ⁽ˡ⁾ are (units, batch)",
         "def forward(theta, X):",
         *unpack,
-        *lines_predict,
+        *predict,
         f"    return A{depth}.T",
         "",
         "def loss(theta, X, Y):",
         "    N = X.shape[0]",
         *unpack,
-        *lines_loss_forward,
+        *loss_forward,
         *loss_lines,
         "    return loss",
         "",
         "def loss_and_gradient(theta, X, Y):",
         "    N = X.shape[0]",
         *unpack,
-        *lines_forward,
+        *forward,
         *loss_lines,
         *backward,
         "    ones = batch_ones(N)  # D.dot(ones) sums δ over the batch, faster than D.sum(axis=1)",
-        f"    return loss, numpy.concatenate(({gradient_parts},))",
+        f"    return loss, numpy.concatenate(({', '.join(gradient_parts)},))",
         "",
     ]
     return "\n".join(body)
+
+
+def _activation_code(activation, z) -> str:
+    """Array code of an activation applied to ``__Z__`` (units, batch), one column per example."""
+    if activation.elementwise and activation.numpy is not None:
+        # the activation's own array implementation, as its record asks
+        return f"{_numpy_name(activation)}(__Z__)"
+    if activation.elementwise:
+        return _code(activation.function(z), {z: "__Z__"})
+    # softmax down each column (one column per example), shifted so no exponential overflows
+    return ("(lambda _z: (lambda _e: _e / numpy.sum(_e, axis=0, keepdims=True))"
+            "(numpy.exp(_z - numpy.amax(numpy.real(_z), axis=0, keepdims=True))))(__Z__)")
+
+
+_LSE = sympy.Symbol("LSE")
+
+
+def _output_term(net, equations) -> sympy.Expr:
+    """ℓ of one output in ``z``, ``a`` (ŷ) and ``y``: from the logits for a fused pair (stable for any z)."""
+    loss = net.loss_function
+    z, a, y = equations.z, equations.a, equations.y
+    if loss.from_logits is not None and equations.fused:
+        return loss.from_logits([z], [y]).replace(logsumexp, lambda *args: _LSE)
+    return loss.term(a, y)
+
+
+def _output_lines(term, equations, depth: int) -> tuple[list[str], str]:
+    """The lines that compute the mean loss of the batch, and ``D{depth} = δ⁽ᴸ⁾ / N``."""
+    z, a, y = equations.z, equations.a, equations.y
+    names = {z: f"Z{depth}", a: f"A{depth}", y: "Y.T", _LSE: "LSE"}
+    (shared, (term_reduced, delta_reduced)) = sympy.cse([term, equations.output_delta],
+                                                        symbols=sympy.numbered_symbols("t"))
+    loss_lines = []
+    if term.has(_LSE):
+        loss_lines.append(f"    LSE = (lambda _m: _m + numpy.log(numpy.sum(numpy.exp(Z{depth} - _m), axis=0, "
+                          f"keepdims=True)))(numpy.amax(numpy.real(Z{depth}), axis=0, keepdims=True))")
+    for symbol, value in shared:
+        names[symbol] = symbol.name
+        loss_lines.append(f"    {symbol.name} = {_code(value, names)}")
+    loss_lines.append(f"    loss = ({_code(term_reduced, names)}).sum() / N")
+    # fold the constant factor into 1/N: one array operation fewer
+    coefficient, rest = delta_reduced.as_coeff_Mul()
+    return loss_lines, f"    D{depth} = ({_code(rest, names)}) * ({float(coefficient)!r} / N)"
 
 
 # ---------------------------------------------------------------------------
@@ -394,8 +434,13 @@ def _namespace(backend: str, net=None, x64: bool = True) -> dict:
     if scipy is not None:
         namespace["scipy"] = scipy
     for layer in getattr(net, "layers", ()):
-        if layer.activation.numpy is not None:
-            namespace[_numpy_name(layer.activation)] = layer.activation.numpy
+        activation = layer.activation
+        if activation.numpy is not None:
+            if backend == "numpy":
+                namespace[_numpy_name(activation)] = activation.numpy
+            else:  # a numpy function cannot be traced by jax.jit: JAX runs the activation's sympy form
+                z = sympy.Symbol("z", real=True)
+                namespace[_numpy_name(activation)] = sympy.lambdify(z, activation.function(z), "jax")
 
     @functools.lru_cache(maxsize=32)
     def batch_ones(n: int):
@@ -436,6 +481,7 @@ def _validate(source: str, namespace: dict, net, backend: str) -> None:
         return None
 
     problems = []
+    absent = {}  # a module the code names that is not installed → a name it was wanted for
     seen = set()
     for node in ast.walk(tree):
         if not isinstance(node, (ast.Attribute, ast.Name)) or not isinstance(node.ctx, ast.Load):
@@ -450,24 +496,33 @@ def _validate(source: str, namespace: dict, net, backend: str) -> None:
         elif hasattr(builtins, head):
             value = getattr(builtins, head)
         else:
-            problems.append(".".join(path))
+            if len(path) > 1 and importlib.util.find_spec(head) is None:
+                absent.setdefault(head, []).append(".".join(path))
+            else:
+                problems.append(".".join(path))
             continue
         for attribute in path[1:]:
             if not hasattr(value, attribute):
                 problems.append(".".join(path))
                 break
             value = getattr(value, attribute)
-    if problems:
+    if problems or absent:
         from .errors import IncompatibleError
 
-        names = ", ".join(sorted(set(problems)))
         used = sorted({layer.activation.name for layer in net.layers} | {net.loss_function.name})
+        source_of = f"it comes from the sympy form of one of {', '.join(used)}"
+        remedy = "give the activation an array implementation (Activation(..., numpy=...))"
+        if absent:
+            module = sorted(absent)[0]
+            wanted = ", ".join(sorted(path for path in absent[module] if path.count(".") > 1) or absent[module])
+            raise IncompatibleError(
+                f"the {backend} code generated for {net.description} needs {module} (for {wanted}), which is "
+                f"not installed: pip install {module}, or {remedy}; {source_of}")
+        names = ", ".join(sorted(set(problems)))
         raise IncompatibleError(
             f"the {backend} code generated for {net.description} calls {names}, which {backend} arrays "
-            f"have no version of; it comes from the sympy form of one of {', '.join(used)}: "
-            "write that function with numpy-printable sympy functions, or give the activation an "
-            "array implementation (Activation(..., numpy=...))"
-        )
+            f"have no version of; {source_of}: write that function with numpy-printable sympy functions, or "
+            f"{remedy}")
 
 
 def _in_dtype(function, xp, dtype):
@@ -502,6 +557,16 @@ def compile_network(net, *, form: str = "layer", backend: str = "numpy", dtype: 
                 f"the per-parameter form writes out ∂L/∂θ for each of the {net.n_parameters:,} parameters of "
                 f"{net.description} (it works up to {EXPAND_LIMIT:,}): compile the layer form (the default)")
     source = _layer_source(net) if form == "layer" else _per_parameter_source(net)
+    return _compile_source(net, source, form=form, backend=backend, dtype=dtype)
+
+
+def _compile_source(net, source: str, *, form: str, backend: str = "numpy",
+                    dtype: str = "float64") -> CompiledNetwork:
+    """Run generated *source* (``forward``, ``loss``, ``loss_and_gradient``) for *net*, validated first."""
+    if backend not in BACKENDS:
+        raise UnknownNameError("backend", backend, BACKENDS)
+    if dtype not in DTYPES:
+        raise UnknownNameError("dtype", dtype, DTYPES)
     namespace = _namespace(backend, net if form == "layer" else None, x64=dtype == "float64")
     _validate(source, namespace, net, backend)
     code = compile(source, f"<mathomong {form} code for {net.description}>", "exec")

@@ -20,6 +20,12 @@ L = (ŷ − y)² is 2(ŷ − y); ∂L/∂z of the same L, with ŷ = σ(z), is
 replaced by its definition, so both sides become expressions in the base
 variables and can be compared.
 
+Where a variable reaches A along several paths (a shared weight, a skip
+connection), the chain rule adds one product per path, each with a *local*
+factor: :class:`LocalDerivative` ``(A, v)`` is the partial derivative of A's
+own definition in v, every other named intermediate in it held fixed
+(∂z⁽²⁾/∂w = a⁽¹⁾ for z⁽²⁾ = w·a⁽¹⁾ + b, though a⁽¹⁾ depends on w too).
+
 ``verify()`` compares them symbolically when that is cheap ("proved") and
 otherwise evaluates both sides with ~50-digit arithmetic at random points
 ("numeric").  A step that fails either way is reported as "failed".
@@ -47,6 +53,7 @@ __all__ = [
     "StepCheck",
     "VerificationReport",
     "expand_definitions",
+    "LocalDerivative",
     "meaning",
     "PROVED",
     "NUMERIC",
@@ -386,6 +393,34 @@ def expand_definitions(expr, definitions: Mapping, stop: Iterable = ()) -> sympy
     return expand(expr)
 
 
+class LocalDerivative(Derivative):
+    """∂A/∂v with every named intermediate of A's definition other than v held fixed.
+
+    It prints as a ``Derivative``; it differs in meaning only where v also
+    reaches A through another intermediate, and there it is the local factor
+    of one path of the chain rule.  Text given to it is read by the
+    package's reader, never run as code.
+    """
+
+    def __new__(cls, expr, *variables, **options):
+        def read(value):
+            if isinstance(value, tuple):  # (v, n)
+                return tuple(read(v) for v in value)
+            return value if isinstance(value, (sympy.Basic, int)) else as_expression(value)
+
+        return super().__new__(cls, read(expr), *[read(v) for v in variables], **options)
+
+
+def _differentiated_inner(d, definitions: Mapping, stop) -> sympy.Expr:
+    """What *d* differentiates: A expanded down to its variables, or for a local factor A's own definition."""
+    if isinstance(d, LocalDerivative):
+        variables = [v for v, _ in d.variable_count]
+        if isinstance(d.expr, Symbol) and d.expr not in variables:
+            return definitions.get(d.expr, d.expr)
+        return d.expr
+    return expand_definitions(d.expr, definitions, stop=stop)
+
+
 def meaning(expr, definitions: Mapping) -> sympy.Expr:
     """*expr* in base variables: derivatives taken, intermediates expanded."""
     expr = as_expression(expr)
@@ -394,7 +429,7 @@ def meaning(expr, definitions: Mapping) -> sympy.Expr:
         replacements = {}
         for d in derivatives:
             variables = [v for v, _ in d.variable_count]
-            inner = expand_definitions(d.expr, definitions, stop=variables)
+            inner = _differentiated_inner(d, definitions, variables)
             inner = meaning(inner, definitions) if inner.has(Derivative) else inner
             replacements[d] = sympy.diff(inner, *[(v, n) for v, n in d.variable_count])
         expr = expr.xreplace(replacements)
@@ -411,7 +446,7 @@ def _numeric_meaning(expr, definitions: Mapping, point: Mapping) -> sympy.Expr:
     replacements = {}
     for d in expr.atoms(Derivative):
         variables = [v for v, _ in d.variable_count]
-        inner = expand_definitions(d.expr, definitions, stop=variables)
+        inner = _differentiated_inner(d, definitions, variables)
         if inner.has(Derivative):
             inner = meaning(inner, definitions)
         fixed = {s: point[s] for s in inner.free_symbols if s in point and s not in variables}
@@ -514,6 +549,8 @@ class _GraphEvaluator:
 
         (variable, order), = d.variable_count
         inner = d.expr
+        if isinstance(d, LocalDerivative):
+            return self._local_derivative(inner, variable, order, point, memo)
         if not isinstance(inner, Symbol):
             symbol = sympy.Dummy("inner")
             evaluator = _GraphEvaluator({**self.definitions, symbol: inner})
@@ -527,6 +564,30 @@ class _GraphEvaluator:
         def g(t):
             # only what moves with the variable is recomputed; the rest comes from the memo
             return self.value(inner, point, memo, {variable: t}, moving, {})
+
+        return mpmath.diff(g, at, order)
+
+    def _local_derivative(self, inner, variable, order: int, point: Mapping, memo: dict):
+        """∂inner/∂variable through inner's own definition only, its other arguments at their values."""
+        import mpmath
+
+        if inner == variable:
+            return mpmath.mpf(1 if order == 1 else 0)
+        if not isinstance(inner, Symbol) or inner not in self.definitions:
+            symbol = sympy.Dummy("inner")
+            evaluator = _GraphEvaluator({**self.definitions, symbol: inner})
+            evaluator._compiled = dict(self._compiled)
+            return evaluator._local_derivative(symbol, variable, order, point, memo)
+        arguments, function = self._function(inner)
+        values = [None if a == variable else self.value(a, point, memo) for a in arguments]
+        if variable not in arguments:
+            return mpmath.mpf(0)
+        at = self.value(variable, point, memo)
+        where = arguments.index(variable)
+
+        def g(t):
+            values[where] = t
+            return function(*values)
 
         return mpmath.diff(g, at, order)
 
@@ -663,7 +724,8 @@ def _reach(expr, definitions: Mapping, stop=(), limit: int = 10**9) -> int:
 
 def _symbolic_is_cheap(expr, definitions: Mapping) -> bool:
     for d in expr.atoms(Derivative):
-        if _reach(d.expr, definitions, stop=[v for v, _ in d.variable_count], limit=_SYMBOLIC_REACH) > _SYMBOLIC_REACH:
+        inner = _differentiated_inner(d, definitions, ()) if isinstance(d, LocalDerivative) else d.expr
+        if _reach(inner, definitions, stop=[v for v, _ in d.variable_count], limit=_SYMBOLIC_REACH) > _SYMBOLIC_REACH:
             return False
     return _reach(expr, definitions, limit=_SYMBOLIC_REACH) <= _SYMBOLIC_REACH
 
@@ -755,7 +817,8 @@ def _shallow_meaning(expr, definitions: Mapping) -> sympy.Expr | None:
     replacements = {}
     for d in expr.atoms(Derivative):
         variables = [v for v, _ in d.variable_count]
-        inner = _expand_towards(d.expr, definitions, variables)
+        inner = _differentiated_inner(d, definitions, variables) if isinstance(d, LocalDerivative) \
+            else _expand_towards(d.expr, definitions, variables)
         if inner is None or inner.has(Derivative):
             return None
         replacements[d] = sympy.diff(inner, *d.variable_count)
@@ -987,28 +1050,50 @@ class Derivation(_KeepsForm):
 
         *values* maps symbols (or their plain names) to numbers; for a network
         give the inputs, parameters and targets, and the forward-pass values
-        of z, a and ŷ (and the δ's) are computed from them.
+        of z, a and ŷ (and the δ's) are computed from them.  A name, or a
+        plain ``Symbol`` of that name, means the derivation's symbol; an
+        unknown name is refused; a Symbol of a name the derivation does not
+        have (a learning rate η for the step after it) is carried along.
         """
+        from .naming import resolve_symbol
+
         given = dict(values or {})
         given.update(named)
         definitions = self.all_definitions()
-        known = {s.name: s for s in _symbols_of(self, definitions)}
+        known = _symbols_of(self, definitions)
         point: dict = {}
+        names = {s.name for s in known if isinstance(s, Symbol)}
         for key, value in given.items():
-            symbol = known.get(key) if isinstance(key, str) else key
-            if symbol is None:
-                from .errors import UnknownNameError
-
-                raise UnknownNameError("symbol", key, known)
+            if isinstance(key, Symbol) and key.name not in names:
+                # a quantity beside the derivation (a learning rate η for the step after it) is carried along
+                symbol = key
+            else:
+                # a name, or a Symbol of that name with any assumptions, means this derivation's symbol
+                symbol = resolve_symbol(key, known, strict=True, what="symbol", where="this derivation")
             point[symbol] = as_number(value)
         numbers = evaluate_at(self, point, definitions)
         return replace(self, point=numbers)
 
     def value(self, expr) -> sympy.Expr:
-        """The number *expr* takes at this derivation's point (after :meth:`at`)."""
+        """The number *expr* takes at this derivation's point (after :meth:`at`).
+
+        *expr* may be text or use plain Symbols: each name means this
+        derivation's symbol of that name.
+        """
+        from .naming import resolve_symbol
+
         if self.point is None:
             raise ValueError("no point: call .at({...}) first")
-        return _evaluate(expr, self.all_definitions(), self.point)
+        definitions = self.all_definitions()
+        if isinstance(expr, Symbol) and expr in self.point:
+            return self.point[expr]
+        expr = as_expression(expr)
+        known = _symbols_of(self, definitions) | {s for s in self.point if isinstance(s, Symbol)}
+        foreign = {s for s in expr.free_symbols if s not in known}
+        if foreign:
+            expr = expr.xreplace({s: resolve_symbol(s, known, strict=True, what="symbol", where="this derivation")
+                                  for s in foreign})
+        return _evaluate(expr, definitions, self.point)
 
     # -- rendering (render/ does the work) ----------------------------------------
 

@@ -22,7 +22,7 @@ from typing import Callable, Sequence
 
 import sympy
 
-from .activations import logsumexp, softplus
+from .activations import _default_names, _Differentiated, _sympy_of, logsumexp, softplus
 from .display import Summarised, Summary
 from .errors import IncompatibleError
 from .registry import Registry
@@ -33,15 +33,24 @@ __all__ = ["Loss", "LOSSES", "register_loss", "get_loss", "check_compatible"]
 
 @dataclass(frozen=True, repr=False)
 class Loss(Summarised):
-    """One loss function and everything the package needs to know about it."""
+    """One loss function and everything the package needs to know about it.
+
+    ``term(ŷ, y)`` is the loss of one output, a sympy expression; the loss of
+    an example is the sum over outputs.  ``derivative(ŷ, y)`` is ∂ℓ/∂ŷ in the
+    form it is taught; when omitted it is ``sympy.diff`` of ``term``.
+    ``latex``, ``text`` and the formulas default to the name and the term
+    printed.  ``outputs`` names the output activations it may follow (None:
+    any elementwise one); a fused pair gives ``fused_delta`` (δ = ∂L/∂z) and
+    ``from_logits`` (the loss from the pre-activations, stable for any z).
+    """
 
     name: str
     term: Callable  # (ŷ, y) -> ℓ
-    derivative: Callable  # (ŷ, y) -> ∂ℓ/∂ŷ, teaching form
-    latex: str
-    text: str
-    formula_text: str
-    formula_latex: str
+    derivative: Callable | None = None  # (ŷ, y) -> ∂ℓ/∂ŷ, teaching form
+    latex: str = ""
+    text: str = ""
+    formula_text: str = ""
+    formula_latex: str = ""
     #: output activations it may follow; None: any elementwise one
     outputs: tuple[str, ...] | None = None
     #: (ŷ, y) -> δ = ∂L/∂z for the fused output activation
@@ -50,6 +59,34 @@ class Loss(Summarised):
     from_logits: Callable | None = None
     assumption: str = ""
     aliases: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self):
+        def put(name, value):
+            object.__setattr__(self, name, value)
+
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise IncompatibleError(f"a loss needs a name, got {self.name!r}")
+        if not callable(self.term):
+            raise IncompatibleError(f"the term of loss {self.name!r} must be callable, got {self.term!r}")
+        put("aliases", tuple(self.aliases))
+        if self.outputs is not None:
+            put("outputs", tuple(self.outputs))
+        p, t = sympy.Symbol("yhat", real=True), sympy.Symbol("y", real=True)
+        term = _sympy_of(self.term, f"the term of loss {self.name!r}", p, t)
+        if self.derivative is None:
+            put("derivative", _Differentiated(self.term))
+        elif not callable(self.derivative):
+            raise IncompatibleError(f"the derivative of loss {self.name!r} must be callable, got {self.derivative!r}")
+        slope = _sympy_of(self.derivative, f"the derivative of loss {self.name!r}", p, t)
+        if (self.fused_delta is None) != (self.from_logits is None) or (self.fused_delta and not self.outputs):
+            raise IncompatibleError(
+                f"loss {self.name!r}: a fused pair gives fused_delta and from_logits together, with the "
+                "output activations they fuse with in outputs")
+        _default_names(
+            self, lambda show: f"ℓ(ŷ, y) = {show(term)},  ∂ℓ/∂ŷ = {show(slope)};  L = Σₖ ℓ(ŷₖ, yₖ)",
+            lambda show: (rf"\ell(\hat{{y}}, y) = {show(term)},\quad "
+                          rf"\frac{{\partial \ell}}{{\partial \hat{{y}}}} = {show(slope)},\quad "
+                          r"L = \sum_k \ell(\hat{y}_k, y_k)"))
 
     def expression(self, predictions: Sequence, targets: Sequence) -> sympy.Expr:
         """L = Σₖ ℓ(ŷₖ, yₖ) for one example."""
@@ -83,9 +120,11 @@ def _teaching(*factors) -> sympy.Expr:
 LOSSES: Registry = Registry("loss")
 
 
-def register_loss(loss: Loss) -> Loss:
-    """Add a loss; networks pick it up by name."""
-    return LOSSES.add(loss)
+def register_loss(loss: Loss, *, replace: bool = False) -> Loss:
+    """Add a loss; networks pick it up by name.  A name already registered needs ``replace=True``."""
+    if not isinstance(loss, Loss):
+        raise IncompatibleError(f"register_loss takes a Loss, not {type(loss).__name__}")
+    return LOSSES.add(loss, replace=replace)
 
 
 def get_loss(name) -> Loss:

@@ -605,34 +605,39 @@ class _Parameters(Sequence):
 class Network:
     """Layers of named symbols, their equations and the loss.
 
-    Build one with :class:`Neuron` or :class:`MLP`.  Nothing per unit is made
-    up front: the parameters, the named form (``equations``,
-    ``definitions``) and the expanded ``loss`` are built when first read, so
-    a network of a million weights is built in the time its layer shapes take.
+    Build one with :class:`Neuron` or :class:`MLP`, or with
+    :class:`~mathomong_sym.graph.GraphNetwork` for layers of your choice,
+    shared weights, skip connections and an L2 penalty.  Given ``Layer``
+    records directly, the layers must form a chain, each weight in one place:
+    anything else is refused rather than derived wrongly.
+
+    Nothing per unit is made up front: the parameters, the named form
+    (``equations``, ``definitions``) and the expanded ``loss`` are built when
+    first read, so a network of a million weights is built in the time its
+    layer shapes take.
     """
 
-    def __init__(self, layers: Sequence[Layer], inputs, targets, loss: Loss, *, description: str):
+    def __init__(self, layers: Sequence[Layer], inputs, targets, loss: Loss | str = "mse", *,
+                 description: str | None = None):
         self.layers = tuple(layers)
         self.inputs = SymbolList._of(inputs)
         self.targets = SymbolList._of(targets)
+        loss = get_loss(loss)
         self.loss_function = loss
         self.loss_symbol = naming.sym("L")
-        self.description = description
         self.parameters = _Parameters(self.layers)
         # a Network built from layers alone derives too: its output activation is its last layer's
         if getattr(self, "output_activation", None) is None:
+            _check_chain(self.layers, self.inputs, self.targets, self.parameters, loss)
             self.output_activation = self.layers[-1].activation
+        if description is None:
+            names = "/".join(dict.fromkeys(layer.activation.name for layer in self.layers))
+            description = f"Network {'-'.join(map(str, self.layer_sizes))} ({names}, {loss.name})"
+        self.description = description
         self.equations = _Equations(self)
         self.definitions = _Definitions(self)
         self._units = None
-        # softmax cross-entropy assumes Σ y = 1: verification expresses the
-        # last target through the others
-        self.constraints = {}
-        if loss.assumption and len(self.targets) > 1:
-            last = self.targets[-1]
-            self.constraints[last] = 1 - sympy.Add(*self.targets[:-1])
-        elif loss.assumption:
-            self.constraints[self.targets[0]] = sympy.S.One
+        self.constraints = target_constraints(loss, self.targets)
 
     # -- shape -------------------------------------------------------------------
 
@@ -832,6 +837,77 @@ class Gradients(Mapping):
 
     def __repr__(self) -> str:
         return f"<gradients of {self._network.description}: {len(self)} derivations>"
+
+
+def forward_equations(layers) -> list[Equation]:
+    """z⁽ˡ⁾ᵢ = … and a⁽ˡ⁾ᵢ = f(z⁽ˡ⁾ᵢ) for every unit, layer by layer: the named form before the loss."""
+    equations: list[Equation] = []
+    for layer in layers:
+        for unit in range(layer.size):
+            equations.append(Equation(layer.pre_activations[unit], layer.pre_activation_expression(unit),
+                                      "pre-activation", layer.index))
+        for unit in range(layer.size):
+            equations.append(Equation(layer.outputs[unit], layer.activation_expression(unit),
+                                      "activation", layer.index))
+    return equations
+
+
+def target_constraints(loss, targets) -> dict:
+    """What the loss assumes of the targets, as definitions for verification.
+
+    Softmax cross-entropy assumes Σ y = 1: the last target is expressed
+    through the others.
+    """
+    if not loss.assumption:
+        return {}
+    if len(targets) > 1:
+        return {targets[-1]: 1 - sympy.Add(*targets[:-1])}
+    return {targets[0]: sympy.S.One}
+
+
+def _check_chain(layers, inputs, targets, parameters, loss) -> None:
+    """A network given as layers must be the chain its derivation assumes; anything else is refused, by name.
+
+    The derivation of a chain reads each layer's inputs as the outputs of the
+    layer below and each parameter at one place: a layer that reads other
+    symbols, or a symbol used twice, would be derived wrongly without a word.
+    """
+    from .errors import IncompatibleError
+
+    if not layers:
+        raise ShapeError("a network needs at least one layer")
+    graph = "build it with GraphNetwork (mathomong_sym.graph), which derives shared weights and skip connections"
+    below = tuple(inputs)
+    for position, layer in enumerate(layers, start=1):
+        if layer.index != position:
+            raise ShapeError(f"layer {position} is numbered {layer.index}: number the layers 1, 2, … in order")
+        if tuple(layer.inputs) != below:
+            what = "the network's inputs" if position == 1 else f"the outputs of layer {position - 1}"
+            raise IncompatibleError(f"layer {position} reads {list(layer.inputs)}, not {what} {list(below)}; "
+                                    f"a layer that reads other layers too is a skip connection: {graph}")
+        if len(layer.weights) != layer.size or any(len(row) != layer.fan_in for row in layer.weights) \
+                or len(layer.pre_activations) != layer.size or len(layer.outputs) != layer.size:
+            raise ShapeError(f"layer {position} has {layer.size} biases, so it needs {layer.size} rows of "
+                             f"{layer.fan_in} weights, {layer.size} pre-activations and {layer.size} outputs")
+        if not layer.activation.elementwise and position != len(layers):
+            raise ShapeError(f"{layer.activation.name!r} can only be the output activation")
+        below = tuple(layer.outputs)
+    if len(targets) != layers[-1].size:
+        raise ShapeError(f"the output layer has {layers[-1].size} units but there are {len(targets)} targets")
+    seen: dict = {}
+    roles = [("input", s) for s in inputs] + [("target", s) for s in targets] + [("parameter", s) for s in parameters]
+    for layer in layers:
+        roles += [("pre-activation", s) for s in layer.pre_activations] + [("output", s) for s in layer.outputs]
+    for role, symbol in roles:
+        if symbol in seen:
+            earlier = seen[symbol]
+            if role == earlier == "parameter":
+                raise IncompatibleError(f"the parameter {symbol} is used twice; a layer-by-layer network gives "
+                                        f"each weight one place, so a shared weight would be derived wrongly: {graph}")
+            raise IncompatibleError(f"the symbol {symbol} is both {'an' if earlier[0] in 'aeiou' else 'a'} "
+                                    f"{earlier} and {'an' if role[0] in 'aeiou' else 'a'} {role}")
+        seen[symbol] = role
+    check_compatible(loss, layers[-1].activation)
 
 
 def _check_sizes(layer_sizes) -> list[int]:

@@ -279,6 +279,9 @@ def initial_parameters(net, seed: int = 0, scheme: str = "auto") -> np.ndarray:
     0 (0.01 under He).  Layer by layer, W row-major then b, as the parameter
     vector is laid out.
     """
+    own = getattr(net, "initial_parameters", None)
+    if callable(own):  # a network laid out otherwise (shared weights, several inputs per layer) knows its own
+        return own(seed, scheme)
     sizes = [int(n) for n in net.layer_sizes]
     activations = _layer_activations(net)
     if scheme != "auto" and scheme not in _INIT_RULES:

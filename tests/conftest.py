@@ -46,3 +46,18 @@ def every_explanation_reads_in_order():
     document.CHECKS.append(check)
     yield
     document.CHECKS.remove(check)
+
+
+@pytest.fixture
+def restore_registries():
+    """Activations and losses a test registers (or replaces) are gone after it."""
+    from mathomong_sym.activations import ACTIVATIONS
+    from mathomong_sym.losses import LOSSES
+
+    saved = [(registry, dict(registry), dict(registry.aliases)) for registry in (ACTIVATIONS, LOSSES)]
+    yield
+    for registry, items, aliases in saved:
+        registry.clear()
+        registry.update(items)
+        registry.aliases.clear()
+        registry.aliases.update(aliases)

@@ -158,3 +158,55 @@ def test_codegen_c_compiles_and_gives_the_value(tmp_path):
                     str(tmp_path / c_name), "-lm"], check=True, capture_output=True)
     out = subprocess.run([str(tmp_path / "run")], check=True, capture_output=True, text=True).stdout
     assert float(out) == pytest.approx(_exact(net.loss, values), rel=1e-12)
+
+
+def test_ufuncify_compiles_the_package_functions(tmp_path):
+    if shutil.which("cc") is None:
+        pytest.skip("needs a C compiler")
+    from sympy.utilities.autowrap import ufuncify
+
+    try:
+        f = ufuncify([z], sigmoid(z) * softplus(z) + relu(z) - leaky_relu(-z) + step(z), tempdir=str(tmp_path))
+    except (ImportError, ModuleNotFoundError) as error:  # numpy's build tools (setuptools) missing
+        pytest.skip(f"ufuncify cannot build here: {error}")
+    x = np.array([-3.0, -0.5, 0.0, 0.5, 2.0])
+    expected = [REFERENCE[sigmoid](v) * REFERENCE[softplus](v) + REFERENCE[relu](v) - REFERENCE[leaky_relu](-v)
+                + REFERENCE[step](v) for v in x]
+    assert np.allclose(f(x), expected, rtol=1e-14)
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_a_graph_networks_loss_and_derivation_lambdify(module):
+    from mathomong_sym import Dense, GraphNetwork, Input
+
+    x = Input(2)
+    encode = Dense(2, "softplus")
+    h2 = encode(encode(x))  # one layer used twice: shared weights
+    net = GraphNetwork(x, Dense(1, "sigmoid")(h2, x), "bce", l2=0.01)
+    args = net.inputs + net.targets + net.parameters
+    rng = np.random.default_rng(4)
+    values = dict(zip(args, rng.uniform(-1, 1, len(args))))
+    values[net.targets[0]] = 1.0
+    point = [values[a] for a in args]
+    assert float(sympy.lambdify(args, net.loss, _module(module))(*point)) == pytest.approx(
+        _exact(net.loss, values), rel=1e-6)
+    p = net.symbol("w1_1_1")  # a shared weight, penalised
+    gradient = sympy.lambdify(args, net.derive(p).result, _module(module))(*point)
+    theta = np.array([values[q] for q in net.parameters])
+    X = np.array([[values[s] for s in net.inputs]])
+    Y = np.array([[values[s] for s in net.targets]])
+    assert float(gradient) == pytest.approx(net.compile().gradient(theta, X, Y)[0], rel=1e-6)
+
+
+@pytest.mark.parametrize("answer, key", [
+    ("1/(1 + e^{-x})", r"\sigma(x)"),
+    (r"\max(0, x)", r"\operatorname{ReLU}(x)"),
+    (r"\ln(1 + e^{x})", r"\operatorname{softplus}(x)"),
+    (r"\max(x, 0.01x)", r"\operatorname{LReLU}(x)"),
+    (r"e^{x}/(e^{x} + e^{y})", r"\operatorname{softmax}_1(x, y)"),
+])
+def test_the_checker_evaluates_the_package_functions_by_their_closed_forms(answer, key):
+    from mathomong_sym import check_answer
+
+    assert check_answer(answer, key).verdict == "correct"
+    assert check_answer(answer + " + 10^{-6}", key).verdict == "incorrect"

@@ -167,3 +167,40 @@ def test_gradient_check_of_a_wrong_network_raises(data):
     with pytest.raises(GradientCheckError):
         gradient_check(net, theta, X, Y)
     assert not gradient_check(net, theta, X, Y, raise_exception=False).passed
+
+
+# -- a derivation's point and values take names and plain Symbols -----------------------------------------
+
+def test_a_point_given_with_plain_symbols_is_the_trees_point():
+    d = Neuron().derive("W")
+    by_name = d.at({"x": 2, "W": 0.5, "b": -1, "y": 1})
+    by_symbol = d.at({sympy.Symbol("x"): 2, sympy.Symbol("W"): 0.5, sympy.Symbol("b"): -1, sympy.Symbol("y"): 1})
+    assert by_symbol.value(by_symbol.lhs) == by_name.value(by_name.lhs)
+    assert float(by_symbol.value(by_symbol.result)) == pytest.approx(-0.5)  # a number, not an expression in x
+    assert float(by_name.value(sympy.Symbol("x") * 2)) == 4  # a plain Symbol in an expression, by its name
+    assert float(by_name.value("2*x + W")) == 4.5
+
+
+def test_a_point_or_a_value_with_an_unknown_name_is_refused():
+    d = Neuron().derive("W")
+    with pytest.raises(UnknownNameError, match="'q'"):
+        d.at({"x": 2, "q": 1})
+    with pytest.raises(UnknownNameError, match="'q'"):
+        d.at({"x": 2, "W": 0.5, "b": -1, "y": 1}).value(sympy.Symbol("q") + 1)
+
+
+def test_a_symbol_beside_the_derivation_is_carried_with_the_point():
+    """A worksheet gives the learning rate η with the point, for the step after the derivative."""
+    d = Neuron().derive("W")
+    eta = sympy.Symbol("eta", real=True)
+    at = d.at({"x": 2, "W": 0.5, "b": -1, "y": 1, eta: 0.1})
+    assert at.point[eta] == sympy.Rational(1, 10)
+    assert float(at.value(sympy.Symbol("W") - sympy.Symbol("eta") * at.lhs)) == pytest.approx(0.5 + 0.1 * 0.5)
+
+
+def test_a_float_of_any_digits_is_a_point():
+    d = Neuron().derive("W")
+    # nsimplify turned this float into a product of radicals that the forward pass could not evaluate
+    at = d.at({"x": 0.2842981672319371, "W": -0.6377, "b": 0.1, "y": 1})
+    assert at.point[Neuron().symbol("x")] == sympy.Rational("0.2842981672319371")
+    assert "∂L/∂W" in at.to_text()

@@ -116,3 +116,35 @@ def test_compiling_for_jax_says_it_turns_on_x64():
             MLP([2, 2, 1]).compile(backend="jax")
     finally:
         jax.config.update("jax_enable_x64", before)
+
+
+# -- Network, exported, derives on its own ---------------------------------------------------------------
+
+def test_network_built_from_layers_derives_on_its_own():
+    from mathomong_sym import Network
+
+    mlp = MLP([2, 2, 1], "tanh", "sigmoid", "bce")
+    net = Network(mlp.layers, mlp.inputs, mlp.targets, "bce")  # it raised AttributeError: output_activation
+    assert net.output_activation.name == "sigmoid"
+    assert net.derive("w1_1_1").result == mlp.derive("w1_1_1").result
+    assert net.delta(2, 1).lhs == mlp.delta(2, 1).lhs
+    theta = np.random.default_rng(0).normal(size=net.n_parameters)
+    X, Y = np.random.default_rng(1).normal(size=(3, 2)), np.array([[1.0], [0.0], [1.0]])
+    assert net.compile().loss(theta, X, Y) == pytest.approx(mlp.compile().loss(theta, X, Y))
+
+
+# -- the decomposed ŷ came from a repeated dictionary key: none is left -------------------------------------
+
+def test_no_dictionary_literal_in_the_package_repeats_a_key():
+    import ast
+    import pathlib
+
+    import mathomong_sym
+
+    repeated = []
+    for path in pathlib.Path(mathomong_sym.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Dict):
+                keys = [k.value for k in node.keys if isinstance(k, ast.Constant)]
+                repeated += [f"{path.name}:{node.lineno}: {k!r}" for k in set(keys) if keys.count(k) > 1]
+    assert not repeated

@@ -33,7 +33,7 @@ import mpmath
 import numpy as np
 import sympy
 
-from ..activations import LEAKY_SLOPE, NUMPY_FUNCTIONS, leaky_relu, relu, step
+from ..activations import NUMPY_FUNCTIONS, leaky_relu, relu, step
 
 __all__ = ["Comparison", "Tolerance", "compare", "values_at", "point_set", "kinks_of", "constant_ratio"]
 
@@ -268,24 +268,6 @@ def _mp_real(value):
     return value
 
 
-def _mp_activation(name, args):
-    if name == "sigmoid":
-        return 1 / (1 + mpmath.exp(-args[0]))
-    if name == "softplus":
-        return mpmath.log(1 + mpmath.exp(args[0]))
-    if name in ("step", "relu", "leaky_relu"):
-        z = _mp_real(args[0])
-        if name == "step":
-            return mpmath.mpf(1) if z > 0 else mpmath.mpf(0)
-        return z if z > 0 else (0 * z if name == "relu" else z * mpmath.mpf(LEAKY_SLOPE.p) / LEAKY_SLOPE.q)
-    if name == "logsumexp":
-        return mpmath.log(mpmath.fsum(mpmath.exp(a) for a in args))
-    if name == "softmax":
-        index, zs = int(args[0]), args[1:]
-        return mpmath.exp(zs[index]) / mpmath.fsum(mpmath.exp(a) for a in zs)
-    return None
-
-
 def _mp_value(expr, point: dict):
     """*expr* at *point* in mpmath at the working precision (raises _Undefined)."""
     memo: dict = {}
@@ -347,10 +329,11 @@ def _mp_value(expr, point: dict):
             return any(walk(arg) for arg in node.args)
         if func is sympy.Not:
             return not walk(node.args[0])
+        exact_form = getattr(node, "_exact_form", None)
+        if exact_form is not None:
+            # the package's functions by the closed form their mpmath printer hook prints (σ = 1/(1 + e^−z) …)
+            return walk(exact_form())
         args = [walk(arg) for arg in node.args]
-        value = _mp_activation(func.__name__, args)
-        if value is not None:
-            return value
         # anything else: sympy evaluates this one node at the computed arguments
         numeric = node.func(*[sympy.Float(_mp_real(a), mpmath.mp.dps) for a in args])
         return mpmath.mpmathify(complex(sympy.N(numeric, mpmath.mp.dps)))

@@ -70,12 +70,13 @@ def as_number(value, *, what: str = "a value"):
         number = float(value)
         if not math.isfinite(number):
             raise ParseError(f"{what} must be finite, not {number!r}")
-        return sympy.nsimplify(number)
+        # the decimal the float prints as, exactly (nsimplify alone may return a product of radicals)
+        return sympy.Rational(repr(number))
     value = as_expression(value, what=what)
     if isinstance(value, sympy.Float):
         if not value.is_finite:
             raise ParseError(f"{what} must be finite, not {value}")
-        return sympy.nsimplify(value)
+        return sympy.nsimplify(value, rational=True)
     return value
 
 

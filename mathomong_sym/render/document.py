@@ -904,12 +904,11 @@ class Explainer:
         step = self._with_loss_meaning(step, derivation, numbers)
         return self._remember(step, (derivation.lhs, product.rhs))
 
-    def _delta(self, delta: Derivation, numbers, tag: str) -> DocStep:
-        step_id = self._next_id()
-        chain = delta.steps[0]
+    def _parts(self, steps, numbers) -> list[DocStep]:
+        """The local factors and the cited δ's of a chain, each once, nested under it."""
         parts = []
         with self._nested():
-            for step in _in_printed_order(delta.steps[1:-1], chain.rhs):
+            for step in steps:
                 if step.kind.startswith("factor"):
                     parts.append(self._factor(step, numbers, depth=1))
                 elif step.kind == "cite":
@@ -918,6 +917,12 @@ class Explainer:
                                  else DocStep(kind="cite", target=step.lhs,
                                               worked=(self._equation(step.lhs, [step.rhs], numbers),),
                                               id=self._next_id()))
+        return parts
+
+    def _delta(self, delta: Derivation, numbers, tag: str) -> DocStep:
+        step_id = self._next_id()
+        chain = delta.steps[0]
+        parts = self._parts(_in_printed_order(delta.steps[1:-1], chain.rhs), numbers)
         final = delta.steps[-1]
         opening = Equation(chain.lhs, (chain.rhs,))
         worked = self._equation(delta.lhs, [chain.lhs, final.rhs], numbers, parts=parts)
@@ -981,6 +986,9 @@ class Explainer:
 
     def _parameter(self, derivation, numbers, layered: bool) -> DocStep:
         """∂L/∂θ = δ · (its input): the δ cited, the local factor, their product."""
+        if len(derivation.cites) != 1 or sum(s.kind == "cite" for s in derivation.steps) > 1 \
+                or any(s.kind == "factor:penalty" for s in derivation.steps):
+            return self._parameter_paths(derivation, numbers, layered)
         delta = derivation.cites[0]
         loss = derivation.network.loss_symbol
         local_step = next(s for s in derivation.steps if s.kind == "factor:linear"
@@ -1004,6 +1012,21 @@ class Explainer:
                        formula=_formula(derivation.steps[0]), reason=reason, opening=opening, parts=parts,
                        worked=(worked,), tag=tag, id=step_id, cites=tuple(p.id for p in parts if p.cites))
         # the update section after the backward pass says where descent moves it
+        step = self._with_loss_meaning(step, derivation, numbers, descent=False)
+        return self._remember(step, (derivation.lhs, None))
+
+    def _parameter_paths(self, derivation, numbers, layered: bool) -> DocStep:
+        """∂L/∂θ for a parameter that reaches L along several paths (a shared weight, a penalty): one product each, added."""
+        step_id = self._next_id()
+        chain, final = derivation.steps[0], derivation.steps[-1]
+        parts = self._parts(derivation.steps[1:-1], numbers)
+        worked = self._equation(derivation.lhs, [final.rhs], numbers, parts=parts)
+        local = [s for s in derivation.steps if s.kind == "factor:linear"]
+        tag = ("BP3" if all(s.rhs == 1 for s in local) else "BP4") if layered else ""
+        step = DocStep(kind="parameter", target=derivation.lhs, rule=chain.rule, formula=_formula(chain),
+                       reason=_words(chain.reason), opening=Equation(derivation.lhs, (chain.rhs,)),
+                       parts=tuple(parts), worked=(worked,), tag=tag, id=step_id,
+                       cites=tuple(p.id for p in parts if p.cites))
         step = self._with_loss_meaning(step, derivation, numbers, descent=False)
         return self._remember(step, (derivation.lhs, None))
 
@@ -1288,8 +1311,10 @@ def build_document(derivation, level: int = 0, *, report=None, definitions: bool
     if first.point:
         numbers = _Numbers(first)
         defined = numbers.known_definitions()
+        # a target the loss's assumption ties to the others (y₃ = 1 − y₁ − y₂) is still given, not derived
+        constrained = set(getattr(network, "constraints", None) or ())
         given = tuple((s, v) for s, v in first.point.items()
-                      if isinstance(s, Symbol) and s not in defined)
+                      if isinstance(s, Symbol) and (s not in defined or s in constrained))
     conventions: list = []
     for item in derivations:
         for source in [*item._cited_closure(), item]:
