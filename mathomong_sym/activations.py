@@ -33,6 +33,7 @@ import functools
 from dataclasses import dataclass, field
 from typing import Callable
 
+import numpy as np
 import sympy
 from sympy import Function, S
 

@@ -576,7 +576,8 @@ class GraphBackprop(Backprop):
         )
 
     def _penalty_step(self, of, wrt, value, reason: str) -> Step:
-        expression = self.definitions[of]
+        # ∂R/∂w works on the one term of R that holds w (the reason says so), not the sum of every weight's square
+        expression = self.definitions[of] if value == 1 else sympy.Mul(self.net.l2, wrt ** 2, evaluate=False)
         lhs = sympy.Derivative(of, wrt) if value == 1 else LocalDerivative(of, wrt)
         if value == 1:
             rule, formula, formula_text = "sum rule", SUM_LATEX, SUM_TEXT
@@ -600,20 +601,20 @@ class GraphBackprop(Backprop):
             return base
         text, latex = list(base.lines_text[:1]), list(base.lines_latex[:1])
         if skips:
-            text.append("δ⁽ˡ⁾ = (Σₖ (W⁽ᵏ˒ˡ⁾)ᵀ δ⁽ᵏ⁾ + Σₛ δ⁽ˢ⁾) ⊙ f′(z⁽ˡ⁾): k over the layers that read a⁽ˡ⁾ "
-                        "through weights (W⁽ᵏ˒ˡ⁾ their columns for a⁽ˡ⁾), s over those it skips into")
+            text.append("δ⁽ˡ⁾ = (Σₖ (W⁽ᵏ˒ˡ⁾)ᵀ δ⁽ᵏ⁾ + Σₛ δ⁽ˢ⁾) ⊙ f′(z⁽ˡ⁾): k reads a⁽ˡ⁾ through W⁽ᵏ˒ˡ⁾, "
+                        "s by a skip")
             latex.append(r"\delta^{(l)} = \Big(\sum_k \left(W^{(k,l)}\right)^{\!\top} \delta^{(k)}"
                          r" + \sum_s \delta^{(s)}\Big) \odot f'\!\left(z^{(l)}\right)")
         else:
             text.append(base.lines_text[1])
             latex.append(base.lines_latex[1])
-        over = "Σ over the layers that use it: " if shared else ""
+        over = "Σ over the layers using it: " if shared else ""
         over_latex = r"\sum_{l \text{ using it}} " if shared else ""
         penalty = " + 2λW" if penalised else ""
         penalty_latex = r" + 2\lambda W" if penalised else ""
         text.append(f"∂L/∂b = {over}δ⁽ˡ⁾")
         latex.append(rf"\frac{{\partial L}}{{\partial b}} = {over_latex}\delta^{{(l)}}")
-        text.append(f"∂L/∂W = {over}δ⁽ˡ⁾ (a⁽ⁱⁿ⁾)ᵀ{penalty}, a⁽ⁱⁿ⁾ the activations the layer reads")
+        text.append(f"∂L/∂W = {over}δ⁽ˡ⁾ (a⁽ⁱⁿ⁾)ᵀ{penalty}, a⁽ⁱⁿ⁾ what the layer reads")
         latex.append(rf"\frac{{\partial L}}{{\partial W}} = {over_latex}\delta^{{(l)}} "
                      rf"\left(a^{{(\mathrm{{in}})}}\right)^{{\!\top}}{penalty_latex}")
         text.append("batch of N: the mean of each over the examples" + (" (R is added once)" if penalised else ""))

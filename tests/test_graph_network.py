@@ -321,7 +321,7 @@ def test_the_layer_equations_name_the_graphs_rules():
     lines = "\n".join(residual().layer_equations().lines_text)
     assert "skip" in lines and "Σₖ" in lines
     lines = "\n".join(shared().layer_equations().lines_text)
-    assert "Σ over the layers that use it" in lines
+    assert "Σ over the layers using it" in lines
     assert "2λW" in "\n".join(penalised().layer_equations().lines_text)
 
 

@@ -61,6 +61,16 @@ class _Writer:
         lines = []
         current = indent + lhs
         hang = " " * (width(indent) + width(lhs) + 1)
+        if width(current) > WIDTH:
+            # the left side alone is too long (a derivative of a long sum): break it at its sums too
+            current = indent
+            for chunk in _split_sum(lhs):
+                if width(current) + width(chunk) > WIDTH and current.strip():
+                    lines.append(current.rstrip())
+                    current = indent + "    "
+                current += chunk
+            lhs = current.strip()
+            hang = indent + "  "
         for relation, text in pieces[1:]:
             piece = f" {relation} {text}"
             if width(current) + width(piece) <= WIDTH or current.strip() == lhs.strip():
