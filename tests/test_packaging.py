@@ -36,16 +36,17 @@ def test_the_package_is_marked_as_typed_and_supports_python_3_10_to_3_13():
     assert PYPROJECT["project"]["requires-python"] == ">=3.10"
 
 
-def test_the_clubs_sheets_live_in_the_package():
-    assert club_folder().parent.name == "worksheets" and club_folder().parent.parent.name == "mathomong_sym"
+def test_the_clubs_sheets_are_the_top_level_worksheets_folder_seen_from_the_package():
+    # one copy: the project's worksheets/, which the package reaches (and a wheel carries) through a link
+    assert club_folder().parent.name == "club" and club_folder().parent.parent.name == "worksheets"
+    assert club_folder().resolve() == (REPO / "worksheets").resolve()
     names = [path.stem for path in club_sheets()]
     assert names[:10] == ["01-why-calculus", "02-derivatives", "03-loss-functions", "04-gradient-descent",
                           "05-partial-derivatives", "06-chain-rule", "07-backpropagation",
                           "08-activation-functions", "09-one-neuron", "10-learning-landscape"]
     assert club_sheet("06-chain-rule") == club_sheet("06-chain-rule.toml") == club_folder() / "06-chain-rule.toml"
     assert club_sheet("../pyproject") is None and club_sheet("nothing") is None
-    # the repository keeps no second copy beside them
-    assert not list((REPO / "worksheets").glob("*.toml"))
+    assert (REPO / "mathomong_sym" / "worksheets" / "club" / "sheets").is_symlink()
 
 
 def _build(out: Path) -> tuple[Path, Path]:
@@ -89,7 +90,7 @@ def test_the_wheel_works_outside_the_repository(dists, tmp_path):
         names = set(archive.namelist())
     assert "mathomong_sym/py.typed" in names
     for sheet in club_sheets():
-        assert f"mathomong_sym/worksheets/club/{sheet.name}" in names
+        assert f"mathomong_sym/worksheets/club/sheets/{sheet.name}" in names
     assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)
     metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
     assert "License-Expression: MIT" in metadata and "Requires-Python: >=3.10" in metadata

@@ -2,9 +2,10 @@
 
 One sheet per part of the guide *Calculus in Neural Networks*, a mixed
 review, a teacher's quiz and a sheet in French (``README.md`` beside them
-explains how to write one).  They are package data, so
-``mathomong worksheet --all`` and ``mathomong serve`` find them wherever the
-package is installed.
+explains how to write one).  They live in the project's top-level
+``worksheets/`` folder; ``sheets`` here links to it, so a wheel carries them
+as package data and ``mathomong worksheet --all`` and ``mathomong serve``
+find them wherever the package is installed.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ __all__ = ["club_folder", "club_sheets", "club_sheet"]
 
 def club_folder() -> Path:
     """The folder that holds the club's ``*.toml`` definitions."""
-    return Path(__file__).resolve().parent
+    return Path(__file__).resolve().parent / "sheets"
 
 
 def club_sheets() -> list[Path]:
