@@ -548,7 +548,7 @@ class _Point:
             rows = []
             for k in range(len(z)):
                 f = sympy.lambdify(ks, layer.activation.function(k, *ks), modules=[_mpmath_namespace(), "mpmath"])
-                rows.append([_directional(mp, lambda t, j=j: f(*[v + (t if i == j else 0) for i, v in enumerate(z)]),
+                rows.append([_directional(mp, lambda t, j=j, f=f: f(*[v + (t if i == j else 0) for i, v in enumerate(z)]),
                                           mp.mpf(1)) for j in range(len(z))])
             self._slopes[key] = rows
         return self._slopes[key]

@@ -111,7 +111,7 @@ def test_expanding_a_large_result_is_refused_with_a_clear_message():
     assert net.n_parameters > EXPAND_LIMIT
     derivation = net.derive("w1_1_1")
     with pytest.raises(SizeLimitError) as caught:
-        derivation.result
+        _ = derivation.result
     message = str(caught.value)
     assert "25,450 parameters" in message and "named form" in message
     # the named result is there all the same
@@ -121,7 +121,7 @@ def test_expanding_a_large_result_is_refused_with_a_clear_message():
 def test_the_whole_loss_and_the_per_parameter_code_of_a_large_network_are_refused():
     net = MLP([784, 32, 10])
     with pytest.raises(SizeLimitError, match="25,450 parameters"):
-        net.loss
+        _ = net.loss
     with pytest.raises(SizeLimitError, match="layer form"):
         net.compile(form="per_parameter")
     assert net.compile().n_parameters == 25_450

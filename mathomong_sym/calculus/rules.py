@@ -42,7 +42,6 @@ from ..derivation import Step, Words
 from ..parsing.values import as_expression
 from ..printing import to_text
 from .forms import derivative, minus, plus, scale, times
-from ..parsing.values import as_expression
 
 __all__ = [
     "Rule",

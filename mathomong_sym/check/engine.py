@@ -31,7 +31,7 @@ from ..naming import sym
 from ..parsing import NotAFormula, as_conventions, parse_expression, read, read_uncached
 from ..parsing.functions import FUNCTION_NAMES
 from ..printing import to_latex, to_text
-from .equivalence import MIN_POINTS, Comparison, Tolerance, compare, constant_ratio, values_at
+from .equivalence import MIN_POINTS, Tolerance, compare, constant_ratio, values_at
 from .key import AnswerEntry, exact
 from .mistakes import Candidate, classify, constant_offset, decimals_written, generic_candidates, rounding_message, stable_name
 from .prose import plain_latex, unicode_math

@@ -9,7 +9,7 @@ derivation's own definitions.
 
 from __future__ import annotations
 
-from sympy import Derivative
+from sympy import Derivative, Symbol
 
 from ..printing import format_number, to_text
 

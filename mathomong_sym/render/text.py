@@ -64,19 +64,23 @@ class _Writer:
         if width(current) > WIDTH:
             # the left side alone is too long (a derivative of a long sum): break it at its sums too
             current = indent
-            for chunk in _split_sum(lhs):
+            for chunk in _split_sum(lhs, max(20, WIDTH - width(indent) - 4)):
                 if width(current) + width(chunk) > WIDTH and current.strip():
                     lines.append(current.rstrip())
                     current = indent + "    "
                 current += chunk
             lhs = current.strip()
             hang = indent + "  "
+        if width(hang) > WIDTH // 2:
+            # a long left side would leave the right too little room under its '='
+            hang = indent + "    "
+        room = max(20, WIDTH - width(hang) - 2)
         for relation, text in pieces[1:]:
             piece = f" {relation} {text}"
             if width(current) + width(piece) <= WIDTH or current.strip() == lhs.strip():
                 if width(current) + width(piece) > WIDTH:
                     # one side too long for any line: break it at its sums
-                    chunks = _split_sum(text)
+                    chunks = _split_sum(text, room)
                     current += f" {relation} "
                     for chunk in chunks:
                         if width(current) + width(chunk) > WIDTH and current.strip():
@@ -89,7 +93,7 @@ class _Writer:
                 lines.append(current)
                 current = hang + f"{relation} {text}"
                 if width(current) > WIDTH:
-                    chunks = _split_sum(f"{relation} {text}")
+                    chunks = _split_sum(f"{relation} {text}", room)
                     current = hang
                     for chunk in chunks:
                         if width(current) + width(chunk) > WIDTH and current.strip():
@@ -391,17 +395,37 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
-def _split_sum(text: str) -> list[str]:
+def _split_sum(text: str, room: int = WIDTH - 20) -> list[str]:
     """*text* in chunks that break before a " + " or " − " of its outermost sum (outside brackets if it can).
 
     A list in brackets with no sum to break at, such as a gradient vector
-    (∂L/∂w⁽¹⁾₁₁, ∂L/∂w⁽¹⁾₁₂, …), breaks after its commas.
+    (∂L/∂w⁽¹⁾₁₁, ∂L/∂w⁽¹⁾₁₂, …), breaks after its commas. A chunk still
+    wider than *room* breaks at the sums inside its own brackets, and one
+    with no sum at all between the factors of its product.
     """
-    for level in (0, 1):
-        chunks = _split_at(text, (" + ", " − "), level, after=False)
-        if len(chunks) > 1:
-            return chunks
-    return _split_at(text, (", ",), 1, after=True)
+    chunks = [text]
+    for level in range(0, 16):
+        found = _split_at(text, (" + ", " − "), level, after=False)
+        if len(found) > 1:
+            chunks = found
+            break
+    else:
+        chunks = _split_at(text, (", ",), 1, after=True)
+    if len(chunks) == 1:
+        return _split_product(text, room) if width(text) > room else chunks
+    return [piece for chunk in chunks
+            for piece in (_split_sum(chunk, room) if width(chunk) > room else [chunk])]
+
+
+def _split_product(text: str, room: int) -> list[str]:
+    """*text*, which has no sum to break at, in pieces of at most *room* columns cut after a factor."""
+    pieces = []
+    while width(text) > room:
+        cuts = [i + 1 for i, c in enumerate(text[:room]) if c in "·)" and i + 1 < len(text)]
+        cut = cuts[-1] if cuts and cuts[-1] > room // 3 else room
+        pieces.append(text[:cut])
+        text = text[cut:]
+    return pieces + [text] if text else pieces
 
 
 def _split_at(text: str, marks: tuple, level: int, *, after: bool) -> list[str]:

@@ -24,7 +24,7 @@ from ..parsing import parse_expression
 from ..printing import format_number, to_latex, to_text
 from ..render.document import build_document
 from ..render.dot import computation_graph, graph_definitions, node_gradient, node_value
-from .content import SolutionStep, document_steps
+from .content import document_steps
 
 __all__ = ["Exploration", "explore_expression", "explore_network", "graph_svg", "run_task", "LEVELS"]
 
