@@ -549,6 +549,83 @@ def test_many_texts_as_key_and_answer_are_correct(tree, style):
     _same_text_is_correct(tree, style)
 
 
+# ---------------------------------------------------------------------------
+# numbers: exact values exactly, rounded values by the places typed
+# ---------------------------------------------------------------------------
+
+#: closed forms of one argument, each with two spellings of the same function
+_CLOSED_FORMS = {
+    "sigmoid": (lambda v: sigmoid(v), [r"\sigma({})", "sigmoid({})", r"\frac{{1}}{{1+e^{{-{}}}}}"]),
+    "tanh": (lambda v: sympy.tanh(v), [r"\tanh({})", "tanh({})", r"2\sigma(2 \cdot {}) - 1"]),
+    "exp": (lambda v: sympy.exp(v), [r"e^{{{}}}", "exp({})"]),
+    "sqrt": (lambda v: sympy.sqrt(v), [r"\sqrt{{{}}}", "sqrt({})"]),
+}
+_ARGUMENTS = st.sampled_from([1, 2, 3, 5, 6, 7, 8, 9, 10, 12, 15, 20]).map(sympy.Integer)
+closed_forms = st.tuples(st.sampled_from(sorted(_CLOSED_FORMS)), _ARGUMENTS, st.integers(0, 5))
+
+
+def _closed_form(spec):
+    name, argument, choice = spec
+    build, spellings = _CLOSED_FORMS[name]
+    return build(argument), spellings[choice % len(spellings)].format(argument)
+
+
+def _digits(value, places: int) -> sympy.Rational:
+    """*value* rounded to *places* decimals, exactly."""
+    scaled = sympy.N(value, 60) * 10 ** places
+    return sympy.Rational(int(sympy.floor(scaled + sympy.Rational(1, 2))), 10 ** places)
+
+
+def _decimal_text(value: sympy.Rational, places: int) -> str:
+    sign = "-" if value < 0 else ""
+    whole, fraction = divmod(abs(value) * 10 ** places, 10 ** places)
+    return f"{sign}{int(whole)}" + (f".{int(fraction):0{places}d}" if places else "")
+
+
+@PROPERTY
+@given(closed_forms, closed_forms)
+def test_two_exact_numbers_are_equal_only_when_they_are_equal(answer_spec, key_spec):
+    """σ(7) and tanh(7) are 9·10⁻⁴ apart: within a tolerance for rounded numbers, but different."""
+    answer, answer_text = _closed_form(answer_spec)
+    key, key_text = _closed_form(key_spec)
+    equal = abs(sympy.N(answer - key, 60)) <= sympy.Float(10) ** -40 * abs(sympy.N(key, 60))
+    for given_key in (key, key_text):
+        result = check_answer(answer_text, given_key, timeout=None)
+        assert (result.verdict == "correct") == bool(equal), (answer_text, given_key, result.feedback)
+
+
+@PROPERTY
+@given(closed_forms, st.integers(1, 9), st.integers(-2, 2), st.booleans())
+def test_a_decimal_is_correct_exactly_when_the_key_rounds_to_it(key_spec, places, off, key_as_text):
+    """Right: the key rounded to the places typed, and as precise as the key asks (3 significant digits)."""
+    key, key_text = _closed_form(key_spec)
+    typed = _digits(key, places) + off * sympy.Rational(1, 10 ** places)
+    text = _decimal_text(typed, places)
+    distance = abs(sympy.N(typed - key, 60))
+    half_unit = sympy.Rational(1, 2 * 10 ** places)
+    asked = sympy.Rational(1, 1000) * max(abs(sympy.N(key, 60)), abs(typed)) + sympy.Float(1e-12)
+    # the checker works in floating point: leave out what lies within a hair of either boundary
+    assume(abs(distance - half_unit) > sympy.Float(1e-9) * half_unit and abs(distance - asked) > sympy.Float(1e-9) * asked)
+    right = distance <= half_unit and distance <= asked
+    result = check_answer(text, key_text if key_as_text else key, timeout=None)
+    assert (result.verdict == "correct") == bool(right), (text, key_text, result.feedback)
+
+
+@pytest.mark.slow
+@PROPERTY_MANY
+@given(closed_forms, closed_forms)
+def test_many_exact_numbers_are_equal_only_when_they_are_equal(answer_spec, key_spec):
+    test_two_exact_numbers_are_equal_only_when_they_are_equal.hypothesis.inner_test(answer_spec, key_spec)
+
+
+@pytest.mark.slow
+@PROPERTY_MANY
+@given(closed_forms, st.integers(1, 9), st.integers(-2, 2), st.booleans())
+def test_many_decimals_are_correct_exactly_when_the_key_rounds_to_them(key_spec, places, off, key_as_text):
+    test_a_decimal_is_correct_exactly_when_the_key_rounds_to_it.hypothesis.inner_test(key_spec, places, off,
+                                                                                       key_as_text)
+
+
 # the printer itself: a few spellings it must produce, so that the properties test what they say
 
 @pytest.mark.parametrize("tree, style, text", [

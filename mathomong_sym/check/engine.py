@@ -19,6 +19,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from decimal import Decimal, localcontext
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
@@ -63,6 +64,7 @@ class PreparedKey:
     conventions: object      # how the key and the definitions are read
     answer_conventions: object  # how answers are read: also knowing the key's and the definitions' names
     tolerance: Tolerance
+    key_places: object = None  # the key's decimal places when it was typed as a rounded decimal (0.4576)
     mistakes: list = field(default_factory=list)
     factors: list = field(default_factory=list)  # PreparedKey per factor
     candidates: list = field(default_factory=list)  # every explanation of a wrong answer, listed and generic
@@ -136,6 +138,7 @@ def _prepare(entry: AnswerEntry, inherited_definitions: dict | None = None, inhe
     except ConfigError as exc:
         raise ConfigError(f"question {entry.id!r}: {exc}") from None
     expanded = _expand(named, definitions)
+    key_places = _places(entry, conventions) if expanded == named else None
     allowed = None
     if variables is not None:
         allowed = frozenset(variables) | {s.name for s in definitions}
@@ -156,8 +159,18 @@ def _prepare(entry: AnswerEntry, inherited_definitions: dict | None = None, inhe
     candidates = [Candidate(m.stable, m.expanded, m.message, m.credit, True, m.name, m.written) for m in mistakes]
     candidates += generic
     return PreparedKey(entry, named, expanded, definitions, allowed, conventions,
-                       _answer_conventions(conventions, named, expanded, definitions), tolerance, mistakes, factors,
-                       candidates)
+                       _answer_conventions(conventions, named, expanded, definitions), tolerance, key_places,
+                       mistakes, factors, candidates)
+
+
+def _places(entry, conventions):
+    """The decimal places of a key typed as a rounded decimal (``0.4576``); None for an exact key."""
+    if entry.tree is not None:
+        return None  # a tree holds exact values (a Float in it is rounded at its own precision)
+    try:
+        return read(entry.latex, conventions=conventions).places
+    except MathomongError:
+        return None
 
 
 def _classified(value, generic, tolerance) -> str:
@@ -260,11 +273,12 @@ def _number_text(value: float) -> str:
 _ECHO_DIGITS = 15
 
 
-def _read_as(expr) -> tuple[str, str]:
+def _read_as(reading) -> tuple[str, str]:
     """The answer as it was read, in LaTeX and in Unicode, its decimals with every digit the student wrote."""
+    expr = reading.form
     try:
         text, latex = _echo_printers()
-        return latex().doprint(expr), text().doprint(expr)
+        return latex(reading).doprint(expr), text(reading).doprint(expr)
     except Exception:  # printing must never turn a verdict into a crash
         try:
             return to_latex(expr), to_text(expr)
@@ -277,20 +291,34 @@ def _echo_printers():
     from ..printing import TextbookLatexPrinter, TextbookTextPrinter, format_number
 
     class EchoText(TextbookTextPrinter):
-        def __init__(self):
+        def __init__(self, reading):
             super().__init__({"order": "none"})
+            self.reading = reading
 
         def _print_Float(self, expr):
-            return format_number(expr, digits=_ECHO_DIGITS)
+            return _as_typed(expr, self.reading, "−") or format_number(expr, digits=_ECHO_DIGITS)
 
     class EchoLatex(TextbookLatexPrinter):
-        def __init__(self):
+        def __init__(self, reading):
             super().__init__({"order": "none"})
+            self.reading = reading
 
         def _print_Float(self, expr):
-            return format_number(expr, digits=_ECHO_DIGITS, latex=True)
+            return _as_typed(expr, self.reading, "-") or format_number(expr, digits=_ECHO_DIGITS, latex=True)
 
     return EchoText, EchoLatex
+
+
+def _as_typed(number, reading, minus: str) -> str | None:
+    """A decimal with the places it was typed with (1.000 stays 1.000; 2e-1 is shown as 0.2), else None."""
+    places = reading.written_places(number)
+    if places is None or places < 0 or places > 60:
+        return None
+    with localcontext() as context:
+        context.prec = 200
+        exact = sympy.Rational(str(number))  # the decimal's digits as typed (it holds them exactly)
+        value = (Decimal(exact.p) / Decimal(exact.q)).quantize(Decimal(1).scaleb(-places))
+    return f"{value:f}".replace("-", minus)
 
 
 def _echo(reading, read_text: str) -> str:
@@ -360,7 +388,7 @@ def check_entry(answer_text, prepared: PreparedKey, *, seed: int = 0, cache: boo
     answer = reading.value
     if _loose_letters(reading.form, prepared.known_names | set(prepared.allowed or ())) > 3:
         return _invalid("this looks like words, not a formula")
-    read_latex, read_text = _read_as(reading.form)
+    read_latex, read_text = _read_as(reading)
     details = {"read_latex": read_latex, "read_text": read_text}
     if reading.ignored:
         details["ignored"] = list(reading.ignored)
@@ -378,7 +406,8 @@ def check_entry(answer_text, prepared: PreparedKey, *, seed: int = 0, cache: boo
             result["feedback"] = f"{echo} {reason[0].upper()}{reason[1:].rstrip('.?')}{'?' if reason.endswith('?') else '.'}"
             return result
     expanded = _expand(answer, prepared.definitions)
-    comparison = compare(expanded, prepared.expanded, prepared.tolerance, seed, cache_answer=cache)
+    comparison = compare(expanded, prepared.expanded, prepared.tolerance, seed, cache_answer=cache,
+                         answer_places=reading.places, key_places=prepared.key_places)
     details["method"] = comparison.method
     if comparison.detail:
         details["comparison"] = comparison.detail
@@ -393,7 +422,7 @@ def check_entry(answer_text, prepared: PreparedKey, *, seed: int = 0, cache: boo
         return {"verdict": CORRECT, "feedback": feedback, "details": details, "score": 1.0}
     feedback = f"{echo} This is not right."
     score = 0.0
-    diagnosis = diagnose(answer_text, expanded, prepared, comparison, seed, cache)
+    diagnosis = diagnose(answer_text, expanded, prepared, comparison, seed, cache, reading.places)
     if diagnosis is not None:
         details["mistake"] = diagnosis.name
         if diagnosis.key_name:
@@ -417,7 +446,7 @@ def check_entry(answer_text, prepared: PreparedKey, *, seed: int = 0, cache: boo
 
 
 def diagnose(answer_text: str, answer, prepared: PreparedKey, comparison, seed: int = 0,
-             cache: bool = True) -> Candidate | None:
+             cache: bool = True, places=None) -> Candidate | None:
     """The best explanation of a wrong answer (a :class:`~.mistakes.Candidate`), or None.
 
     Every explanation is tried: the mistakes the key lists and the generic
@@ -440,7 +469,7 @@ def diagnose(answer_text: str, answer, prepared: PreparedKey, comparison, seed: 
             break
         try:
             same = compare(answer, candidate.expr, prepared.tolerance, seed, symbolic=False,
-                           cache_answer=cache).equal
+                           cache_answer=cache, answer_places=places).equal
         except Exception:  # one explanation that cannot be computed does not stop the others
             same = False
         if same:

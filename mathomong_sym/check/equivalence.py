@@ -20,8 +20,19 @@ The decision combines, in this order:
    method from "numeric" to "symbolic" (a proof rather than evidence).
 
 No false accepts comes first: an answer is equal only when *every* usable
-point agrees to a relative 1e-8 (numeric keys: the key's tolerance,
-relative 1e-3 with an absolute floor of 1e-12, by default).
+point agrees to a relative 1e-8.
+
+Numbers are compared by how they were written.  Two exact numbers (an
+integer, a fraction, a closed form such as σ(7) or tanh(7)) are compared
+exactly, to 20 significant digits (computed with 30 and with 100), so
+tanh(7) is not σ(7) however close they are.  A number typed as a decimal
+(``0.9991``, ``≈ 0.458``, ``2.86e-3``: the reader gives its places) is a
+rounded value: it must be within the key's tolerance (relative 1e-3 with an
+absolute floor of 1e-12) *and* be the key rounded to the places typed
+(within half a unit in the last place), so 0.99999834 (tanh 7 to eight
+places) and 1.000 are not σ(7) = 0.99908895… while 0.9991 and 0.999 are.
+A key that sets its own tolerance accepts every number within it, rounded
+or exact (22/7 for π within 1 %).
 """
 
 from __future__ import annotations
@@ -35,7 +46,8 @@ import sympy
 
 from ..activations import LEAKY_SLOPE, NUMPY_FUNCTIONS, leaky_relu, relu, step
 
-__all__ = ["Comparison", "Tolerance", "compare", "values_at", "point_set", "kinks_of", "constant_ratio"]
+__all__ = ["Comparison", "Tolerance", "compare", "compare_numbers", "values_at", "point_set", "kinks_of",
+           "constant_ratio"]
 
 SYMBOLIC_OPS_LIMIT = 30
 MIN_POINTS = 6
@@ -45,15 +57,21 @@ MIN_POINTS = 6
 class Tolerance:
     relative: float
     absolute: float
+    explicit: bool = False  # set by the key: it then holds for every rounded value, however many places
 
     @classmethod
     def for_key(cls, key_is_number: bool, given=None) -> "Tolerance":
         given = dict(given or {})
-        if key_is_number:
-            default = cls(1e-3, 1e-12)
-        else:
-            default = cls(1e-8, 1e-12)
-        return cls(float(given.get("relative", default.relative)), float(given.get("absolute", default.absolute)))
+        default = NUMBER_TOLERANCE if key_is_number else EXPRESSION_TOLERANCE
+        if not given:
+            return default
+        return cls(float(given.get("relative", default.relative)), float(given.get("absolute", default.absolute)),
+                   True)
+
+
+#: unless the key sets its own: how close a rounded number must be, and an expression at every point
+NUMBER_TOLERANCE = Tolerance(1e-3, 1e-12)
+EXPRESSION_TOLERANCE = Tolerance(1e-8, 1e-12)
 
 
 @dataclass(frozen=True)
@@ -371,6 +389,18 @@ def _evalf_at(expr, point: dict, digits: int = 30):
     return result
 
 
+def _mp_constant(expr, digits: int):
+    """The real value of a constant *expr* to *digits* significant digits (an mpf), or None."""
+    try:
+        with mpmath.workdps(digits):
+            value = _mp_real(_mp_value(expr, {}))
+            if not mpmath.isfinite(value):
+                return None
+            return +value
+    except (_Undefined, TypeError, ValueError, OverflowError, ZeroDivisionError, AttributeError):
+        return None
+
+
 def _kink_arguments(expr) -> set:
     found = set()
     for node in sympy.preorder_traversal(expr):
@@ -421,17 +451,83 @@ def _close(a, k, tolerance: Tolerance, scale: float):
     return np.abs(a - k) <= tolerance.relative * np.maximum(np.abs(k), np.abs(a)) + tolerance.absolute * max(1.0, scale)
 
 
+#: two exact numbers are equal when they agree to this many significant digits
+EXACT_DIGITS = 20
+
+
+def _float_resolution(expr, value) -> float:
+    """How far a number computed in floating point (a sympy Float given by code, not typed) may be off."""
+    floats = expr.atoms(sympy.Float) if isinstance(expr, sympy.Basic) else ()
+    if not floats:
+        return 0.0
+    bits = min(f._prec for f in floats)
+    return 2.0 ** (8 - bits) * max(abs(value), 1e-300)
+
+
+def _rounding_gap(answer, a, answer_places, key, k, key_places):
+    """How far apart two values rounded from one number can be, or None when both sides are exact.
+
+    A value typed with *p* places stands for any number within half a unit
+    in its last place (0.9991 for [0.99905, 0.99915]); two rounded values
+    of one number are within the sum of their half units.
+    """
+    units = [10.0 ** -places / 2 for places in (answer_places, key_places) if places is not None]
+    units += [r for r in (_float_resolution(answer, a), _float_resolution(key, k)) if r]
+    return sum(units) if units else None
+
+
+def _exactly_equal(answer, key) -> Comparison:
+    """Two exact numbers: equal when they agree to 20 significant digits.
+
+    Each is computed with 30 and with 100 digits: how much a value moves
+    between the two says how many digits cancellation cost it (tanh(40) − 1
+    is 0 to 30 digits and −3.6·10⁻³⁵ to 100), so a difference is only
+    forgiven where it is below what the working precision can tell.
+    """
+    values = []
+    for digits in (30, 100):
+        a, k = _mp_constant(answer, digits), _mp_constant(key, digits)
+        if k is None:
+            return Comparison(False, "undecided", "the key's value cannot be computed")
+        if a is None:
+            return Comparison(False, "counterexample", "the answer has no real value")
+        values.append((a, k))
+    (a30, k30), (a, k) = values
+    noise = (abs(a30 - a) + abs(k30 - k)) * mpmath.mpf(10) ** -60
+    if abs(a - k) <= max(abs(a), abs(k)) * mpmath.mpf(10) ** -EXACT_DIGITS + noise:
+        return Comparison(True, "numeric", f"equal to {EXACT_DIGITS} significant digits")
+    return Comparison(False, "counterexample", f"{mpmath.nstr(a, 12)} vs {mpmath.nstr(k, 12)} (exact values)")
+
+
+def compare_numbers(answer, key, tolerance: Tolerance, answer_places=None, key_places=None) -> Comparison:
+    """Two numbers (no variables): exactly, or within what a rounded value's places and the key allow."""
+    a, k = _evalf_at(answer, {}), _evalf_at(key, {})
+    if k is None:
+        return Comparison(False, "undecided", "the key's value cannot be computed")
+    if a is None:
+        return Comparison(False, "counterexample", "the answer has no real value")
+    if tolerance.explicit:
+        allowed = tolerance.relative * max(abs(k), abs(a)) + tolerance.absolute
+    else:
+        gap = _rounding_gap(answer, a, answer_places, key, k, key_places)
+        if gap is None:
+            return _exactly_equal(answer, key)
+        # a rounded value's digits must be right: the key rounds to it (0.9991, not 0.99999834, for σ(7)).
+        # Two rounded values must overlap by more than a point: 0.9992 is not 0.9991.
+        both = answer_places is not None and key_places is not None
+        allowed = min(NUMBER_TOLERANCE.relative * max(abs(k), abs(a)) + NUMBER_TOLERANCE.absolute,
+                      gap * (1 - 1e-9 if both else 1 + 1e-9))
+    ok = abs(a - k) <= allowed
+    return Comparison(bool(ok), "numeric" if ok else "counterexample", f"{a:.10g} vs {k:.10g}")
+
+
 def compare_scalars(answer, key, tolerance: Tolerance, seed: int = 0, symbolic: bool = True,
-                    cache_answer: bool = True) -> Comparison:
+                    cache_answer: bool = True, answer_places=None, key_places=None) -> Comparison:
     if answer == key:
         return Comparison(True, "identical")
     symbols = tuple(sorted(answer.free_symbols | key.free_symbols, key=lambda s: s.name))
     if not symbols:
-        a, k = _evalf_at(answer, {}), _evalf_at(key, {})
-        if a is None or k is None:
-            return Comparison(False, "undecided", "the value cannot be computed")
-        ok = abs(a - k) <= tolerance.relative * max(abs(k), abs(a)) + tolerance.absolute
-        return Comparison(bool(ok), "numeric" if ok else "counterexample", f"{a:.10g} vs {k:.10g}")
+        return compare_numbers(answer, key, tolerance, answer_places, key_places)
     kinks = kinks_of(answer, key)
     positive = False
     key_values = values_at(key, symbols, seed)
@@ -486,18 +582,31 @@ def _components(expr):
     return None
 
 
+def _each(places, n: int) -> list:
+    """Per-component places (None for each when not given per component)."""
+    return list(places) if isinstance(places, tuple) and len(places) == n else [None] * n
+
+
 def compare(answer, key, tolerance: Tolerance, seed: int = 0, symbolic: bool = True,
-            cache_answer: bool = True) -> Comparison:
-    """Whether *answer* equals *key* (both in base variables)."""
+            cache_answer: bool = True, answer_places=None, key_places=None) -> Comparison:
+    """Whether *answer* equals *key* (both in base variables).
+
+    ``answer_places`` and ``key_places`` are the decimal places a side was
+    typed with when it was typed as a decimal number (the reader's
+    :attr:`~mathomong_sym.parsing.Reading.places`), a tuple for a list.
+    """
     a_parts, k_parts = _components(answer), _components(key)
     if a_parts is None and k_parts is None:
-        return compare_scalars(answer, key, tolerance, seed, symbolic, cache_answer)
+        return compare_scalars(answer, key, tolerance, seed, symbolic, cache_answer,
+                               None if isinstance(answer_places, tuple) else answer_places,
+                               None if isinstance(key_places, tuple) else key_places)
     if a_parts is None or k_parts is None or len(a_parts) != len(k_parts):
         expected = "a single expression" if k_parts is None else f"{len(k_parts)} components"
         return Comparison(False, "shape", f"the answer should be {expected}")
     methods = []
+    a_places, k_places = _each(answer_places, len(a_parts)), _each(key_places, len(k_parts))
     for i, (a, k) in enumerate(zip(a_parts, k_parts), start=1):
-        result = compare_scalars(a, k, tolerance, seed, symbolic, cache_answer)
+        result = compare_scalars(a, k, tolerance, seed, symbolic, cache_answer, a_places[i - 1], k_places[i - 1])
         if not result.equal:
             return Comparison(False, result.method, f"component {i}: {result.detail}")
         methods.append(result.method)
