@@ -379,6 +379,14 @@ def test_numbers_are_compared_by_how_they_were_typed(answer, key, verdict):
     assert result.verdict == verdict, (answer, key, result.feedback, result.details.get("comparison"))
 
 
+def test_a_decimal_right_to_fewer_places_than_typed_is_told_so():
+    result = check("0.4577", r"\sigma(-0.17)")  # σ(−0.17) = 0.457602…: rounded along the way
+    assert result.verdict == "incorrect" and result.details["places_right"] == 3
+    assert "the right value to 3 decimal places, but not to the 4 you typed" in result.feedback
+    assert "places_right" not in check("0.99999834", r"\sigma(7)").details  # right to 2 places: fewer than asked
+    assert "rounded to 2 decimal places" in check("0.46", r"\sigma(-0.17)").feedback
+
+
 def test_a_key_that_sets_its_tolerance_accepts_every_number_within_it():
     assert check("22/7", r"\pi", tolerance=0.01).verdict == "correct"
     assert check("22/7", r"\pi").verdict == "incorrect"

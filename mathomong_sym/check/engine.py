@@ -33,7 +33,8 @@ from ..parsing.functions import FUNCTION_NAMES
 from ..printing import to_latex, to_text
 from .equivalence import Comparison, Tolerance, compare, constant_ratio
 from .key import AnswerEntry, exact
-from .mistakes import Candidate, classify, constant_offset, decimals_written, generic_candidates, rounding_message, stable_name
+from .mistakes import (Candidate, classify, constant_offset, decimals_written, generic_candidates, places_asked,
+                       rounding_message, stable_name)
 from .prose import plain_latex, unicode_math
 from .tree import tree_to_expr
 
@@ -437,6 +438,13 @@ def check_entry(answer_text, prepared: PreparedKey, *, seed: int = 0, cache: boo
         elif comparison.method == "undecided":
             # no false accepts: what cannot be confirmed equal is not accepted
             feedback += f" We could not confirm it equals the key ({comparison.detail})."
+        elif reading.places is not None and not isinstance(reading.places, tuple):
+            right = _places_right(expanded, prepared, reading.places)
+            if right is not None:
+                details["places_right"] = right
+                feedback += (f" It is the right value to {right} decimal place{'s' if right != 1 else ''}, but not to "
+                             f"the {reading.places} you typed: round the exact value only at the end (rounding along "
+                             "the way changes the last digits).")
         if prepared.allowed is None:
             strangers = sorted(used - prepared.known_names)
             if strangers:
@@ -480,6 +488,27 @@ def diagnose(answer_text: str, answer, prepared: PreparedKey, comparison, seed: 
         if generic is not None:
             return generic
     return best or _constant_change(answer, key, seed, prepared.tolerance)
+
+
+def _places_right(answer, prepared: PreparedKey, places: int) -> int | None:
+    """For a decimal whose last digits are off: the places it has right, when that is all the key asks for.
+
+    0.4577 for σ(−0.17) = 0.457602… is right to 3 places, which is what a
+    relative 10⁻³ asks; its 4th place is not the key's (rounded halfway, most
+    likely).  None when the answer is wrong within what the key asks.
+    """
+    key = prepared.expanded
+    if prepared.tolerance.explicit or not isinstance(key, sympy.Expr) or key.free_symbols:
+        return None
+    try:
+        a, k = float(answer), float(key)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    distance = abs(a - k)
+    right = next((p for p in range(places - 1, -1, -1) if distance <= 10.0 ** -p / 2 * (1 + 1e-9)), None)
+    if right is None or right < places_asked(k, prepared.tolerance):
+        return None
+    return right
 
 
 def _continued(message: str) -> str:
