@@ -455,13 +455,13 @@ def _close(a, k, tolerance: Tolerance, scale: float):
 EXACT_DIGITS = 20
 
 
-def _float_resolution(expr, value) -> float:
+def _float_resolution(expr, value):
     """How far a number computed in floating point (a sympy Float given by code, not typed) may be off."""
     floats = expr.atoms(sympy.Float) if isinstance(expr, sympy.Basic) else ()
     if not floats:
-        return 0.0
+        return 0
     bits = min(f._prec for f in floats)
-    return 2.0 ** (8 - bits) * max(abs(value), 1e-300)
+    return mpmath.mpf(2) ** (8 - bits) * abs(value)
 
 
 def _rounding_gap(answer, a, answer_places, key, k, key_places):
@@ -471,18 +471,21 @@ def _rounding_gap(answer, a, answer_places, key, k, key_places):
     in its last place (0.9991 for [0.99905, 0.99915]); two rounded values
     of one number are within the sum of their half units.
     """
-    units = [10.0 ** -places / 2 for places in (answer_places, key_places) if places is not None]
+    units = [mpmath.mpf(10) ** -places / 2 for places in (answer_places, key_places) if places is not None]
     units += [r for r in (_float_resolution(answer, a), _float_resolution(key, k)) if r]
     return sum(units) if units else None
 
 
-def _exactly_equal(answer, key) -> Comparison:
-    """Two exact numbers: equal when they agree to 20 significant digits.
+def _precise_values(answer, key):
+    """(answer, key, noise): both to 100 digits, and how far cancellation may have moved them; or a Comparison.
 
     Each is computed with 30 and with 100 digits: how much a value moves
     between the two says how many digits cancellation cost it (tanh(40) − 1
     is 0 to 30 digits and −3.6·10⁻³⁵ to 100), so a difference is only
-    forgiven where it is below what the working precision can tell.
+    forgiven where it is below what the working precision can tell.  A
+    rounded value is compared in the same arithmetic: 485165195.40979029 is
+    not e²⁰ = 485165195.40979027797… to eight places, which floating point
+    cannot tell.
     """
     values = []
     for digits in (30, 100):
@@ -493,32 +496,34 @@ def _exactly_equal(answer, key) -> Comparison:
             return Comparison(False, "counterexample", "the answer has no real value")
         values.append((a, k))
     (a30, k30), (a, k) = values
-    noise = (abs(a30 - a) + abs(k30 - k)) * mpmath.mpf(10) ** -60
-    if abs(a - k) <= max(abs(a), abs(k)) * mpmath.mpf(10) ** -EXACT_DIGITS + noise:
-        return Comparison(True, "numeric", f"equal to {EXACT_DIGITS} significant digits")
-    return Comparison(False, "counterexample", f"{mpmath.nstr(a, 12)} vs {mpmath.nstr(k, 12)} (exact values)")
+    return a, k, (abs(a30 - a) + abs(k30 - k)) * mpmath.mpf(10) ** -60
 
 
 def compare_numbers(answer, key, tolerance: Tolerance, answer_places=None, key_places=None) -> Comparison:
     """Two numbers (no variables): exactly, or within what a rounded value's places and the key allow."""
-    a, k = _evalf_at(answer, {}), _evalf_at(key, {})
-    if k is None:
-        return Comparison(False, "undecided", "the key's value cannot be computed")
-    if a is None:
-        return Comparison(False, "counterexample", "the answer has no real value")
+    values = _precise_values(answer, key)
+    if isinstance(values, Comparison):
+        return values
+    a, k, noise = values
+    scale = max(abs(a), abs(k))
     if tolerance.explicit:
-        allowed = tolerance.relative * max(abs(k), abs(a)) + tolerance.absolute
+        allowed = tolerance.relative * scale + tolerance.absolute
+        how = "within the key's tolerance"
     else:
         gap = _rounding_gap(answer, a, answer_places, key, k, key_places)
-        if gap is None:
-            return _exactly_equal(answer, key)
-        # a rounded value's digits must be right: the key rounds to it (0.9991, not 0.99999834, for σ(7)).
-        # Two rounded values must overlap by more than a point: 0.9992 is not 0.9991.
-        both = answer_places is not None and key_places is not None
-        allowed = min(NUMBER_TOLERANCE.relative * max(abs(k), abs(a)) + NUMBER_TOLERANCE.absolute,
-                      gap * (1 - 1e-9 if both else 1 + 1e-9))
-    ok = abs(a - k) <= allowed
-    return Comparison(bool(ok), "numeric" if ok else "counterexample", f"{a:.10g} vs {k:.10g}")
+        if gap is None:  # two exact values
+            allowed = scale * mpmath.mpf(10) ** -EXACT_DIGITS
+            how = f"equal to {EXACT_DIGITS} significant digits"
+        else:
+            # a rounded value's digits must be right: the key rounds to it (0.9991, not 0.99999834, for σ(7)).
+            # Two rounded values must overlap by more than a point: 0.9992 is not 0.9991.
+            both = answer_places is not None and key_places is not None
+            allowed = min(NUMBER_TOLERANCE.relative * scale + NUMBER_TOLERANCE.absolute,
+                          gap * (1 - mpmath.mpf(10) ** -9 if both else 1 + mpmath.mpf(10) ** -9))
+            how = "the key rounded to the places typed"
+    if abs(a - k) <= allowed + noise:
+        return Comparison(True, "numeric", how)
+    return Comparison(False, "counterexample", f"{mpmath.nstr(a, 15)} vs {mpmath.nstr(k, 15)}")
 
 
 def compare_scalars(answer, key, tolerance: Tolerance, seed: int = 0, symbolic: bool = True,
