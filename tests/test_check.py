@@ -402,6 +402,16 @@ def test_a_decimal_is_echoed_with_the_places_typed():
     assert "We read your answer as 0.2." in check("2e-1", "1/5").feedback
 
 
+def test_a_wrong_term_is_not_hidden_by_a_huge_one_or_by_few_points():
+    # the key is defined at few random points (two logs), and at most of them (bzη)^η is 10¹³ or more:
+    # a wrong variable inside a log must still be seen
+    key = r"\log(W) + \log(w - w^{[2]}_{13} - x_2) - (b z \eta)^{\eta}"
+    assert check(key.replace("x_2", "y"), key).verdict == "incorrect"
+    assert check(r"\ln W + \ln(w - w^{(2)}_{13} - x_2) - (bz\eta)^\eta", key).verdict == "correct"
+    assert check("x^{20} + 3x", "x^{20} + 3x + 0.5").verdict == "incorrect"
+    assert check(r"\sqrt{x y z} + \ln(x)", r"\sqrt{x}\sqrt{y}\sqrt{z} + \ln x").verdict == "correct"
+
+
 def test_a_definition_keeps_every_name_of_its_right_side():
     # \hat{y} = w_2h+b_2 must not lose h
     definitions = {r"\hat{y}": "w_2h+b_2"}

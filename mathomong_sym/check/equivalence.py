@@ -6,7 +6,12 @@ The decision combines, in this order:
 2. evaluation at 30 random points (WeBWorK's method, with more and wider
    points: in (0.1, 0.9), in [−3, 3], in [−10, 10] and a few with
    magnitudes from 20 to 1000, so that an answer equal to the key only on
-   [−2, 2], or clamped far away, is caught).  Points where the key is
+   [−2, 2], or clamped far away, is caught).  Where the key is defined at
+   fewer than 6 of them, or is so large at nearly all of them (|key| > 10⁶)
+   that a wrong term of order 1 beside it would vanish within the relative
+   1e-8, positive points and further sets are added until 6 points agree
+   and 3 of them could show such a term; every set's points must agree.
+   Points where the key is
    undefined (log or sqrt of a negative number) are skipped; a point where
    the key is defined and the answer is not (or is complex) counts against
    the answer, so ln x is not ln|x| and a piecewise answer must cover the
@@ -57,7 +62,7 @@ MIN_POINTS = 6
 class Tolerance:
     relative: float
     absolute: float
-    explicit: bool = False  # set by the key: it then holds for every rounded value, however many places
+    explicit: bool = False  # set by the key: it then holds for every number, rounded or exact
 
     @classmethod
     def for_key(cls, key_is_number: bool, given=None) -> "Tolerance":
@@ -447,8 +452,8 @@ def _symbolically_zero(difference) -> bool:
         return False
 
 
-def _close(a, k, tolerance: Tolerance, scale: float):
-    return np.abs(a - k) <= tolerance.relative * np.maximum(np.abs(k), np.abs(a)) + tolerance.absolute * max(1.0, scale)
+def _close(a, k, tolerance: Tolerance):
+    return np.abs(a - k) <= tolerance.relative * np.maximum(np.abs(k), np.abs(a)) + tolerance.absolute
 
 
 #: two exact numbers are equal when they agree to this many significant digits
@@ -534,24 +539,42 @@ def compare_scalars(answer, key, tolerance: Tolerance, seed: int = 0, symbolic: 
     if not symbols:
         return compare_numbers(answer, key, tolerance, answer_places, key_places)
     kinks = kinks_of(answer, key)
-    positive = False
-    key_values = values_at(key, symbols, seed)
+    agreed = resolving = 0
+    confirmed = False
+    for offset, positive in _POINT_SETS:
+        result = _compare_at_points(answer, key, symbols, kinks, tolerance, seed + offset, positive, cache_answer)
+        if isinstance(result, Comparison):
+            return result
+        agreed += result[0]
+        resolving += result[1]
+        confirmed |= result[2]
+        if agreed >= MIN_POINTS and resolving >= MIN_RESOLVING:
+            break
+    if agreed < MIN_POINTS:
+        return Comparison(False, "undecided", "the key (or the answer) cannot be evaluated at enough points")
+    if not confirmed and symbolic and _symbolically_zero(answer - key):
+        return Comparison(True, "symbolic", "the difference simplifies to 0")
+    return Comparison(True, "numeric", f"equal at {agreed} random points" + (" (checked to 30 digits)" if confirmed else ""))
+
+
+#: the point sets tried, (seed offset, positive), until enough points agree and enough of them can show a difference
+_POINT_SETS = ((0, False), (0, True), (1, False), (1, True), (2, False), (2, True))
+#: points where the key is at most this large can show a difference of order 1 within the relative 1e-8
+#: (where a key term is 10³⁰, a wrong ln term beside it cannot be seen)
+RESOLVING = 1e6
+MIN_RESOLVING = 3
+
+
+def _compare_at_points(answer, key, symbols, kinks, tolerance, seed, positive, cache_answer):
+    """A counterexample among one point set, or (points that agree, of which resolving, any confirmed to 30 digits)."""
+    key_values = values_at(key, symbols, seed, positive)
     usable = np.isfinite(key_values) & _away_from_kinks(kinks, symbols, seed, positive)
-    if usable.sum() < MIN_POINTS:
-        positive = True
-        key_values = values_at(key, symbols, seed, positive)
-        usable = np.isfinite(key_values) & _away_from_kinks(kinks, symbols, seed, positive)
-        if usable.sum() < 3:
-            return Comparison(False, "undecided", "the key cannot be evaluated at enough points")
+    if not usable.any():
+        return 0, 0, False
     answer_values = values_at(answer, symbols, seed, positive, cached=cache_answer)
-    scale = float(np.median(np.abs(key_values[usable]))) if usable.any() else 1.0
     answer_defined = np.isfinite(answer_values)
-    close = answer_defined & _close(answer_values, key_values, tolerance, scale)
+    close = answer_defined & _close(answer_values, key_values, tolerance)
     suspects = np.flatnonzero(usable & ~close)
-    if len(suspects) == 0:
-        if symbolic and _symbolically_zero(answer - key):
-            return Comparison(True, "symbolic", "the difference simplifies to 0")
-        return Comparison(True, "numeric", f"equal at {int(usable.sum())} random points")
     # float64 may overflow or cancel where 30 digits do not: a point only counts once confirmed
     points = point_set(symbols, seed, positive)
     skipped = 0
@@ -565,18 +588,18 @@ def compare_scalars(answer, key, tolerance: Tolerance, seed: int = 0, symbolic: 
             a = _evalf_at(answer, point, 400)
         if k is None:
             skipped += 1  # the key is undefined here after all: the point says nothing
+            usable[index] = False
             continue
         if a is None:
             # where the key has a value the answer must have the same one: ln x is not ln|x|
             shown = ", ".join(f"{s.name}={v:.4g}" for s, v in point.items())
             return Comparison(False, "counterexample", f"at {shown} the answer is undefined (or not real) "
                                                        f"where the key is {k:.6g}")
-        if not abs(a - k) <= tolerance.relative * max(abs(k), abs(a)) + tolerance.absolute * max(1.0, scale):
+        if not abs(a - k) <= tolerance.relative * max(abs(k), abs(a)) + tolerance.absolute:
             shown = ", ".join(f"{s.name}={v:.4g}" for s, v in point.items())
             return Comparison(False, "counterexample", f"at {shown}: {a:.6g} vs {k:.6g}")
-    if int(usable.sum()) - skipped < MIN_POINTS:
-        return Comparison(False, "undecided", "the answer is undefined at too many points where the key is defined")
-    return Comparison(True, "numeric", f"equal at {int(usable.sum())} random points (checked to 30 digits)")
+    resolving = usable & (np.abs(np.nan_to_num(key_values, nan=np.inf)) <= RESOLVING)
+    return int(usable.sum()), int(resolving.sum()), len(suspects) > 0
 
 
 def _components(expr):
