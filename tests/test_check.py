@@ -385,6 +385,8 @@ def test_a_decimal_right_to_fewer_places_than_typed_is_told_so():
     assert "the right value to 3 decimal places, but not to the 4 you typed" in result.feedback
     assert "places_right" not in check("0.99999834", r"\sigma(7)").details  # right to 2 places: fewer than asked
     assert "rounded to 2 decimal places" in check("0.46", r"\sigma(-0.17)").feedback
+    for spelled in ("≈ 0.46", "0,46", "W ← 0.46", "0.46 (2 d.p.)"):  # the places the reader saw
+        assert check(spelled, r"\sigma(-0.17)").mistake == "rounded_too_far", spelled
 
 
 def test_a_key_that_sets_its_tolerance_accepts_every_number_within_it():

@@ -19,8 +19,8 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from decimal import Decimal, localcontext
 from dataclasses import dataclass, field
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from functools import lru_cache
 
@@ -468,7 +468,7 @@ def diagnose(answer_text: str, answer, prepared: PreparedKey, comparison, seed: 
         return None
     key = prepared.expanded
     if isinstance(key, sympy.Expr) and not key.free_symbols and not answer.free_symbols:
-        rounded = _rounding(answer_text, answer, key, prepared.tolerance)
+        rounded = _rounding(answer_text, answer, key, prepared.tolerance, places)
         if rounded is not None:
             return Candidate("rounded_too_far", answer, rounded)
     best, tied_listed = None, 0
@@ -494,8 +494,8 @@ def _places_right(answer, prepared: PreparedKey, places: int) -> int | None:
     """For a decimal whose last digits are off: the places it has right, when that is all the key asks for.
 
     0.4577 for σ(−0.17) = 0.457602… is right to 3 places, which is what a
-    relative 10⁻³ asks; its 4th place is not the key's (rounded halfway, most
-    likely).  None when the answer is wrong within what the key asks.
+    relative 10⁻³ asks; its 4th place is not the key's (rounded along the
+    way, most likely).  None when the answer is wrong within what the key asks.
     """
     key = prepared.expanded
     if prepared.tolerance.explicit or not isinstance(key, sympy.Expr) or key.free_symbols:
@@ -519,8 +519,9 @@ def _continued(message: str) -> str:
     return message
 
 
-def _rounding(answer_text, answer, key, tolerance) -> str | None:
-    written = decimals_written(answer_text)
+def _rounding(answer_text, answer, key, tolerance, places=None) -> str | None:
+    # the places the reader saw (≈ 0.46, 0,46, W ← 0.46 too), else those of a plain number
+    written = places if isinstance(places, int) and places >= 0 else decimals_written(answer_text)
     if written is None:
         return None
     try:
