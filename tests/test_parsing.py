@@ -71,6 +71,8 @@ def test_every_spelling_reads_the_same(spellings, expected):
         ("w_1x_1+w_2x_2+b", w1 * x1 + w2 * x2 + b),
         ("W_12x_2", sym("W_12") * x2),
         ("x^2_1", x1 ** 2),
+        ("Wy_hat", W * yhat),  # _hat sits on one letter, as a subscript does
+        ("xy_hat - y", x * yhat - y),
         ("x_1^2", x1 ** 2),
         ("x^23", x ** 23),
         ("x^{2}3", 3 * x ** 2),

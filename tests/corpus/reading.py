@@ -82,6 +82,7 @@ meaning(w_2 * h, ["w_2h", "w_2 h", "w_{2}h", "w₂h", "h w_2", "w_2*h"], R, wron
 meaning(w_1 * x_1 + w_2 * x_2 + b, ["w_1x_1+w_2x_2+b", "w_1 x_1 + w_2 x_2 + b", "w₁x₁ + w₂x₂ + b",
                                     "w_1*x_1 + w_2*x_2 + b", r"w_{1}x_{1}+w_{2}x_{2}+b", "b + w_1x_1 + w_2x_2"], R,
         wrong=[w_1 * x_1 + w_2 * x_2, w_1 * x_1 + w_2 * x_1 + b])
+meaning(W * yhat, ["Wy_hat", "W y_hat", r"W\hat{y}", "Wŷ", "W*yhat", "y_hat W"], R, wrong=[W * y, sym("Wyhat")])
 meaning(x_1**2, ["x^2_1", "x_1^2", "x_{1}^{2}", "x₁²", "(x_1)^2", "x^{2}_{1}"], R, wrong=[x**21, x**2 * 1])
 meaning(E**2 * x, ["e^2x", "e^2 x", "x e^2", r"\mathrm{e}^2x", "e²x"], R, wrong=[exp(2 * x)])
 meaning(exp(2 * x), ["e^{2x}", "e^(2x)", r"\exp(2x)", "exp(2*x)", r"\mathrm{e}^{2x}", r"e^{2\cdot x}", "exp(2x)"], R,
