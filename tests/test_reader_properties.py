@@ -455,6 +455,36 @@ def _tower(tree) -> int:
     return 0
 
 
+def _parts(tree):
+    """*tree* and every tree inside it."""
+    yield tree
+    if isinstance(tree, Sum):
+        inner = [t for _, t in tree.terms]
+    elif isinstance(tree, Prod):
+        inner = list(tree.factors)
+    elif isinstance(tree, Power):
+        inner = [tree.base, tree.exponent]
+    elif isinstance(tree, Quotient):
+        inner = [tree.numerator, tree.denominator]
+    elif isinstance(tree, Apply):
+        inner = [tree.argument]
+    else:
+        inner = []
+    for part in inner:
+        yield from _parts(part)
+
+
+def _numbers_within_limit(tree) -> bool:
+    """No number the tree computes has more than 1000 digits (docs/reading-answers.md, Limits): (e^{e^7})^3 has 1430."""
+    for part in _parts(tree):
+        if isinstance(part, (Name, Num)) or names_of(part):
+            continue
+        value = abs(sympy.N(to_sympy(part), 15))
+        if value != 0 and value.is_finite and abs(sympy.log(value, 10)) > 1000:
+            return False
+    return True
+
+
 def _readable(tree) -> bool:
     """Trees whose value sympy can build (no 0 denominators, no huge powers), within the reader's limits."""
     if _tower(tree) >= 3:  # the reader refuses power towers by design (docs: limits)
@@ -465,7 +495,7 @@ def _readable(tree) -> bool:
         return False
     if value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) or value.is_number and not value.is_finite:
         return False
-    return sympy.count_ops(value) < 80
+    return sympy.count_ops(value) < 80 and _numbers_within_limit(tree)
 
 
 def _same(reading, expected) -> bool:
