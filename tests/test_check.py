@@ -258,6 +258,7 @@ ONE_BRANCH = r"\begin{cases} z & z > 0 \end{cases}"
     # a bracket after a symbol or an application is a product, not an unnamed function
     (r"\tanh(z)(x)", r"\sigma(z)(x)", "incorrect", "tanh(z)·x"),
     ("σ(z)(x)", "σ′(z)(x)", "incorrect", "σ(z)·x"),
+    ("σ′(z)(x)", "σ(z)(x)", "incorrect", "σ′(z)·x"),
     ("w_1(x)", "w_2(x)", "incorrect", "w₁·x"),
     (r"\tanh(z)(x)", r"x\tanh z", "correct", "tanh(z)·x"),
     ("w_1(x)", "w_1 x", "correct", "w₁·x"),
@@ -266,6 +267,8 @@ ONE_BRANCH = r"\begin{cases} z & z > 0 \end{cases}"
     (ONE_BRANCH, r"\max(0, z)", "incorrect", None),
     (ONE_BRANCH, r"\operatorname{ReLU}(z)", "incorrect", None),
     (ONE_BRANCH, LEAKY, "incorrect", None),
+    (ONE_BRANCH, r"\operatorname{LReLU}(z)", "incorrect", None),
+    (ONE_BRANCH, "|z|", "incorrect", None),
     (r"\begin{cases} x & x > 0 \end{cases}", "|x|", "incorrect", None),
     (r"\begin{cases} z & z > 0 \\ 0 & z \le 0 \end{cases}", r"\max(0, z)", "correct", None),
     # subscripted names are names, and their products products
@@ -291,6 +294,11 @@ ONE_BRANCH = r"\begin{cases} z & z > 0 \end{cases}"
     ("2e-1", "0.2", "correct", "0.2"),
     ("2e-1", "2e - 1", "incorrect", "0.2"),
     ("2e - 1", r"2\mathrm{e} - 1", "correct", "2e − 1"),
+    ("0.001", "1e-3", "correct", "0.001"),  # a plain key 1e-3 is 0.001, as in an answer
+    ("1e-3", "0.001", "correct", "0.001"),
+    ("1e-3", "1e-3", "correct", "0.001"),
+    ("0.0011", "1e-3", "incorrect", "0.0011"),
+    ("e - 3", "1e-3", "incorrect", "e − 3"),
     # the same keystrokes mean one thing
     ("x^23", "x^{23}", "correct", "x²³"),
     ("x^23", "3x^2", "incorrect", "x²³"),
@@ -306,7 +314,10 @@ ONE_BRANCH = r"\begin{cases} z & z > 0 \end{cases}"
     ("W ← 2.86", "2.86", "correct", "2.86"),
     ("W := 2.86", "2.86", "correct", "2.86"),
     (r"{1 \over 2}", "0.5", "correct", None),
-    (r"\sigma^\prime(z)", r"\sigma(z)(1-\sigma(z))", "correct", None),
+    (r"\sigma^\prime(z)", r"\sigma(z)(1-\sigma(z))", "correct", "σ′(z)"),
+    (r"\sigma^\prime(z)", r"\sigma(z)", "incorrect", "σ′(z)"),
+    ("σ′(z)(x)", r"\sigma(z)(1-\sigma(z))x", "correct", "σ′(z)·x"),
+    (r"\tanh'(z)", r"1 - \tanh^2(z)", "correct", "tanh′(z)"),
     (r"\(2x\)", "2x", "correct", "2x"),
     (r"\[2x\]", "2x", "correct", "2x"),
     ("½", "0.5", "correct", None),
@@ -323,6 +334,84 @@ def test_every_example_of_the_report_gets_its_verdict(answer, key, verdict, echo
     assert result.verdict == verdict, (answer, key, result.feedback)
     if echo is not None:
         assert f"We read your answer as {echo}" in result.feedback, result.feedback
+
+
+# -- numbers: exact values exactly, rounded values by the places typed ----------------------
+
+@pytest.mark.parametrize("answer, key, verdict", [
+    # two exact values are compared exactly, however close: tanh(7) and σ(7) differ by 9·10⁻⁴
+    (r"\tanh(7)", r"\sigma(7)", "incorrect"),
+    (r"\sigma(7)", r"\tanh(7)", "incorrect"),
+    ("1", r"\sigma(7)", "incorrect"),
+    ("1", r"\tanh(12)", "incorrect"),
+    (r"\frac{1}{1+e^{-7}}", r"\sigma(7)", "correct"),
+    (r"\sigma(3) + \sigma(-3)", "1", "correct"),
+    ("0", r"\tanh(40) - 1", "incorrect"),  # 3.6·10⁻³⁵, not 0
+    (r"-\frac{2}{e^{80}+1}", r"\tanh(40) - 1", "correct"),
+    # a decimal is the key rounded to the places typed
+    ("0.9991", r"\sigma(7)", "correct"),
+    ("0.999", r"\sigma(7)", "correct"),
+    ("0.99908895", r"\sigma(7)", "correct"),
+    ("≈ 0.9991", r"\sigma(7)", "correct"),
+    ("0,9991", r"\sigma(7)", "correct"),
+    ("0.99999834", r"\sigma(7)", "incorrect"),  # tanh(7) to eight places
+    ("1.000", r"\sigma(7)", "incorrect"),  # σ(7) to three places is 0.999
+    ("0.9990", r"\sigma(7)", "incorrect"),
+    ("6.001", "6", "incorrect"),  # a difference quotient, not the derivative
+    ("6.000", "6", "correct"),
+    ("-0.0157", "-157/10000", "correct"),
+    ("1.57e-2", r"\frac{157}{10000}", "correct"),
+    (r"1.57 \times 10^{-2}", r"\frac{157}{10000}", "correct"),
+    (r"1.6 \times 10^{-2}", r"\frac{157}{10000}", "incorrect"),  # too few places for the key
+    # a key typed as a rounded decimal
+    (r"\sigma(7)", "0.9991", "correct"),
+    (r"\tanh(7)", "0.9991", "incorrect"),
+    ("0.99909", "0.9991", "correct"),
+    ("0.999", "0.9991", "correct"),
+    ("0.9992", "0.9991", "incorrect"),
+    # a list: each component by how it was typed
+    ("(0.4576, 0.1192)", r"(\sigma(-0.17), \sigma(-2))", "correct"),
+    ("(0.4576, 0.12)", r"(\sigma(-0.17), \sigma(-2))", "incorrect"),
+    (r"(\sigma(-0.17), \tanh(-2))", r"(\sigma(-0.17), \sigma(-2))", "incorrect"),
+])
+def test_numbers_are_compared_by_how_they_were_typed(answer, key, verdict):
+    result = check(answer, key)
+    assert result.verdict == verdict, (answer, key, result.feedback, result.details.get("comparison"))
+
+
+def test_a_decimal_right_to_fewer_places_than_typed_is_told_so():
+    result = check("0.4577", r"\sigma(-0.17)")  # σ(−0.17) = 0.457602…: rounded along the way
+    assert result.verdict == "incorrect" and result.details["places_right"] == 3
+    assert "the right value to 3 decimal places, but not to the 4 you typed" in result.feedback
+    assert "places_right" not in check("0.99999834", r"\sigma(7)").details  # right to 2 places: fewer than asked
+    assert "rounded to 2 decimal places" in check("0.46", r"\sigma(-0.17)").feedback
+    for spelled in ("≈ 0.46", "0,46", "W ← 0.46", "0.46 (2 d.p.)"):  # the places the reader saw
+        assert check(spelled, r"\sigma(-0.17)").mistake == "rounded_too_far", spelled
+
+
+def test_a_key_that_sets_its_tolerance_accepts_every_number_within_it():
+    assert check("22/7", r"\pi", tolerance=0.01).verdict == "correct"
+    assert check("22/7", r"\pi").verdict == "incorrect"
+    assert check(r"\tanh(7)", r"\sigma(7)", tolerance=0.01).verdict == "correct"
+    assert check("0.99999834", r"\sigma(7)", tolerance={"absolute": 1e-3, "relative": 0}).verdict == "correct"
+    assert check("0.9975", r"\sigma(7)", tolerance={"absolute": 1e-3, "relative": 0}).verdict == "incorrect"
+
+
+def test_a_decimal_is_echoed_with_the_places_typed():
+    assert "We read your answer as 1.000." in check("1.000", r"\sigma(7)").feedback
+    assert "We read your answer as 0.50 " in check("0,50", "1/2").feedback
+    assert "We read your answer as −0.0157." in check("-0.0157", "-0.0157").feedback
+    assert "We read your answer as 0.2." in check("2e-1", "1/5").feedback
+
+
+def test_a_wrong_term_is_not_hidden_by_a_huge_one_or_by_few_points():
+    # the key is defined at few random points (two logs), and at most of them (bzη)^η is 10¹³ or more:
+    # a wrong variable inside a log must still be seen
+    key = r"\log(W) + \log(w - w^{[2]}_{13} - x_2) - (b z \eta)^{\eta}"
+    assert check(key.replace("x_2", "y"), key).verdict == "incorrect"
+    assert check(r"\ln W + \ln(w - w^{(2)}_{13} - x_2) - (bz\eta)^\eta", key).verdict == "correct"
+    assert check("x^{20} + 3x", "x^{20} + 3x + 0.5").verdict == "incorrect"
+    assert check(r"\sqrt{x y z} + \ln(x)", r"\sqrt{x}\sqrt{y}\sqrt{z} + \ln x").verdict == "correct"
 
 
 def test_a_definition_keeps_every_name_of_its_right_side():
@@ -370,3 +459,12 @@ def test_explain_takes_names_and_refuses_words_it_was_not_given(capsys):
     assert code == 0 and "2(prediction − target)" in out
     assert main(["explain", "x^2", "--names", "1x"]) != 0
     assert "--names '1x'" in capsys.readouterr().err
+
+
+def test_descend_reads_its_variables_as_names(capsys):
+    # the function's variables are declared by --vars: each is one name, never letters
+    code = main(["descend", "(prediction - 3)^2", "--steps", "3"])
+    err = capsys.readouterr().err
+    assert code != 0 and "give --vars prediction" in err and "Traceback" not in err
+    assert main(["descend", "(prediction - 3)^2", "--vars", "prediction", "--steps", "60", "--lr", "0.1"]) == 0
+    assert "prediction = 3" in capsys.readouterr().out

@@ -71,6 +71,8 @@ def test_every_spelling_reads_the_same(spellings, expected):
         ("w_1x_1+w_2x_2+b", w1 * x1 + w2 * x2 + b),
         ("W_12x_2", sym("W_12") * x2),
         ("x^2_1", x1 ** 2),
+        ("Wy_hat", W * yhat),  # _hat sits on one letter, as a subscript does
+        ("xy_hat - y", x * yhat - y),
         ("x_1^2", x1 ** 2),
         ("x^23", x ** 23),
         ("x^{2}3", 3 * x ** 2),
@@ -220,6 +222,20 @@ def test_a_signed_decimal_is_exact_too(text, expected):
     assert value == expected and not value.has(sympy.Float)
 
 
+@pytest.mark.parametrize("text, places", [
+    ("0.0157", 4), ("-0.0157", 4), ("≈ 0.458", 3), ("0.8777 (4 d.p.)", 4), ("0,5", 1), ("0.50", 2), (".5", 1),
+    ("2e-1", 1), ("1.5e3", -2), ("1e-3", 3), (r"1.57 \times 10^{-2}", 4), ("3 × 10⁻⁴", 4), ("-2.5*10**3", -2),
+    ("W ← 2.86", 2), ("(0.46)", 2),
+    # exact: integers, fractions, closed forms, decimals inside an expression
+    ("7", None), ("1/2", None), ("½", None), (r"\sigma(7)", None), ("0.5x", None), ("e^{-0.5}", None),
+    ("2*0.5", None), ("10^{-3}", None),
+    ("(0.46, 1/2)", (2, None)), (r"\begin{pmatrix} 0.1 \\ 2 \end{pmatrix}", (1, None)),
+])
+def test_a_number_typed_as_a_decimal_carries_its_places(text, places):
+    # a rounded value is compared by its places; anything else is exact
+    assert read(text).places == places
+
+
 @pytest.mark.parametrize("text", ["√x_1", "√x₁", r"\sqrt x_1", r"\sqrt{x_1}", "sqrt(x_1)"])
 def test_a_root_of_one_name_takes_the_names_subscript(text):
     assert reads(text) == sympy.sqrt(sym("x_1"))
@@ -266,7 +282,7 @@ def test_digit_separators_and_ambiguous_commas_are_refused():
 def test_surroundings_are_stripped_and_reported(text, ignored):
     reading = read(text)
     assert reading.value == sympy.Rational(458, 1000)
-    assert (reading.ignored + reading.notes) == ignored
+    assert reading.ignored == ignored and reading.notes == ()
 
 
 def test_an_equation_is_read_by_its_last_side():
@@ -404,11 +420,25 @@ def test_keep_form_returns_the_tree_as_typed():
 
 
 def test_the_echo_of_a_reading_is_in_the_students_notation():
-    from mathomong_sym.printing import to_text
+    from mathomong_sym.printing import to_latex, to_text
 
     assert to_text(read("2(yhat - y)").form) == "2(ŷ − y)"
     assert to_text(read("0.0157").form) == "0.0157"
     assert to_text(read("(x+1)/(x-1)").form) == "(x + 1)/(x − 1)"
+    # a derivative written with a prime stays a prime; its value is the derivative
+    for text in (r"\sigma^\prime(z)", r"\sigma'(z)", "σ′(z)", "sigmoid'(z)", r"\sigma^{\prime}(z)"):
+        reading = read(text)
+        assert to_text(reading.form) == "σ′(z)" and to_latex(reading.form) == r"\sigma'\left(z\right)", text
+        assert reading.value == s * (1 - s)
+    assert to_text(read(r"\tanh''(x)").form) == "tanh″(x)"
+    assert to_text(read("2(ŷ − y)σ′(z)x").form) == "2(ŷ − y)·σ′(z)·x"
+
+
+def test_a_prime_is_written_out_for_derivations():
+    # keep_form is the tree a derivation works on: every node a function its rules know
+    kept = reads(r"\sigma'(z)x", keep_form=True)
+    assert same(kept, s * (1 - s) * x) and kept.is_Mul and kept.args[-1] == x
+    assert reads(r"\sigma'(z)x") == s * (1 - s) * x
 
 
 # -- bad and hostile input ---------------------------------------------------------------------

@@ -20,6 +20,7 @@ import difflib
 import json
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from functools import lru_cache
 
@@ -33,7 +34,8 @@ from ..parsing.functions import FUNCTION_NAMES
 from ..printing import to_latex, to_text
 from .equivalence import MIN_POINTS, Tolerance, compare, constant_ratio, values_at
 from .key import AnswerEntry, exact
-from .mistakes import Candidate, classify, constant_offset, decimals_written, generic_candidates, rounding_message, stable_name
+from .mistakes import (Candidate, classify, constant_offset, decimals_written, generic_candidates, places_asked,
+                       rounding_message, stable_name)
 from .prose import plain_latex, unicode_math
 from .tree import tree_to_expr
 
@@ -64,6 +66,7 @@ class PreparedKey:
     conventions: object      # how the key and the definitions are read
     answer_conventions: object  # how answers are read: also knowing the key's and the definitions' names
     tolerance: Tolerance
+    key_places: object = None  # the key's decimal places when it was typed as a rounded decimal (0.4576)
     mistakes: list = field(default_factory=list)
     factors: list = field(default_factory=list)  # PreparedKey per factor
     candidates: list = field(default_factory=list)  # every explanation of a wrong answer, listed and generic
@@ -138,6 +141,7 @@ def _prepare(entry: AnswerEntry, inherited_definitions: dict | None = None, inhe
     except ConfigError as exc:
         raise ConfigError(f"question {entry.id!r}: {exc}") from None
     expanded = _expand(named, definitions)
+    key_places = _places(entry, conventions) if expanded == named else None
     allowed = None
     if variables is not None:
         allowed = frozenset(variables) | {s.name for s in definitions}
@@ -158,8 +162,18 @@ def _prepare(entry: AnswerEntry, inherited_definitions: dict | None = None, inhe
     candidates = [Candidate(m.stable, m.expanded, m.message, m.credit, True, m.name, m.written) for m in mistakes]
     candidates += generic
     return PreparedKey(entry, named, expanded, definitions, allowed, conventions,
-                       _answer_conventions(conventions, named, expanded, definitions), tolerance, mistakes, factors,
-                       candidates)
+                       _answer_conventions(conventions, named, expanded, definitions), tolerance, key_places,
+                       mistakes, factors, candidates)
+
+
+def _places(entry, conventions):
+    """The decimal places of a key typed as a rounded decimal (``0.4576``); None for an exact key."""
+    if entry.tree is not None:
+        return None  # a tree holds exact values (a Float in it is rounded at its own precision)
+    try:
+        return read(entry.latex, conventions=conventions).places
+    except MathomongError:
+        return None
 
 
 def _written(entry: AnswerEntry) -> str:
@@ -270,11 +284,12 @@ def _number_text(value: float) -> str:
 _ECHO_DIGITS = 15
 
 
-def _read_as(expr) -> tuple[str, str]:
+def _read_as(reading) -> tuple[str, str]:
     """The answer as it was read, in LaTeX and in Unicode, its decimals with every digit the student wrote."""
+    expr = reading.form
     try:
         text, latex = _echo_printers()
-        return latex().doprint(expr), text().doprint(expr)
+        return latex(reading).doprint(expr), text(reading).doprint(expr)
     except Exception:  # printing must never turn a verdict into a crash
         try:
             return to_latex(expr), to_text(expr)
@@ -287,20 +302,34 @@ def _echo_printers():
     from ..printing import TextbookLatexPrinter, TextbookTextPrinter, format_number
 
     class EchoText(TextbookTextPrinter):
-        def __init__(self):
+        def __init__(self, reading):
             super().__init__({"order": "none"})
+            self.reading = reading
 
         def _print_Float(self, expr):
-            return format_number(expr, digits=_ECHO_DIGITS)
+            return _as_typed(expr, self.reading, "−") or format_number(expr, digits=_ECHO_DIGITS)
 
     class EchoLatex(TextbookLatexPrinter):
-        def __init__(self):
+        def __init__(self, reading):
             super().__init__({"order": "none"})
+            self.reading = reading
 
         def _print_Float(self, expr):
-            return format_number(expr, digits=_ECHO_DIGITS, latex=True)
+            return _as_typed(expr, self.reading, "-") or format_number(expr, digits=_ECHO_DIGITS, latex=True)
 
     return EchoText, EchoLatex
+
+
+def _as_typed(number, reading, minus: str) -> str | None:
+    """A decimal with the places it was typed with (1.000 stays 1.000; 2e-1 is shown as 0.2), else None."""
+    places = reading.written_places(number)
+    if places is None or places < 0 or places > 60:
+        return None
+    with localcontext() as context:
+        context.prec = 200
+        exact = sympy.Rational(str(number))  # the decimal's digits as typed (it holds them exactly)
+        value = (Decimal(exact.p) / Decimal(exact.q)).quantize(Decimal(1).scaleb(-places))
+    return f"{value:f}".replace("-", minus)
 
 
 def _echo(reading, read_text: str) -> str:
@@ -370,7 +399,7 @@ def check_entry(answer_text, prepared: PreparedKey, *, seed: int = 0, cache: boo
     answer = reading.value
     if _loose_letters(reading.form, prepared.known_names | set(prepared.allowed or ())) > 3:
         return _invalid("this looks like words, not a formula")
-    read_latex, read_text = _read_as(reading.form)
+    read_latex, read_text = _read_as(reading)
     details = {"read_latex": read_latex, "read_text": read_text}
     if reading.ignored:
         details["ignored"] = list(reading.ignored)
@@ -388,7 +417,8 @@ def check_entry(answer_text, prepared: PreparedKey, *, seed: int = 0, cache: boo
             result["feedback"] = f"{echo} {reason[0].upper()}{reason[1:].rstrip('.?')}{'?' if reason.endswith('?') else '.'}"
             return result
     expanded = _expand(answer, prepared.definitions)
-    comparison = compare(expanded, prepared.expanded, prepared.tolerance, seed, cache_answer=cache)
+    comparison = compare(expanded, prepared.expanded, prepared.tolerance, seed, cache_answer=cache,
+                         answer_places=reading.places, key_places=prepared.key_places)
     details["method"] = comparison.method
     if comparison.detail:
         details["comparison"] = comparison.detail
@@ -403,7 +433,7 @@ def check_entry(answer_text, prepared: PreparedKey, *, seed: int = 0, cache: boo
         return {"verdict": CORRECT, "feedback": feedback, "details": details, "score": 1.0}
     feedback = f"{echo} This is not right."
     score = 0.0
-    diagnosis = diagnose(answer_text, expanded, prepared, comparison, seed, cache)
+    diagnosis = diagnose(answer_text, expanded, prepared, comparison, seed, cache, reading.places)
     if diagnosis is not None:
         details["mistake"] = diagnosis.name
         if diagnosis.key_name:
@@ -418,6 +448,13 @@ def check_entry(answer_text, prepared: PreparedKey, *, seed: int = 0, cache: boo
         elif comparison.method == "undecided":
             # no false accepts: what cannot be confirmed equal is not accepted
             feedback += f" We could not confirm it equals the key ({comparison.detail})."
+        elif reading.places is not None and not isinstance(reading.places, tuple):
+            right = _places_right(expanded, prepared, reading.places)
+            if right is not None:
+                details["places_right"] = right
+                feedback += (f" It is the right value to {right} decimal place{'s' if right != 1 else ''}, but not to "
+                             f"the {reading.places} you typed: round the exact value only at the end (rounding along "
+                             "the way changes the last digits).")
         if prepared.allowed is None:
             strangers = sorted(used - prepared.known_names)
             if strangers:
@@ -427,7 +464,7 @@ def check_entry(answer_text, prepared: PreparedKey, *, seed: int = 0, cache: boo
 
 
 def diagnose(answer_text: str, answer, prepared: PreparedKey, comparison, seed: int = 0,
-             cache: bool = True) -> Candidate | None:
+             cache: bool = True, places=None) -> Candidate | None:
     """The best explanation of a wrong answer (a :class:`~.mistakes.Candidate`), or None.
 
     Every explanation is tried: the mistakes the key lists and the generic
@@ -441,7 +478,7 @@ def diagnose(answer_text: str, answer, prepared: PreparedKey, comparison, seed: 
         return None
     key = prepared.expanded
     if isinstance(key, sympy.Expr) and not key.free_symbols and not answer.free_symbols:
-        rounded = _rounding(answer_text, answer, key, prepared.tolerance)
+        rounded = _rounding(answer_text, answer, key, prepared.tolerance, places)
         if rounded is not None:
             return Candidate("rounded_too_far", answer, rounded)
     best, tied_listed = None, 0
@@ -450,8 +487,10 @@ def diagnose(answer_text: str, answer, prepared: PreparedKey, comparison, seed: 
         if best is not None and candidate.rank > best.rank:
             break
         try:
-            same = not screen.clearly_different(index, candidate) and \
-                compare(answer, candidate.expr, prepared.tolerance, seed, symbolic=False, cache_answer=cache).equal
+            # a decimal answer is judged to its places, which the floating-point screen does not know
+            same = not (places is None and screen.clearly_different(index, candidate)) and \
+                compare(answer, candidate.expr, prepared.tolerance, seed, symbolic=False, cache_answer=cache,
+                        answer_places=places).equal
         except Exception:  # one explanation that cannot be computed does not stop the others
             same = False
         if same:
@@ -508,6 +547,27 @@ class _Screen:
 _SCREEN_RELATIVE, _SCREEN_ABSOLUTE = 1e-6, 1e-12
 
 
+def _places_right(answer, prepared: PreparedKey, places: int) -> int | None:
+    """For a decimal whose last digits are off: the places it has right, when that is all the key asks for.
+
+    0.4577 for σ(−0.17) = 0.457602… is right to 3 places, which is what a
+    relative 10⁻³ asks; its 4th place is not the key's (rounded along the
+    way, most likely).  None when the answer is wrong within what the key asks.
+    """
+    key = prepared.expanded
+    if prepared.tolerance.explicit or not isinstance(key, sympy.Expr) or key.free_symbols:
+        return None
+    try:
+        a, k = float(answer), float(key)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    distance = abs(a - k)
+    right = next((p for p in range(places - 1, -1, -1) if distance <= 10.0 ** -p / 2 * (1 + 1e-9)), None)
+    if right is None or right < places_asked(k, prepared.tolerance):
+        return None
+    return right
+
+
 def _continued(message: str) -> str:
     """A message that goes on after "Not quite:": "The sign …" becomes "the sign …", without its full stop."""
     message = message.strip().rstrip(".")
@@ -516,8 +576,9 @@ def _continued(message: str) -> str:
     return message
 
 
-def _rounding(answer_text, answer, key, tolerance) -> str | None:
-    written = decimals_written(answer_text)
+def _rounding(answer_text, answer, key, tolerance, places=None) -> str | None:
+    # the places the reader saw (≈ 0.46, 0,46, W ← 0.46 too), else those of a plain number
+    written = places if isinstance(places, int) and places >= 0 else decimals_written(answer_text)
     if written is None:
         return None
     try:

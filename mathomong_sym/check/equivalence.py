@@ -6,7 +6,12 @@ The decision combines, in this order:
 2. evaluation at 30 random points (WeBWorK's method, with more and wider
    points: in (0.1, 0.9), in [−3, 3], in [−10, 10] and a few with
    magnitudes from 20 to 1000, so that an answer equal to the key only on
-   [−2, 2], or clamped far away, is caught).  Points where the key is
+   [−2, 2], or clamped far away, is caught).  Where the key is defined at
+   fewer than 6 of them, or is so large at nearly all of them (|key| > 10⁶)
+   that a wrong term of order 1 beside it would vanish within the relative
+   1e-8, positive points and further sets are added until 6 points agree
+   and 3 of them could show such a term; every set's points must agree.
+   Points where the key is
    undefined (log or sqrt of a negative number) are skipped; a point where
    the key is defined and the answer is not (or is complex) counts against
    the answer, so ln x is not ln|x| and a piecewise answer must cover the
@@ -20,8 +25,19 @@ The decision combines, in this order:
    method from "numeric" to "symbolic" (a proof rather than evidence).
 
 No false accepts comes first: an answer is equal only when *every* usable
-point agrees to a relative 1e-8 (numeric keys: the key's tolerance,
-relative 1e-3 with an absolute floor of 1e-12, by default).
+point agrees to a relative 1e-8.
+
+Numbers are compared by how they were written.  Two exact numbers (an
+integer, a fraction, a closed form such as σ(7) or tanh(7)) are compared
+exactly, to 20 significant digits (computed with 30 and with 100), so
+tanh(7) is not σ(7) however close they are.  A number typed as a decimal
+(``0.9991``, ``≈ 0.458``, ``2.86e-3``: the reader gives its places) is a
+rounded value: it must be within the key's tolerance (relative 1e-3 with an
+absolute floor of 1e-12) *and* be the key rounded to the places typed
+(within half a unit in the last place), so 0.99999834 (tanh 7 to eight
+places) and 1.000 are not σ(7) = 0.99908895… while 0.9991 and 0.999 are.
+A key that sets its own tolerance accepts every number within it, rounded
+or exact (22/7 for π within 1 %).
 """
 
 from __future__ import annotations
@@ -35,7 +51,8 @@ import sympy
 
 from ..activations import NUMPY_FUNCTIONS, leaky_relu, relu, step
 
-__all__ = ["Comparison", "Tolerance", "compare", "values_at", "point_set", "kinks_of", "constant_ratio"]
+__all__ = ["Comparison", "Tolerance", "compare", "compare_numbers", "values_at", "point_set", "kinks_of",
+           "constant_ratio"]
 
 SYMBOLIC_OPS_LIMIT = 30
 MIN_POINTS = 6
@@ -45,15 +62,21 @@ MIN_POINTS = 6
 class Tolerance:
     relative: float
     absolute: float
+    explicit: bool = False  # set by the key: it then holds for every number, rounded or exact
 
     @classmethod
     def for_key(cls, key_is_number: bool, given=None) -> "Tolerance":
         given = dict(given or {})
-        if key_is_number:
-            default = cls(1e-3, 1e-12)
-        else:
-            default = cls(1e-8, 1e-12)
-        return cls(float(given.get("relative", default.relative)), float(given.get("absolute", default.absolute)))
+        default = NUMBER_TOLERANCE if key_is_number else EXPRESSION_TOLERANCE
+        if not given:
+            return default
+        return cls(float(given.get("relative", default.relative)), float(given.get("absolute", default.absolute)),
+                   True)
+
+
+#: unless the key sets its own: how close a rounded number must be, and an expression at every point
+NUMBER_TOLERANCE = Tolerance(1e-3, 1e-12)
+EXPRESSION_TOLERANCE = Tolerance(1e-8, 1e-12)
 
 
 @dataclass(frozen=True)
@@ -354,6 +377,18 @@ def _evalf_at(expr, point: dict, digits: int = 30):
     return result
 
 
+def _mp_constant(expr, digits: int):
+    """The real value of a constant *expr* to *digits* significant digits (an mpf), or None."""
+    try:
+        with mpmath.workdps(digits):
+            value = _mp_real(_mp_value(expr, {}))
+            if not mpmath.isfinite(value):
+                return None
+            return +value
+    except (_Undefined, TypeError, ValueError, OverflowError, ZeroDivisionError, AttributeError):
+        return None
+
+
 def _kink_arguments(expr) -> set:
     found = set()
     for node in sympy.preorder_traversal(expr):
@@ -410,40 +445,129 @@ def _symbolically_zero(difference) -> bool:
         return False
 
 
-def _close(a, k, tolerance: Tolerance, scale: float):
-    return np.abs(a - k) <= tolerance.relative * np.maximum(np.abs(k), np.abs(a)) + tolerance.absolute * max(1.0, scale)
+def _close(a, k, tolerance: Tolerance):
+    return np.abs(a - k) <= tolerance.relative * np.maximum(np.abs(k), np.abs(a)) + tolerance.absolute
+
+
+#: two exact numbers are equal when they agree to this many significant digits
+EXACT_DIGITS = 20
+
+
+def _float_resolution(expr, value):
+    """How far a number computed in floating point (a sympy Float given by code, not typed) may be off."""
+    floats = expr.atoms(sympy.Float) if isinstance(expr, sympy.Basic) else ()
+    if not floats:
+        return 0
+    bits = min(f._prec for f in floats)
+    return mpmath.mpf(2) ** (8 - bits) * abs(value)
+
+
+def _rounding_gap(answer, a, answer_places, key, k, key_places):
+    """How far apart two values rounded from one number can be, or None when both sides are exact.
+
+    A value typed with *p* places stands for any number within half a unit
+    in its last place (0.9991 for [0.99905, 0.99915]); two rounded values
+    of one number are within the sum of their half units.
+    """
+    units = [mpmath.mpf(10) ** -places / 2 for places in (answer_places, key_places) if places is not None]
+    units += [r for r in (_float_resolution(answer, a), _float_resolution(key, k)) if r]
+    return sum(units) if units else None
+
+
+def _precise_values(answer, key):
+    """(answer, key, noise): both to 100 digits, and how far cancellation may have moved them; or a Comparison.
+
+    Each is computed with 30 and with 100 digits: how much a value moves
+    between the two says how many digits cancellation cost it (tanh(40) − 1
+    is 0 to 30 digits and −3.6·10⁻³⁵ to 100), so a difference is only
+    forgiven where it is below what the working precision can tell.  A
+    rounded value is compared in the same arithmetic: 485165195.40979029 is
+    not e²⁰ = 485165195.40979027797… to eight places, which floating point
+    cannot tell.
+    """
+    values = []
+    for digits in (30, 100):
+        a, k = _mp_constant(answer, digits), _mp_constant(key, digits)
+        if k is None:
+            return Comparison(False, "undecided", "the key's value cannot be computed")
+        if a is None:
+            return Comparison(False, "counterexample", "the answer has no real value")
+        values.append((a, k))
+    (a30, k30), (a, k) = values
+    return a, k, (abs(a30 - a) + abs(k30 - k)) * mpmath.mpf(10) ** -60
+
+
+def compare_numbers(answer, key, tolerance: Tolerance, answer_places=None, key_places=None) -> Comparison:
+    """Two numbers (no variables): exactly, or within what a rounded value's places and the key allow."""
+    values = _precise_values(answer, key)
+    if isinstance(values, Comparison):
+        return values
+    a, k, noise = values
+    scale = max(abs(a), abs(k))
+    if tolerance.explicit:
+        allowed = tolerance.relative * scale + tolerance.absolute
+        how = "within the key's tolerance"
+    else:
+        gap = _rounding_gap(answer, a, answer_places, key, k, key_places)
+        if gap is None:  # two exact values
+            allowed = scale * mpmath.mpf(10) ** -EXACT_DIGITS
+            how = f"equal to {EXACT_DIGITS} significant digits"
+        else:
+            # a rounded value's digits must be right: the key rounds to it (0.9991, not 0.99999834, for σ(7)).
+            # Two rounded values must overlap by more than a point: 0.9992 is not 0.9991.
+            both = answer_places is not None and key_places is not None
+            allowed = min(NUMBER_TOLERANCE.relative * scale + NUMBER_TOLERANCE.absolute,
+                          gap * (1 - mpmath.mpf(10) ** -9 if both else 1 + mpmath.mpf(10) ** -9))
+            how = "the key rounded to the places typed"
+    if abs(a - k) <= allowed + noise:
+        return Comparison(True, "numeric", how)
+    return Comparison(False, "counterexample", f"{mpmath.nstr(a, 15)} vs {mpmath.nstr(k, 15)}")
 
 
 def compare_scalars(answer, key, tolerance: Tolerance, seed: int = 0, symbolic: bool = True,
-                    cache_answer: bool = True) -> Comparison:
+                    cache_answer: bool = True, answer_places=None, key_places=None) -> Comparison:
     if answer == key:
         return Comparison(True, "identical")
     symbols = tuple(sorted(answer.free_symbols | key.free_symbols, key=lambda s: s.name))
     if not symbols:
-        a, k = _evalf_at(answer, {}), _evalf_at(key, {})
-        if a is None or k is None:
-            return Comparison(False, "undecided", "the value cannot be computed")
-        ok = abs(a - k) <= tolerance.relative * max(abs(k), abs(a)) + tolerance.absolute
-        return Comparison(bool(ok), "numeric" if ok else "counterexample", f"{a:.10g} vs {k:.10g}")
+        return compare_numbers(answer, key, tolerance, answer_places, key_places)
     kinks = kinks_of(answer, key)
-    positive = False
-    key_values = values_at(key, symbols, seed)
+    agreed = resolving = 0
+    confirmed = False
+    for offset, positive in _POINT_SETS:
+        result = _compare_at_points(answer, key, symbols, kinks, tolerance, seed + offset, positive, cache_answer)
+        if isinstance(result, Comparison):
+            return result
+        agreed += result[0]
+        resolving += result[1]
+        confirmed |= result[2]
+        if agreed >= MIN_POINTS and resolving >= MIN_RESOLVING:
+            break
+    if agreed < MIN_POINTS:
+        return Comparison(False, "undecided", "the key (or the answer) cannot be evaluated at enough points")
+    if not confirmed and symbolic and _symbolically_zero(answer - key):
+        return Comparison(True, "symbolic", "the difference simplifies to 0")
+    return Comparison(True, "numeric", f"equal at {agreed} random points" + (" (checked to 30 digits)" if confirmed else ""))
+
+
+#: the point sets tried, (seed offset, positive), until enough points agree and enough of them can show a difference
+_POINT_SETS = ((0, False), (0, True), (1, False), (1, True), (2, False), (2, True))
+#: points where the key is at most this large can show a difference of order 1 within the relative 1e-8
+#: (where a key term is 10³⁰, a wrong ln term beside it cannot be seen)
+RESOLVING = 1e6
+MIN_RESOLVING = 3
+
+
+def _compare_at_points(answer, key, symbols, kinks, tolerance, seed, positive, cache_answer):
+    """A counterexample among one point set, or (points that agree, of which resolving, any confirmed to 30 digits)."""
+    key_values = values_at(key, symbols, seed, positive)
     usable = np.isfinite(key_values) & _away_from_kinks(kinks, symbols, seed, positive)
-    if usable.sum() < MIN_POINTS:
-        positive = True
-        key_values = values_at(key, symbols, seed, positive)
-        usable = np.isfinite(key_values) & _away_from_kinks(kinks, symbols, seed, positive)
-        if usable.sum() < 3:
-            return Comparison(False, "undecided", "the key cannot be evaluated at enough points")
+    if not usable.any():
+        return 0, 0, False
     answer_values = values_at(answer, symbols, seed, positive, cached=cache_answer)
-    scale = float(np.median(np.abs(key_values[usable]))) if usable.any() else 1.0
     answer_defined = np.isfinite(answer_values)
-    close = answer_defined & _close(answer_values, key_values, tolerance, scale)
+    close = answer_defined & _close(answer_values, key_values, tolerance)
     suspects = np.flatnonzero(usable & ~close)
-    if len(suspects) == 0:
-        if symbolic and _symbolically_zero(answer - key):
-            return Comparison(True, "symbolic", "the difference simplifies to 0")
-        return Comparison(True, "numeric", f"equal at {int(usable.sum())} random points")
     # float64 may overflow or cancel where 30 digits do not: a point only counts once confirmed
     points = point_set(symbols, seed, positive)
     skipped = 0
@@ -457,18 +581,18 @@ def compare_scalars(answer, key, tolerance: Tolerance, seed: int = 0, symbolic: 
             a = _evalf_at(answer, point, 400)
         if k is None:
             skipped += 1  # the key is undefined here after all: the point says nothing
+            usable[index] = False
             continue
         if a is None:
             # where the key has a value the answer must have the same one: ln x is not ln|x|
             shown = ", ".join(f"{s.name}={v:.4g}" for s, v in point.items())
             return Comparison(False, "counterexample", f"at {shown} the answer is undefined (or not real) "
                                                        f"where the key is {k:.6g}")
-        if not abs(a - k) <= tolerance.relative * max(abs(k), abs(a)) + tolerance.absolute * max(1.0, scale):
+        if not abs(a - k) <= tolerance.relative * max(abs(k), abs(a)) + tolerance.absolute:
             shown = ", ".join(f"{s.name}={v:.4g}" for s, v in point.items())
             return Comparison(False, "counterexample", f"at {shown}: {a:.6g} vs {k:.6g}")
-    if int(usable.sum()) - skipped < MIN_POINTS:
-        return Comparison(False, "undecided", "the answer is undefined at too many points where the key is defined")
-    return Comparison(True, "numeric", f"equal at {int(usable.sum())} random points (checked to 30 digits)")
+    resolving = usable & (np.abs(np.nan_to_num(key_values, nan=np.inf)) <= RESOLVING)
+    return int(usable.sum()), int(resolving.sum()), len(suspects) > 0
 
 
 def _components(expr):
@@ -479,18 +603,31 @@ def _components(expr):
     return None
 
 
+def _each(places, n: int) -> list:
+    """Per-component places (None for each when not given per component)."""
+    return list(places) if isinstance(places, tuple) and len(places) == n else [None] * n
+
+
 def compare(answer, key, tolerance: Tolerance, seed: int = 0, symbolic: bool = True,
-            cache_answer: bool = True) -> Comparison:
-    """Whether *answer* equals *key* (both in base variables)."""
+            cache_answer: bool = True, answer_places=None, key_places=None) -> Comparison:
+    """Whether *answer* equals *key* (both in base variables).
+
+    ``answer_places`` and ``key_places`` are the decimal places a side was
+    typed with when it was typed as a decimal number (the reader's
+    :attr:`~mathomong_sym.parsing.Reading.places`), a tuple for a list.
+    """
     a_parts, k_parts = _components(answer), _components(key)
     if a_parts is None and k_parts is None:
-        return compare_scalars(answer, key, tolerance, seed, symbolic, cache_answer)
+        return compare_scalars(answer, key, tolerance, seed, symbolic, cache_answer,
+                               None if isinstance(answer_places, tuple) else answer_places,
+                               None if isinstance(key_places, tuple) else key_places)
     if a_parts is None or k_parts is None or len(a_parts) != len(k_parts):
         expected = "a single expression" if k_parts is None else f"{len(k_parts)} components"
         return Comparison(False, "shape", f"the answer should be {expected}")
     methods = []
+    a_places, k_places = _each(answer_places, len(a_parts)), _each(key_places, len(k_parts))
     for i, (a, k) in enumerate(zip(a_parts, k_parts), start=1):
-        result = compare_scalars(a, k, tolerance, seed, symbolic, cache_answer)
+        result = compare_scalars(a, k, tolerance, seed, symbolic, cache_answer, a_places[i - 1], k_places[i - 1])
         if not result.equal:
             return Comparison(False, result.method, f"component {i}: {result.detail}")
         methods.append(result.method)

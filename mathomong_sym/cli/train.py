@@ -399,16 +399,24 @@ def _number(text: str, what: str) -> float:
 
 def run_descend(args) -> int:
     from ..descent import _resolve_variables, descend
-    from ..parsing import parse_expression
+    from ..errors import ParseError
+    from ..parsing import NotAFormula, parse_expression
 
-    expr = parse_expression(text_argument(args, args.expression, "the expression"), syntax=args.syntax)
+    variables = None
+    if args.variables:
+        variables = [v.strip() for v in args.variables.split(",") if v.strip()]
+    # the variables are the function's names: --vars prediction reads 'prediction' as one name
+    try:
+        expr = parse_expression(text_argument(args, args.expression, "the expression"), syntax=args.syntax, conventions={"symbols": variables or []})
+    except NotAFormula as exc:
+        if not exc.words:
+            raise
+        which = "it as a name" if len(exc.words) == 1 else "them as names"
+        raise ParseError(f"{exc}; to read {which}, give --vars {','.join(exc.words)}") from None
     import sympy
 
     if not isinstance(expr, sympy.Expr):
         raise IncompatibleError("descend needs one expression (a number-valued function), not a tuple")
-    variables = None
-    if args.variables:
-        variables = [v.strip() for v in args.variables.split(",") if v.strip()]
     chosen = _resolve_variables(expr, variables)
     start = _parse_start(args.start, chosen)
     path = descend(expr, start, lr=args.lr, steps=args.steps, variables=chosen,

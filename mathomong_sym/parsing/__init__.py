@@ -41,10 +41,15 @@ class Reading:
 
     ``value`` is the canonical sympy expression (decimals exact, products
     multiplied out as sympy does); ``form`` is the same tree *as typed*
-    (``x*x`` a product, ``2(ŷ − y)`` unexpanded, ``0.0157`` a decimal), for
-    echoing and for explanations; ``ignored`` says what was stripped from
+    (``x*x`` a product, ``2(ŷ − y)`` unexpanded, ``0.0157`` a decimal,
+    ``σ′(z)`` a derivative written with a prime), for echoing; ``ignored`` says what was stripped from
     around the answer (``≈``, ``(4 d.p.)``, ``W ←``) and ``notes`` how
     ambiguous spellings were read (``0,5`` as 0.5, ``wxb`` as w·x·b).
+    ``places`` is the number of decimal places of an answer typed as one
+    decimal number (``0.0157`` has 4, ``2e-1`` 1, ``1.5e3`` −2), None for
+    anything exact (an integer, a fraction, ``σ(7)``, ``0.5x``); for a
+    list, one entry per component.  A rounded value is compared within what
+    its places allow, an exact one exactly.
     """
 
     text: str
@@ -52,13 +57,25 @@ class Reading:
     form: sympy.Basic
     ignored: tuple = ()
     notes: tuple = ()
+    places: object = None
+    decimals: tuple = ()  # (decimal of the form, places typed): 1.000 is echoed as 1.000, not 1
+
+    def written_places(self, number) -> int | None:
+        """The places a decimal of :attr:`form` was typed with (also for its negation), else None."""
+        for decimal, places in self.decimals:
+            if number == decimal or number == -decimal:
+                return places
+        return None
 
 
 def parse_expression(text, *, syntax: str = "auto", conventions=None, keep_form: bool = False):
     """Read *text* as a sympy expression (a ``Tuple`` for a list or vector).
 
     ``keep_form=True`` returns the tree as typed (``x*x`` stays x·x, ``x+x``
-    a sum, decimals stay decimals) instead of the evaluated expression.
+    a sum, decimals stay decimals) instead of the evaluated expression, for
+    derivations: a derivative written with a prime is written out
+    (``σ′(z)`` is σ(z)(1 − σ(z))), so every node is a function the
+    derivation rules know.  :attr:`Reading.form` keeps the prime for echoing.
     ``conventions`` is a :class:`Conventions` or a mapping of its fields
     (``{"log_base": "10", "symbols": ["prediction"]}``).  ``syntax`` is
     accepted for compatibility (``"auto"``, ``"latex"``, ``"plain"``); plain
@@ -67,7 +84,20 @@ def parse_expression(text, *, syntax: str = "auto", conventions=None, keep_form:
     if syntax not in _SYNTAXES:
         raise ParseError(f"syntax must be one of {', '.join(_SYNTAXES)}, not {syntax!r}")
     reading = read(text, conventions=conventions)
-    return reading.form if keep_form else reading.value
+    return _primes_written_out(reading.form) if keep_form else reading.value
+
+
+def _primes_written_out(form):
+    from .functions import Primed
+
+    if not isinstance(form, sympy.Basic) or not form.has(Primed):
+        return form
+    if isinstance(form, Primed):
+        return form.func(_primes_written_out(form.args[0])).derivative()
+    args = [_primes_written_out(arg) for arg in form.args]
+    if isinstance(form, (sympy.Add, sympy.Mul, sympy.Pow)):
+        return form.func(*args, evaluate=False)  # the rest stays as typed
+    return form.func(*args)
 
 
 def read(text, *, conventions=None) -> Reading:
@@ -80,7 +110,7 @@ def read(text, *, conventions=None) -> Reading:
 def read_uncached(text: str, conventions=None) -> Reading:
     """:func:`read` without its cache (for benchmarks that must not reuse readings)."""
     # the grammar needs the activations, which read their own arguments through this package
-    from .grammar import parse_tokens
+    from .grammar import parse_tokens, typed_places
     from .tokens import tokenize
     from .words import resolve_words
 
@@ -95,12 +125,13 @@ def read_uncached(text: str, conventions=None) -> Reading:
         raise NotAFormula(f"'{body.strip()}' is not an answer", "none")
     try:
         tokens, splits = resolve_words(tokenize(body), conventions)
-        form, decimals, notes = parse_tokens(tokens, conventions, body)
+        form, decimals, notes, left = parse_tokens(tokens, conventions, body)
     except RecursionError:
         raise ParseError("the expression is nested too deeply") from None
     check_tree(form)
     value = _evaluated(form, decimals)
-    return Reading(text, value, form, ignored, tuple(notes) + splits)
+    return Reading(text, value, form, ignored + left, tuple(notes) + splits, typed_places(form, decimals),
+                   tuple((decimal, places) for decimal, (_, places) in decimals.items()))
 
 
 _read_cached = lru_cache(maxsize=4096)(read_uncached)

@@ -24,7 +24,7 @@ from .conventions import Conventions
 from .limits import check_arguments
 
 __all__ = ["FunctionSpec", "lookup_function", "apply_function", "FUNCTION_NAMES", "INDEXED_FUNCTIONS",
-           "BRACKET_ONLY"]
+           "BRACKET_ONLY", "Primed", "primed"]
 
 #: functions written with a component index: softmax_1(z_1, z_2), \operatorname{softmax}_{1}(…)
 INDEXED_FUNCTIONS = frozenset({"softmax"})
@@ -134,7 +134,12 @@ def lookup_function(name: str) -> FunctionSpec | None:
 
 
 def apply_function(spec: FunctionSpec, args, conventions: Conventions, primes: int = 0, evaluate: bool = True):
-    """``spec(args)``, or its *primes*-th derivative at the argument (σ′(z) is σ(z)(1 − σ(z)))."""
+    """``spec(args)``, or its *primes*-th derivative at the argument (σ′(z) is σ(z)(1 − σ(z))).
+
+    Unevaluated (the tree as typed), a derivative stays the node σ′(z), so
+    the answer is echoed as the student wrote it; evaluated, it is the
+    derivative's expression.
+    """
     check_arguments(spec.name, args)
     if primes == 0:
         return spec(args, conventions, evaluate)
@@ -142,8 +147,82 @@ def apply_function(spec: FunctionSpec, args, conventions: Conventions, primes: i
         raise ParseError(f"a prime on {spec.name} needs a single argument")
     if primes > 3:
         raise ParseError("more than three primes on a function")
+    if not evaluate:
+        return primed(spec, primes, conventions.log_base)(args[0])
     variable, derivative = _derivative(spec, primes, conventions.log_base)
     return derivative.xreplace({variable: args[0]})
+
+
+#: how a function's name is typeset when it carries a prime
+_LATEX_HEADS = {"σ": r"\sigma", "H": "H", "ReLU": r"\operatorname{ReLU}", "LReLU": r"\operatorname{LReLU}",
+                "softplus": r"\operatorname{softplus}", "logsumexp": r"\operatorname{logsumexp}",
+                "sgn": r"\operatorname{sgn}", "abs": r"\operatorname{abs}"}
+
+
+class Primed(sympy.Function):
+    """A derivative written with primes, σ′(z) or tanh″(x), kept as typed.
+
+    A class per function and number of primes (:func:`primed`) holds the
+    function; :meth:`doit` (and the reader's evaluation) gives the
+    derivative's expression, and the node prints as it was written.
+    """
+
+    nargs = 1
+    spec: FunctionSpec
+    primes: int = 1
+    log_base: str = "e"
+
+    def __new__(cls, *args, **options):
+        from .values import as_arguments  # sympy's Function would run a text argument as code
+
+        return super().__new__(cls, *as_arguments(args), **options)
+
+    @classmethod
+    def eval(cls, argument):
+        return None  # never evaluates on its own: it is the tree as typed
+
+    def derivative(self):
+        variable, derivative = _derivative(self.spec, self.primes, self.log_base)
+        return derivative.xreplace({variable: self.args[0]})
+
+    def doit(self, **hints):
+        argument = self.args[0].doit(**hints) if hints.get("deep", True) else self.args[0]
+        return primed(self.spec, self.primes, self.log_base)(argument).derivative()
+
+    def fdiff(self, argindex=1):
+        variable, derivative = _derivative(self.spec, self.primes, self.log_base)
+        return sympy.diff(derivative, variable).xreplace({variable: self.args[0]})
+
+    def _eval_evalf(self, prec):
+        return self.derivative()._eval_evalf(prec)
+
+    def _eval_is_real(self):
+        return self.derivative().is_real
+
+    @property
+    def text_name(self) -> str:
+        return self.spec.name + "′″‴"[self.primes - 1]
+
+    def _latex(self, printer, exp=None):
+        head = _LATEX_HEADS.get(self.spec.name) or (
+            "\\" + self.spec.name if self.spec.name in _LATEX_COMMANDS else rf"\operatorname{{{self.spec.name}}}")
+        written = rf"{head}{chr(39) * self.primes}\left({printer._print(self.args[0])}\right)"
+        return written if exp is None else rf"\left({written}\right)^{{{exp}}}"
+
+    def _sympystr(self, printer):
+        return f"{self.text_name}({printer._print(self.args[0])})"
+
+
+_LATEX_COMMANDS = {"exp", "log", "ln", "sin", "cos", "tan", "sec", "csc", "cot", "sinh", "cosh", "tanh", "coth",
+                   "arcsin", "arccos", "arctan", "sqrt"}
+
+
+@lru_cache(maxsize=256)
+def primed(spec: FunctionSpec, primes: int, log_base: str = "e") -> type:
+    """The class of the node ``f′…′(x)`` for one function, number of primes and base of log."""
+    name = f"{spec.name}{'_prime' * primes}"
+    return type(name, (Primed,), {"spec": spec, "primes": primes, "log_base": log_base,
+                                  "__module__": __name__})
 
 
 @lru_cache(maxsize=256)

@@ -37,12 +37,12 @@ import sympy
 from ..errors import ParseError
 from ..naming import _GREEK_UNICODE, sym
 from .conventions import Conventions
-from .functions import BRACKET_ONLY, INDEXED_FUNCTIONS, apply_function, lookup_function
+from .functions import BRACKET_ONLY, INDEXED_FUNCTIONS, Primed, apply_function, lookup_function
 from .names import LAYERED, plain_name
 from .tokens import Token
 from .words import FONTS, KNOWN_WORDS, NotAFormula
 
-__all__ = ["parse_tokens", "evaluate"]
+__all__ = ["parse_tokens", "evaluate", "typed_places"]
 
 GREEK = frozenset(_GREEK_UNICODE) | {"varepsilon", "varphi", "vartheta", "varrho", "varsigma", "Delta", "Gamma",
                                      "Lambda", "Phi", "Psi", "Omega", "Sigma", "Theta", "Pi", "Xi", "Upsilon"}
@@ -296,7 +296,7 @@ class Parser:
             return sympy.Integer(value.numerator)
         exact = sympy.Rational(value.numerator, value.denominator)
         shown = sympy.Float(exact, max(15, len(tok.text) + 2))
-        self.decimals[shown] = exact
+        self.decimals[shown] = (exact, _places(tok.text))
         return shown
 
     def bracketed(self):
@@ -998,13 +998,15 @@ def _tuple(parts, conventions, decimals):
 
 
 def parse_tokens(tokens: list[Token], conventions: Conventions, source: str = "") -> tuple:
-    """(the tree as typed, {decimal Float: exact Rational}, notes) for a whole answer.
+    """(the tree as typed, {decimal Float: (exact Rational, places)}, notes, ignored) for a whole answer.
 
     An equation (``y' = 2x``, ``W ← 2.86``, ``x \\approx 0.46``) is read by its
-    last side; what stood before is reported in the notes.
+    last side; what stood before is reported in *ignored*, how ambiguous
+    spellings were read (``0,5``) in *notes*.
     """
     decimals: dict = {}
     notes: list[str] = []
+    ignored: list[str] = []
     sides = _split(tokens, lambda t: t.kind == "op" and t.text in _SEPARATORS)
     if len(sides) > 1:
         if not sides[-1]:
@@ -1015,23 +1017,63 @@ def parse_tokens(tokens: list[Token], conventions: Conventions, source: str = ""
         if typed in (":=", r"\coloneqq"):  # the echo keeps the student's W := 2.86
             shown["assign"] = ":="
         left = "".join((" " if t.space else "") + t.text + t.digits for t in tokens[:tokens.index(marks[-1])]).strip()
-        notes.append(f"'{left} {shown[marks[-1].text]}'" if left else f"the leading '{shown[marks[-1].text]}'")
+        ignored.append(f"'{left} {shown[marks[-1].text]}'" if left else f"the leading '{shown[marks[-1].text]}'")
         tokens = sides[-1]
-    return _answer(tokens, conventions, decimals, notes), decimals, tuple(notes)
+    return _answer(tokens, conventions, decimals, notes), decimals, tuple(notes), tuple(ignored)
 
 
 # ---------------------------------------------------------------------------
 # evaluation
 # ---------------------------------------------------------------------------
 
+def _places(written: str) -> int:
+    """The decimal places a number was written with: ``0.0157`` 4, ``2e-1`` 1, ``1.5e3`` −2."""
+    mantissa, _, exponent = written.lower().partition("e")
+    places = len(mantissa.partition(".")[2])
+    return places - int(exponent) if exponent else places
+
+
 def _exact(number: sympy.Float, decimals: dict):
     """The exact value of a decimal of the tree: as typed, or negated by a sign (``W - 0.5``)."""
     if number in decimals:
-        return decimals[number]
+        return decimals[number][0]
     if -number in decimals:
-        return -decimals[-number]
+        return -decimals[-number][0]
     # any other decimal the tree made from typed ones: its printed digits, exactly
     return sympy.Rational(str(number))
+
+
+def typed_places(form, decimals: dict):
+    """The decimal places of an answer typed as one decimal number, else None (per component for a list).
+
+    ``0.0157``, ``−0.0157``, ``≈ 0.0157`` and ``1.57 \\times 10^{-2}`` were typed with 4
+    places: they are rounded values.  An integer, a fraction, a closed form such as
+    ``\\sigma(7)`` or an expression with decimals inside it (``0.5x``, ``e^{-0.5}``) is
+    exact.  The checker compares a rounded value within what its places allow.
+    """
+    if isinstance(form, sympy.Tuple):
+        return tuple(typed_places(part, decimals) for part in form.args)
+    if isinstance(form, sympy.MatrixBase):
+        return tuple(typed_places(part, decimals) for part in form)
+    return _number_places(form, decimals)
+
+
+def _number_places(form, decimals: dict):
+    if isinstance(form, sympy.Float):
+        entry = decimals.get(form) or decimals.get(-form)
+        return entry[1] if entry is not None else None
+    if not isinstance(form, sympy.Mul) or len(form.args) != 2:
+        return None
+    first, second = form.args
+    if first is sympy.S.NegativeOne:  # −(1.5 × 10³)
+        return _number_places(second, decimals)
+    # c × 10ⁿ, scientific notation written out
+    if isinstance(second, sympy.Pow) and second.base == 10 and second.exp.is_Integer:
+        if first.is_Integer:
+            return -int(second.exp)
+        places = _number_places(first, decimals) if isinstance(first, sympy.Float) else None
+        return None if places is None else places - int(second.exp)
+    return None
 
 
 def evaluate(form, decimals: dict):
@@ -1045,6 +1087,8 @@ def evaluate(form, decimals: dict):
             return memo[node]
         if isinstance(node, sympy.Float):
             value = _exact(node, decimals)
+        elif isinstance(node, Primed):  # σ′(z) as typed: its derivative's expression
+            value = node.func(walk(node.args[0])).derivative()
         elif not node.args or isinstance(node, sympy.MatrixBase):
             value = node.applyfunc(walk) if isinstance(node, sympy.MatrixBase) else node
         elif isinstance(node, sympy.Piecewise):

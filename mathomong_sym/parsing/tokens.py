@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ..errors import ParseError
+from ..naming import _GREEK_UNICODE
 from .limits import check_scientific
 
 __all__ = ["Token", "tokenize"]
@@ -59,6 +60,8 @@ _NUMBER = re.compile(r"(?:\d+(?:\.\d+)?|\.\d+)(?P<exponent>[eE][-+]?\d+)?")
 _WORD = re.compile(r"[A-Za-z]+")
 _JOINED = re.compile(r"_(hat|bar|tilde)(?![A-Za-z])|_(relu|ReLU|Relu)(?![A-Za-z])")
 _COMMAND = re.compile(r"\\([A-Za-z]+)\s*")
+#: the runs of letters an accent written _hat sits on as a whole (theta_hat); on any other run, its last letter
+_WHOLE_WORDS = frozenset(_GREEK_UNICODE) | {"varepsilon", "varphi", "vartheta"}
 
 _SPACING = {"quad", "qquad", "enspace", "thinspace", "medspace", "thickspace", "displaystyle", "textstyle",
             "scriptstyle", "limits", "nolimits", "hfill", "allowbreak", "nobreak"}
@@ -135,6 +138,10 @@ def tokenize(text: str) -> list[Token]:
             word = match.group(0)
             joined = _JOINED.match(text, end)
             if joined and joined.group(1):
+                if len(word) > 1 and word not in _WHOLE_WORDS:
+                    # like a subscript, _hat sits on one letter: Wy_hat is W·ŷ
+                    add("word", word[:-1], index, end - 1)
+                    index, word = end - 1, word[-1]
                 word, end = word + joined.group(1), joined.end()  # y_hat is ŷ
             elif joined and joined.group(2) and word.lower() == "leaky":
                 word, end = "leaky_relu", joined.end()

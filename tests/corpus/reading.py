@@ -82,6 +82,7 @@ meaning(w_2 * h, ["w_2h", "w_2 h", "w_{2}h", "w₂h", "h w_2", "w_2*h"], R, wron
 meaning(w_1 * x_1 + w_2 * x_2 + b, ["w_1x_1+w_2x_2+b", "w_1 x_1 + w_2 x_2 + b", "w₁x₁ + w₂x₂ + b",
                                     "w_1*x_1 + w_2*x_2 + b", r"w_{1}x_{1}+w_{2}x_{2}+b", "b + w_1x_1 + w_2x_2"], R,
         wrong=[w_1 * x_1 + w_2 * x_2, w_1 * x_1 + w_2 * x_1 + b])
+meaning(W * yhat, ["Wy_hat", "W y_hat", r"W\hat{y}", "Wŷ", "W*yhat", "y_hat W"], R, wrong=[W * y, sym("Wyhat")])
 meaning(x_1**2, ["x^2_1", "x_1^2", "x_{1}^{2}", "x₁²", "(x_1)^2", "x^{2}_{1}"], R, wrong=[x**21, x**2 * 1])
 meaning(E**2 * x, ["e^2x", "e^2 x", "x e^2", r"\mathrm{e}^2x", "e²x"], R, wrong=[exp(2 * x)])
 meaning(exp(2 * x), ["e^{2x}", "e^(2x)", r"\exp(2x)", "exp(2*x)", r"\mathrm{e}^{2x}", r"e^{2\cdot x}", "exp(2x)"], R,
@@ -264,6 +265,43 @@ meaning(2 * (yhat - y) * s * (1 - s) * x,
          r"\frac{\partial L}{\partial W} \approx 2(\hat{y}-y)\sigma(z)(1-\sigma(z))x"],
         "the left side of an equation is stripped", wrong=[2 * (y - yhat) * s * (1 - s) * x])
 
+meaning(sqrt(x)**2, ["√x²", r"\sqrt x^2", "sqrt(x)^2", r"\left(\sqrt{x}\right)^2", "(√x)²"],
+        "a root takes a group, a bracket or one name; a power stays outside", wrong=[Abs(x), sqrt(x)])
+meaning(sqrt(x**2), [r"\sqrt{x^2}", "√(x²)", "sqrt(x^2)", "|x|"],
+        "a root takes a group, a bracket or one name; a power stays outside", wrong=[x, sqrt(x)])
+
+# ------------------------------------------------------------------ numbers: exact values exactly, rounded by their places
+
+R = "two exact numbers are compared exactly"
+s7, t7 = sigmoid(7), tanh(7)
+meaning(s7, [r"\sigma(7)", "sigmoid(7)", "σ(7)", r"\frac{1}{1+e^{-7}}", "1/(1 + exp(-7))", r"1 - \sigma(-7)"], R,
+        wrong=[t7, sympy.Integer(1), Rational(9991, 10000), sigmoid(8)])
+meaning(t7, [r"\tanh(7)", "tanh(7)", r"2\sigma(14) - 1", r"\frac{e^{14}-1}{e^{14}+1}"], R,
+        wrong=[s7, sympy.Integer(1), Rational(99999834, 10**8)])
+meaning(sympy.Integer(1), ["1", r"\sigma(3) + \sigma(-3)", r"\frac{2}{2}"], R,
+        wrong=[tanh(12), s7, sigmoid(20)])
+meaning(pi, [r"\pi", "π", "pi", r"4\arctan(1)"], R, wrong=[Rational(22, 7), Rational(157, 50), Rational(355, 113)])
+meaning(tanh(40) - 1, [r"\tanh(40) - 1", r"-\frac{2}{e^{80}+1}", "tanh(40) - 1"], R, wrong=[sympy.Integer(0)])
+R = "a decimal is the key rounded to its places"
+meaning(Rational(9991, 10000), ["0.9991", "≈ 0.9991", "0,9991", "0.9991 (4 d.p.)", "9.991e-1",
+                                r"9.991 \times 10^{-1}"], R, wrong=[t7, sympy.Integer(1), Rational(9992, 10000)])
+meaning(Rational(999, 1000), ["0.999", "≈ 0.999"], R, wrong=[t7, sympy.Integer(1), Rational(9984, 10000)])
+meaning(sympy.Integer(1), ["1.0"], R, wrong=[Rational(94, 100), sympy.Integer(2)])  # 1.0 is σ(20) to one place
+meaning(Rational(99909, 100000), ["0.99909", "≈ 0.99909"], R, wrong=[t7, Rational(9990, 10000), Rational(9991, 10000) + Rational(1, 10**4)])
+meaning(Rational(99999834, 10**8), ["0.99999834"], R, wrong=[s7, sympy.Integer(1), Rational(999998, 10**6)])
+meaning(Rational(1000, 1000), ["1.000"], R, wrong=[s7, Rational(9991, 10000)])
+meaning(Rational(6001, 1000), ["6.001", "≈ 6.001"], R, wrong=[sympy.Integer(6)])
+meaning(sympy.Integer(6), ["6.000", "6.0000"], R, wrong=[Rational(6001, 1000), Rational(59, 10)])
+meaning(sympy.Integer(6), ["6.0"], R, wrong=[Rational(61, 10), Rational(607, 100)])  # 6.0 is 6.001 to one place
+meaning(sympy.Integer(6), ["6", r"2 \cdot 3", "12/2"], "two exact numbers are compared exactly",
+        wrong=[Rational(6001, 1000), Rational(59, 10)])
+meaning(Rational(4576, 10000), ["0.4576", "0,4576", "W ← 0.4576"], R,
+        wrong=[sigmoid(Rational(-1, 10)), Rational(46, 100), Rational(4575, 10000), Rational(4577, 10000)])
+meaning(Rational(46, 100), ["0.46", "0.46 (2 s.f.)"], R, wrong=[sigmoid(Rational(-17, 100)), Rational(4576, 10000)])
+meaning(Tuple(Rational(4576, 10000), Rational(1192, 10000)), ["(0.4576, 0.1192)", "0.4576, 0.1192",
+                                                              r"\begin{pmatrix} 0.4576 \\ 0.1192 \end{pmatrix}"], R,
+        wrong=[Tuple(sigmoid(Rational(-17, 100)), sigmoid(-1)), Tuple(Rational(46, 100), Rational(12, 100))])
+
 # ------------------------------------------------------------------ whole answers
 
 meaning(Tuple(2 * x, 3 * y), ["(2x, 3y)", "2x, 3y", "[2x, 3y]", r"\begin{pmatrix} 2x \\ 3y \end{pmatrix}",
@@ -327,6 +365,9 @@ invalid([r"\frac{", "(x + 1", "x +", "x + )", "((x)", r"\frac{1}{2", "x^", "x_",
 invalid(["__import__('os').system('true')", "lambda: 0", "eval('1')", "x; import os", "os.system"], "", key=x,
         rule="code is not a formula")
 invalid(["1/0", "x/0", r"\frac{1}{0}", "0^{-1}"], "", key=x, rule="division by zero")
+invalid([r"\frac{d}{dx}", "∂L/∂W", r"\frac{\partial L}{\partial W}", r"\frac{dy}{dx}"], "derivative",
+        key=x, rule="derivative notation on its own is not an answer")
+invalid([r"\nabla L", "∇L"], "∇", key=x, rule="derivative notation on its own is not an answer")
 
 
 # ------------------------------------------------------------------ the cases
