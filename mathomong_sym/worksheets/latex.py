@@ -20,7 +20,7 @@ from ..printing import to_latex
 from .assemble import WorksheetVersion
 from .generators.common import exact_decimal, is_evaluation
 from .key import KeySolutions
-from .problem import Part, display_latex, escape_text, format_points, teacher_text
+from .problem import Part, as_printed, display_latex, escape_text, format_points, teacher_text
 
 __all__ = ["render_sheet", "render_key", "render_answers", "solution_blocks", "LEVEL", "KEY_DETAILS"]
 
@@ -120,12 +120,17 @@ def _fold_wide_rows(block: str) -> str:
 
 
 def _numbers_in(expr, point) -> str:
-    """*expr* with each variable replaced by its number, as written (nothing multiplied out)."""
+    """*expr* with each variable replaced by its number, in the order the formula is printed (nothing
+    multiplied out)."""
+    point = {s: v for s, v in point.items() if s in expr.free_symbols}
     shown = {}
     for symbol, value in point.items():
         text = display_latex(value)
         shown[symbol] = sympy.Symbol(rf"\left({text}\right)" if value < 0 else text)
-    return to_latex(expr.xreplace(shown))
+    printed = as_printed(expr)
+    with sympy.evaluate(False):  # the numbers go into the formula as printed: nothing is distributed or collected
+        substituted = printed.xreplace(shown)
+    return to_latex(substituted)
 
 
 def _numeric_chain(part: Part) -> str | None:
@@ -136,10 +141,11 @@ def _numeric_chain(part: Part) -> str | None:
     final = part.answer_latex()
     relation = "=" if part.exact_decimals else r"\approx"
     if is_evaluation(d):
-        return rf"\[{to_latex(d.lhs)} = {to_latex(d.steps[0].rhs)} {relation} {final}\]"
+        return rf"\[{to_latex(d.lhs)} = {_numbers_in(d.expression, d.point)} {relation} {final}\]"
     formula = expand_definitions(d.result, d.all_definitions())
     at = ", ".join(f"{to_latex(s)} = {display_latex(v)}" for s, v in sorted(part.point.items(),
-                                                                              key=lambda kv: kv[0].name))
+                                                                              key=lambda kv: kv[0].name)
+                   if s in formula.free_symbols)
     numbers = _numbers_in(formula, part.point)
     rows = [f"{to_latex(d.lhs)} &= {to_latex(formula)}", rf"\intertext{{at ${at}$:}}"]
     rows.append(f"&= {numbers}" + ("" if numbers == final else f" \\\\\n&{relation} {final}"))
@@ -164,9 +170,9 @@ def _part_blocks(part: Part, level, solutions: KeySolutions | None, place: str =
         return []
     chain = _numeric_chain(part) if part.numeric else None
     if chain is not None:
-        return [chain, *part.extra]
+        return [*part.lead, chain, *part.extra]
     solutions = solutions if solutions is not None else KeySolutions(level)
-    return solutions.blocks(part, place)
+    return [*part.lead, *solutions.blocks(part, place)]
 
 
 def _solutions(problem, number: int, level, solutions: KeySolutions | None) -> list[list[str]]:

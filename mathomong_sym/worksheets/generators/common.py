@@ -14,7 +14,7 @@ import sympy
 from ...derivation import Derivation, Step, expand_definitions
 from ...naming import sym
 from ...printing import to_latex
-from ..problem import Mistake, Part
+from ..problem import Mistake, Part, approx
 from ..randomness import Degenerate
 from ...parsing.values import as_expression, as_number
 
@@ -31,6 +31,7 @@ __all__ = [
     "equations_latex",
     "activation_mistakes",
     "sign_mistake",
+    "swap_mistakes",
     "neuron_point",
     "ordered_definitions",
     "evaluation",
@@ -68,7 +69,7 @@ def exact_decimal(value, max_places: int = 4) -> bool:
 
 def nonzero(value, what: str = "the answer"):
     """Reject a draw whose *value* is 0 (a zero gradient teaches nothing)."""
-    if abs(float(sympy.N(as_expression(value), 15))) < 1e-9:
+    if abs(float(approx(as_expression(value)))) < 1e-9:
         raise Degenerate(f"{what} is 0")
     return value
 
@@ -147,11 +148,11 @@ def numeric_part(label: str, prompt: str, derivation: Derivation, point: dict, *
     numeric_mistakes, seen = [], []
     for mistake in mistakes:
         wrong = at_point(mistake.answer, definitions, point)
-        number = complex(sympy.N(wrong, 15))
+        number = complex(approx(wrong))
         if any(abs(number - other) <= closeness for other in seen):
             continue
         seen.append(number)
-        numeric_mistakes.append(Mistake(wrong, mistake.message))
+        numeric_mistakes.append(Mistake(wrong, mistake.message, mistake.kind))
     numeric_mistakes = tuple(numeric_mistakes)
     return Part(
         label=label, prompt=prompt, answer=value, derivation=shown_derivation or derivation,
@@ -205,7 +206,25 @@ def activation_mistakes(derivation, activation) -> list[Mistake]:
 
 def sign_mistake(derivation) -> Mistake:
     return Mistake(-derivation.named_result, "The sign is flipped: $\\frac{\\partial L}{\\partial \\hat{y}} "
-                                             "= 2(\\hat{y} - y)$, prediction minus target.")
+                                             "= 2(\\hat{y} - y)$, prediction minus target.", kind="sign")
+
+
+def swap_mistakes(net, parameter) -> list[Mistake]:
+    """The slope of *parameter*'s partner in its unit (a weight's bias, a bias's weights): W and b swapped."""
+    partners = []
+    for layer in net.layers:
+        for unit, row in enumerate(layer.weights):
+            if parameter in row:
+                partners = [layer.biases[unit]]
+            elif parameter == layer.biases[unit]:
+                partners = list(row)
+    mistakes = []
+    for partner in partners:
+        d = net.derive(partner)
+        slope = expand_definitions(d.named_result, d.all_definitions())
+        mistakes.append(Mistake(slope, f"That is ${to_latex(d.lhs)}$: ${to_latex(partner)}$ and "
+                                       f"${to_latex(parameter)}$ are swapped."))
+    return mistakes
 
 
 def _display(value) -> str:
@@ -217,8 +236,10 @@ def _display(value) -> str:
 def neuron_point(rng, difficulty):
     """Numbers for the one-neuron example: z never 0 (σ(0) = 1 − σ(0))."""
     x, W, b, y = sym("x"), sym("W"), sym("b"), sym("y")
+    inputs = {"easy": lambda: rng.integer(1, 3), "medium": lambda: rng.integer(-3, 3),
+              "hard": lambda: rng.decimal(-2, 2, places=1)}
     point = {
-        x: rng.integer(-3, 3) if difficulty != "easy" else rng.integer(1, 3),
+        x: inputs[difficulty](),
         W: rng.decimal(-1, 1, places=1),
         b: rng.decimal(-1, 1, places=1, nonzero=difficulty == "hard"),
         y: sympy.Integer(rng.choice([0, 1])),
@@ -251,7 +272,8 @@ def evaluation(shown, expr, point) -> Derivation:
     value = as_number(value) if value.is_Float else value
     steps = [Step(name, substituted, rule=SUBSTITUTE, kind="evaluation"),
              Step(name, value, rule=ARITHMETIC, kind="evaluation")]
-    return Derivation(lhs=name, steps=steps, result=value, definitions={name: value}, title="evaluation")
+    return Derivation(lhs=name, steps=steps, result=value, definitions={name: value}, title="evaluation",
+                      expression=as_expression(expr), point=dict(point))
 
 
 def is_evaluation(derivation) -> bool:
@@ -263,7 +285,7 @@ def rounded(value, decimals: int) -> str:
     value = as_expression(value)
     if isinstance(value, sympy.Rational) and exact_decimal(value, max(decimals, 4)):
         return _display(value)
-    text = f"{float(sympy.N(value, 30)):.{decimals}f}"
+    text = f"{float(approx(value, 30)):.{decimals}f}"
     return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 
