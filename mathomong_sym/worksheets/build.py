@@ -48,6 +48,8 @@ class BuildResult:
     pdflatex_runs: dict = field(default_factory=dict)
     #: PDF path -> [(points past the margin, where)] for lines wider than OVERFULL_LIMIT_PT
     overfull: dict = field(default_factory=dict)
+    #: PDF path -> the log of its last pdflatex run
+    logs: dict = field(default_factory=dict)
 
     @property
     def files(self) -> list[Path]:
@@ -107,7 +109,8 @@ def _compile(results_and_jobs, pdf: bool) -> None:
                 final = staged.folder / name
                 files.pdf.append(final)
                 result.pdflatex_runs[final] = runs[staged.path(name)]
-                wide = overfull_boxes(logs.get(staged.path(name), ""), wider_than=OVERFULL_LIMIT_PT)
+                result.logs[final] = logs.get(staged.path(name), "")
+                wide = overfull_boxes(result.logs[final], wider_than=OVERFULL_LIMIT_PT)
                 if wide:
                     result.overfull[final] = wide
 

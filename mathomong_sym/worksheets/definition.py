@@ -347,6 +347,6 @@ class _Where:
 
     def choice(self, table, key, choices, default, prefix=""):
         value = self._get(table, key, default, prefix)
-        if value not in choices:
-            self.fail(prefix + key, f"{value!r} is not one of {', '.join(choices)}")
+        if isinstance(value, bool) or value not in choices:
+            self.fail(prefix + key, f"{value!r} is not one of {', '.join(map(str, choices))}")
         return value

@@ -309,6 +309,8 @@ def as_printed(expr):
         return sympy.Mul(*textbook_factors(sympy.Mul(*args, evaluate=False)), evaluate=False)
     if expr.is_Pow:
         return sympy.Pow(*args, evaluate=False)
+    if isinstance(expr, sympy.Function):
+        return expr.func(*args, evaluate=False)  # tanh(−2x − 1) stays as written
     return expr.func(*args)
 
 

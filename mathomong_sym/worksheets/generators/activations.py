@@ -32,7 +32,7 @@ def _inner(rng, difficulty):
 def _smooth_activation(rng, difficulty, name, function, confusions):
     a, c = _inner(rng, difficulty)
     inner = a * x + c
-    f = function(inner)
+    f = function(inner, evaluate=False)  # tanh(−2x − 1) as asked, not −tanh(2x + 1)
     x0 = rng.decimal(-2, 2, places=1)
     z0 = inner.xreplace({x: x0})
     if z0 == 0:

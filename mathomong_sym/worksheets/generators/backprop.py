@@ -6,6 +6,7 @@ import sympy
 
 from ... import naming
 from ...network import MLP
+from ..figures import network_figure
 from ..problem import Mistake, Problem, say
 from ..randomness import Degenerate
 from ..registry import register_generator
@@ -89,7 +90,7 @@ def backprop_delta(rng, difficulty):
                      mistakes=mistakes_hidden),
     )
     return Problem("backprop-delta", _statement(net, point), parts, points=6, difficulty=difficulty,
-                   given=_given(net))
+                   given=_given(net), figure=network_figure(net, point))
 
 
 @register_generator(
@@ -121,4 +122,4 @@ def backprop_weight(rng, difficulty):
                      mistakes=mistakes),
     )
     return Problem("backprop-weight", _statement(net, point), parts, points=5, difficulty=difficulty,
-                   given=_given(net))
+                   given=_given(net), figure=network_figure(net, point))

@@ -6,6 +6,7 @@ import sympy
 
 from ...naming import sym
 from ...network import Neuron
+from ..figures import network_figure
 from ..problem import Problem, say
 from ..randomness import Degenerate
 from ..registry import register_generator
@@ -62,4 +63,5 @@ def one_neuron(rng, difficulty):
         numeric_part("d", say("Evaluate {d} at the numbers above.", d=sympy.Derivative(L, b)), d_b, point,
                      decimals=DECIMALS, mistakes=mistakes(d_b)),
     )
-    return Problem("one-neuron", statement, parts, points=6, difficulty=difficulty)
+    return Problem("one-neuron", statement, parts, points=6, difficulty=difficulty,
+                   figure=network_figure(net, point))
