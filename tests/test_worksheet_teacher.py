@@ -200,3 +200,24 @@ def test_english_is_the_default_and_an_unknown_language_or_word_is_refused():
         parse_worksheet('language = "xx"\n' + DERIVATIVES, source="own.toml")
     with pytest.raises(ConfigError, match="words.nmae"):
         parse_worksheet(HEAD + '[words]\nnmae = "Student"\n' + PROBLEMS, source="own.toml")
+
+
+# ---------------------------------------------------------------------------
+# layout: any number of questions, any title
+# ---------------------------------------------------------------------------
+
+@pytest.mark.pdflatex
+def test_a_long_sheet_with_a_long_title_fits_its_pages(tmp_path, require_pdflatex):
+    from mathomong_sym.worksheets import build_worksheet
+
+    title = "Revision before the club's project: " + "derivatives, chain rules and activations " * 5
+    definition = parse_worksheet(
+        f'title = "{title.strip()}"\nheader = "{title.strip()}"\n'
+        '[[problems]]\ntopic = "derivative-power"\ncount = 12\ndifficulty = "medium"\n'
+        '[[problems]]\ntopic = "chain-rule"\ncount = 8\n'
+        '[[problems]]\ntopic = "activation-relu"\ncount = 5\n', source="long.toml")
+    result = build_worksheet(definition, None, tmp_path)
+    sheet = result.versions[0].tex[0].read_text(encoding="utf-8")
+    assert sheet.count(r"\begin{tabular}") == 3  # the grade table wraps: 10, 10 and 5 questions, then the total
+    assert len(result.logs) == 3 and all("Output written on" in log for log in result.logs.values())
+    assert result.overfull == {}, result.overfull  # no line of the sheet, key or answers page past the margin

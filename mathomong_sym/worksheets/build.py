@@ -99,8 +99,8 @@ def _compile(results_and_jobs, pdf: bool) -> None:
         for result, _ in results_and_jobs:
             result.pdf_skipped = pdf
         return
-    all_jobs = [(tex, staged.path(name)) for _, jobs in results_and_jobs for _, version_jobs in jobs
-                for tex, staged, name in version_jobs]
+    all_jobs = [(tex, staged.path(name), _resources(result.definition)) for result, jobs in results_and_jobs
+                for _, version_jobs in jobs for tex, staged, name in version_jobs]
     logs: dict = {}
     runs = compile_many(all_jobs, pdflatex=pdflatex, logs=logs)
     for result, jobs in results_and_jobs:
@@ -113,6 +113,11 @@ def _compile(results_and_jobs, pdf: bool) -> None:
                 wide = overfull_boxes(result.logs[final], wider_than=OVERFULL_LIMIT_PT)
                 if wide:
                     result.overfull[final] = wide
+
+
+def _resources(definition: WorksheetDefinition) -> tuple:
+    """The files a definition's LaTeX reads beside it: its logo."""
+    return (definition.logo,) if definition.logo else ()
 
 
 def build_worksheet(definition, versions=None, out_dir=".", *, pdf: bool = True) -> BuildResult:
