@@ -9,6 +9,7 @@ key is checked against itself with ``check_answer``.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 import sympy
@@ -221,3 +222,39 @@ def test_a_long_sheet_with_a_long_title_fits_its_pages(tmp_path, require_pdflate
     assert sheet.count(r"\begin{tabular}") == 3  # the grade table wraps: 10, 10 and 5 questions, then the total
     assert len(result.logs) == 3 and all("Output written on" in log for log in result.logs.values())
     assert result.overfull == {}, result.overfull  # no line of the sheet, key or answers page past the margin
+
+
+# ---------------------------------------------------------------------------
+# the README says what the code does
+# ---------------------------------------------------------------------------
+
+README = Path(__file__).resolve().parent.parent / "worksheets" / "README.md"
+
+
+def test_the_readmes_worked_example_is_the_definition_ci_builds():
+    text = README.read_text(encoding="utf-8")
+    block = re.search(r"```toml\n(.*?)```", text, flags=re.S).group(1)
+    example = (README.parent / "teacher-quiz.toml").read_text(encoding="utf-8")
+    assert block.strip() == "\n".join(line for line in example.splitlines() if not line.startswith("#")).strip()
+
+
+def test_the_readmes_table_of_difficulties_is_the_generators():
+    from mathomong_sym.worksheets import GENERATORS
+
+    text = README.read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `([a-z-]+)` \| \d+ \| (.*) \|$", text, flags=re.M))
+    assert set(rows) == set(GENERATORS)
+    for topic, generator in GENERATORS.items():
+        assert rows[topic].split(" | ") == [generator.levels[d] for d in ("easy", "medium", "hard")], topic
+
+
+def test_every_field_the_readme_lists_is_one_a_definition_reads():
+    from mathomong_sym.worksheets.definition import _PROBLEM_KEYS, _TOP_LEVEL
+    from mathomong_sym.worksheets.teacher import CUSTOM_KEYS
+    from mathomong_sym.worksheets.words import CHROME
+
+    text = README.read_text(encoding="utf-8")
+    first_cells = re.findall(r"^\| (`[a-z_]+`(?:, `[a-z_]+`)*) \|", text, flags=re.M)
+    names = {name for cell in first_cells for name in re.findall(r"`([a-z_]+)`", cell)}
+    assert (_TOP_LEVEL - {"problems", "words"}) | _PROBLEM_KEYS | CUSTOM_KEYS <= names
+    assert all(f"`{word}`" in text for word in CHROME)

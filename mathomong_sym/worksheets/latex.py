@@ -277,7 +277,7 @@ def _context(version: WorksheetVersion, key: bool, with_solutions: bool) -> dict
         "header": definition.header or escape_text(definition.title),
         "footer": footer,
         "logo": definition.logo.name if definition.logo else "",
-        "subtitle": definition.subtitle,
+        "subtitle": teacher_text(definition.subtitle),
         "sheet_id": version.sheet_id,
         "label": version.label,
         "instructions": instructions,
