@@ -201,6 +201,16 @@ def test_english_is_the_default_and_an_unknown_language_or_word_is_refused():
         parse_worksheet('language = "xx"\n' + DERIVATIVES, source="own.toml")
     with pytest.raises(ConfigError, match="words.nmae"):
         parse_worksheet(HEAD + '[words]\nnmae = "Student"\n' + PROBLEMS, source="own.toml")
+    with pytest.raises(ConfigError, match=r"words.page: 'Seite \{n\}' must hold \{n\}, \{total\}"):
+        parse_worksheet(HEAD + '[words]\npage = "Seite {n}"\n' + PROBLEMS, source="own.toml")
+
+
+def test_the_verbs_of_the_parts_are_words_of_the_definition():
+    version = assemble(parse_worksheet(HEAD + '[words]\nfind = "Work out {d}."\nevaluate = "Compute {d}."\n'
+                                       + PROBLEMS), "A")
+    sheet = render_sheet(version)
+    assert "Work out $f'(x)$." in sheet and "Compute $f'(" in sheet
+    assert "Find $f'(x)$." not in sheet and "Evaluate $f'" not in sheet
 
 
 # ---------------------------------------------------------------------------
