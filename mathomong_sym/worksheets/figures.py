@@ -26,7 +26,7 @@ _UNIT_LABELS = {"sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\mathrm{ReLU}"
                 "leaky_relu": r"\mathrm{LReLU}", "softplus": r"\mathrm{sp}"}
 
 #: space between layers and between the units of a layer (cm)
-_LAYER_GAP, _UNIT_GAP = 4.4, 2.4
+_LAYER_GAP, _UNIT_GAP = 4.0, 2.0
 
 
 def _value(symbol, point) -> str:

@@ -186,10 +186,16 @@ def numbers_latex(point: dict, order) -> str:
 
 
 def equations_latex(network) -> str:
-    """A network's named form as a display, two equations a line."""
-    lines = [e.to_latex() for e in network.equations]
-    rows = [r" \qquad ".join(lines[i:i + 2]) for i in range(0, len(lines), 2)]
-    return "\\[\\begin{gathered}" + r" \\ ".join(rows) + "\\end{gathered}\\]"
+    """A network's named form as a display: a line per unit (its z and its activation), the loss on the last."""
+    by_output = {e.lhs: e for e in network.equations}
+    rows = []
+    for layer in network.layers:
+        for z, a in zip(layer.pre_activations, layer.outputs):
+            rows.append([by_output[z].to_latex(), by_output[a].to_latex()])
+    loss = by_output[network.loss_symbol].to_latex()
+    # one output: its loss fits beside it; a sum over several outputs takes a line of its own
+    rows[-1].append(loss) if len(network.predictions) == 1 else rows.append([loss])
+    return "\\[\\begin{gathered}" + r" \\ ".join(r" \qquad ".join(row) for row in rows) + "\\end{gathered}\\]"
 
 
 def activation_mistakes(derivation, activation) -> list[Mistake]:
