@@ -43,7 +43,8 @@ def _polynomial(rng, difficulty):
 )
 def derivative_power(rng, difficulty):
     terms, constant = _polynomial(rng, difficulty)
-    f = sympy.Add(*[a * x**n for a, n in terms]) + constant
+    # highest power first, the constant last, as a textbook writes a polynomial (never 4x² + 3 − 4x³)
+    f = sympy.Add(*[a * x**n for a, n in terms], *([constant] if constant else []), evaluate=False)
     x0 = rng.integer(-3, 4, exclude=(0, 1))  # at 0 and 1 a forgotten exponent can look right
     if difficulty == "easy" and terms == [(1, 2)]:
         x0 = rng.choice([3, 3, 2, -2, 4])

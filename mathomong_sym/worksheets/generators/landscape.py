@@ -18,12 +18,13 @@ x, y, eta = sym("x"), sym("y"), sym("eta")
 def _surface(rng, difficulty):
     a = rng.integer(1, 3)
     c = rng.integer(1, 4)
-    f = a * x**2 + c * y**2
+    terms = [a * x**2, c * y**2]
     if difficulty != "easy":
-        f += rng.integer(-2, 2) * x * y
+        terms.insert(1, rng.integer(-2, 2) * x * y)
     if difficulty == "hard":
-        f += rng.integer(-3, 3) * x + rng.integer(-3, 3) * y
-    return f
+        terms += [rng.integer(-3, 3) * x, rng.integer(-3, 3) * y]
+    # in the order a textbook writes it: x², xy, y², then x and y
+    return sympy.Add(*terms, evaluate=False)
 
 
 @register_generator(
