@@ -73,8 +73,6 @@ def check_problem(problem):
             if part.update is not None:
                 p, rate = part.update
                 value = part.point[p] - part.point[rate] * value
-            if part.scale is not None:
-                value = part.scale * value
             got, want = sympy.N(part.answer, 30), sympy.N(value, 30)
             assert abs(got - want) < 1e-20 * max(1, abs(want)), (problem.generator, part.label, got, want)
             assert part.tolerance >= 0
@@ -90,10 +88,29 @@ def check_problem(problem):
             well_formed(block)
         check_form_kept(problem, part)
         check_no_mistake_lands_on_the_key(problem, part)
+    check_figure(problem)
     if problem.generator in GENERATORS:
         part_of_guide = GENERATORS[problem.generator].part
         assert not untaught_rules(problem, part_of_guide), \
             (problem.generator, untaught_rules(problem, part_of_guide), problem.given)
+
+
+def check_figure(problem):
+    """A network is drawn with every number the problem gives; a landscape with its start, and in the key the step."""
+    if problem.generator in ("backprop-delta", "backprop-weight", "one-neuron"):
+        point = next(part.point for part in problem.parts if part.point)
+        assert problem.figure.startswith(r"\begin{tikzpicture}")
+        for symbol, value in point.items():
+            assert f"${display_latex(value)}$" in problem.figure or f"= {display_latex(value)}$" in problem.figure, \
+                (problem.generator, symbol, value)
+    if problem.generator == "landscape":
+        start = problem.parts[0].point
+        x, y = sorted((s for s in start if s.name in ("x", "y")), key=lambda s: s.name)
+        assert r"\begin{axis}" in problem.figure and "start" in problem.figure
+        assert f"({float(start[x]):.4f},{float(start[y]):.4f})" in problem.figure
+        new = (float(problem.parts[2].answer), float(problem.parts[3].answer))
+        assert "very thick, -stealth" in problem.key_figure and f"({new[0]:.4f},{new[1]:.4f})" in problem.key_figure
+        assert "very thick" not in problem.figure  # the student's sheet does not show the step
 
 
 def check_form_kept(problem, part):

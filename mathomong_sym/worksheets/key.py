@@ -65,7 +65,7 @@ class KeySolutions:
 
     def cited(self, part: Part) -> str | None:
         """A line citing the part that already found the value *part* steps with, or None."""
-        if not part.numeric or (part.update is None and part.scale is None):
+        if not part.numeric or part.update is None:
             return None
         found = self.found.get(_value_key(part))
         if found is None:
@@ -80,7 +80,7 @@ class KeySolutions:
 
     def remember(self, part: Part) -> None:
         """*part* found a value (at its numbers) that later parts may cite."""
-        if part.numeric and part.update is None and part.scale is None:
+        if part.numeric and part.update is None:
             self.found.setdefault(_value_key(part), (part.label, part.answer_latex()))
 
 

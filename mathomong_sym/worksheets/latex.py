@@ -136,7 +136,7 @@ def _numbers_in(expr, point) -> str:
 def _numeric_chain(part: Part) -> str | None:
     """A value of a function's derivative as one chain of true lines: the formula, the numbers in, the value."""
     d = part.derivation
-    if getattr(d, "network", None) is not None or getattr(d, "factors", None) or part.update or part.scale:
+    if getattr(d, "network", None) is not None or getattr(d, "factors", None) or part.update:
         return None
     final = part.answer_latex()
     relation = "=" if part.exact_decimals else r"\approx"

@@ -111,8 +111,6 @@ class Part:
     quantity: str = ""  # LaTeX of what is asked when it is not the derivation's lhs (W_new)
     #: (p, η) when the answer is p − η·(the derivative): a gradient-descent step
     update: tuple | None = None
-    #: a number c when the answer is c·(the derivative): a linear estimate ΔL ≈ L′·Δw
-    scale: sympy.Expr | None = None
     #: what the teacher set: the part's points, a hint (LaTeX) and the answer space ("4cm")
     points: float | None = None
     hint: str = ""

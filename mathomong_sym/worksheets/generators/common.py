@@ -121,11 +121,10 @@ def symbolic_part(label: str, prompt: str, derivation: Derivation, *, answer=Non
 
 def numeric_part(label: str, prompt: str, derivation: Derivation, point: dict, *, expr=None,
                  mistakes=(), decimals: int = DEFAULT_DECIMALS, extra=(), shown_derivation=None,
-                 allow_zero: bool = False, quantity: str = "", update=None, scale=None) -> Part:
+                 allow_zero: bool = False, quantity: str = "", update=None) -> Part:
     """A part whose answer is a number: *expr* (default: the result) at *point*.
 
-    With ``update=(p, eta)`` the answer is the step p − η·(the derivative);
-    with ``scale=c`` it is c·(the derivative).
+    With ``update=(p, eta)`` the answer is the step p − η·(the derivative).
 
     Mistakes are given as expressions in the same symbols and are valued at
     the point too; a draw where one of them lands on the key is rejected.
@@ -134,8 +133,6 @@ def numeric_part(label: str, prompt: str, derivation: Derivation, point: dict, *
     if update is not None:
         p, rate = update
         expr = p - rate * derivation.result
-    if scale is not None:
-        expr = as_expression(scale) * derivation.result
     expr = derivation.result if expr is None else expr
     value = at_point(expr, definitions, point)
     if value.free_symbols:
@@ -157,7 +154,7 @@ def numeric_part(label: str, prompt: str, derivation: Derivation, point: dict, *
     return Part(
         label=label, prompt=prompt, answer=value, derivation=shown_derivation or derivation,
         decimals=None if exact else decimals, exact_decimals=exact, mistakes=numeric_mistakes,
-        point=dict(point), extra=tuple(extra), quantity=quantity, update=update, scale=scale,
+        point=dict(point), extra=tuple(extra), quantity=quantity, update=update,
         conventions=tuple(getattr(derivation, "conventions", ()) or ()),
     )
 
