@@ -190,8 +190,10 @@ def equations_latex(network) -> str:
         for z, a in zip(layer.pre_activations, layer.outputs):
             rows.append([by_output[z].to_latex(), by_output[a].to_latex()])
     loss = by_output[network.loss_symbol].to_latex()
-    # one output: its loss fits beside it; a sum over several outputs takes a line of its own
-    rows[-1].append(loss) if len(network.predictions) == 1 else rows.append([loss])
+    if len(network.predictions) == 1:
+        rows[-1].append(loss)  # one output: its loss fits beside it
+    else:
+        rows.append([loss])  # a sum over several outputs takes a line of its own
     return "\\[\\begin{gathered}" + r" \\ ".join(r" \qquad ".join(row) for row in rows) + "\\end{gathered}\\]"
 
 
