@@ -6,7 +6,6 @@ import hashlib
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -121,13 +120,11 @@ def test_answers_page_lists_every_answer(small):
     assert str(version.total_points) in page
 
 
-def test_latex_checks_are_quick(small):
+def test_the_key_is_well_formed_latex(small):
+    # how long the check takes is measured in benchmarks/bench_worksheets.py, not here
     version = assemble(load_worksheet(small), "A")
-    key = render_key(version)
-    start = time.perf_counter()
-    for _ in range(10):
-        well_formed(key)
-    assert (time.perf_counter() - start) / 10 < 0.5  # generous: about 3 ms a sheet here
+    for render in (render_sheet, render_key, render_answers):
+        well_formed(render(version))
 
 
 def test_same_seed_same_tex_other_version_other_numbers(small):

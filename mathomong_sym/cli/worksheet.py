@@ -40,7 +40,7 @@ def register(subparsers) -> None:
     parser.add_argument("--no-pdf", action="store_true", help="write .tex and JSON only, skip pdflatex")
     parser.add_argument("--topics", action="store_true", help="list the topics a definition may use, and exit")
     # a teacher's own expression can ask for more work than a build should take
-    add_timeout_option(parser, default=300)
+    add_timeout_option(parser, default=1200)
     parser.set_defaults(func=run)
 
 

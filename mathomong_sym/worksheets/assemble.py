@@ -71,14 +71,15 @@ def draw_for_part(part: int, seed: int, difficulty: str = "medium", *, language=
     raise ConfigError(f"part {part}: no good problem in {MAX_ATTEMPTS} draws at difficulty {difficulty!r}")
 
 
-def _draw(make, seed, difficulty, *, verify, structure, slot, language, points) -> Problem:
+def _draw(make, seed, difficulty, *, verify, structure, slot, language, points, taken=None) -> Problem:
     lang = language if language is not None else english()
+    rng = NiceRandom(seed, structure=structure, slot=slot, taken=taken)
     with speaking(lang):
-        problem = make(NiceRandom(seed, structure=structure, slot=slot), difficulty)
+        problem = make(rng, difficulty)
     problem.check_degenerate()
     if verify:
         verify_problem(problem)
-    return replace(problem, seed=seed, points=points)
+    return replace(problem, seed=seed, points=points, families=tuple(rng.dealt))
 
 
 def verify_problem(problem: Problem) -> None:
@@ -123,13 +124,18 @@ def _with_teacher_settings(problem: Problem, spec: ProblemSpec, points: float, s
 def assemble(definition: WorksheetDefinition, label: str, *, verify: bool = True) -> WorksheetVersion:
     """The problems of version *label*, each drawn from its own seeded RNG.
 
-    A draw is thrown away when it repeats a problem of the sheet, or when its
-    function has a derivative another problem's function has ((4x − 2)² and
-    (2 − 4x)² are one exercise).
+    A draw is thrown away when it repeats a problem of the sheet, or when it
+    asks for a derivative another problem asks for ((4x − 2)² and
+    (2 − 4x)² are one exercise; so are ∂L/∂W of two sigmoid neurons).  The
+    kinds of problem (an outer function, a weight) are dealt so that a
+    topic's problems on one sheet differ in kind while they can, the same
+    in every version.
     """
     problems: list[Problem] = []
     seen: set[str] = set()
-    derivatives: set = set()
+    asked: set = set()
+    #: topic -> per call of NiceRandom.family, the kinds earlier problems of the topic were dealt
+    taken: dict[str, list[list[str]]] = {}
     index = 0
     for spec_index, spec in enumerate(definition.problems):
         if spec.custom is not None:
@@ -138,16 +144,17 @@ def assemble(definition: WorksheetDefinition, label: str, *, verify: bool = True
             generator = GENERATORS[spec.topic]
             make, default_points, name = generator.make, generator.points, repr(spec.topic)
         structure = structure_seed(definition.id, definition.seed, spec_index)
+        dealt = taken.setdefault(spec.topic, [])
         for slot in range(spec.count):
             problem = None
             for attempt in range(MAX_ATTEMPTS):
                 seed = problem_seed(definition.id, definition.seed, label, index, attempt)
                 try:
                     candidate = _draw(make, seed, spec.difficulty, verify=False, structure=structure, slot=slot,
-                                      language=definition.words, points=default_points)
+                                      language=definition.words, points=default_points, taken=dealt)
                 except Degenerate:
                     continue
-                if candidate.signature in seen or (spec.custom is None and candidate.derivatives() & derivatives):
+                if candidate.signature in seen or (spec.custom is None and candidate.asked() & asked):
                     continue
                 problem = candidate
                 break
@@ -162,7 +169,11 @@ def assemble(definition: WorksheetDefinition, label: str, *, verify: bool = True
             if verify:
                 verify_problem(problem)
             seen.add(problem.signature)
-            derivatives |= problem.derivatives()
+            asked |= problem.asked()
+            for call, kind in enumerate(problem.families):
+                if call == len(dealt):
+                    dealt.append([])
+                dealt[call].append(kind)
             points = spec.points if isinstance(spec.points, (int, float)) else default_points
             if spec.custom is not None and not isinstance(spec.points, (int, float)) and not isinstance(
                     spec.points, tuple):

@@ -49,6 +49,8 @@ class BuildResult(Summarised):
     pdflatex_runs: dict = field(default_factory=dict)
     #: PDF path -> [(points past the margin, where)] for lines wider than OVERFULL_LIMIT_PT
     overfull: dict = field(default_factory=dict)
+    #: PDF path -> the log of its last pdflatex run
+    logs: dict = field(default_factory=dict)
 
     @property
     def files(self) -> list[Path]:
@@ -113,8 +115,8 @@ def _compile(results_and_jobs, pdf: bool, bar=None) -> None:
         for result, _ in results_and_jobs:
             result.pdf_skipped = pdf
         return
-    all_jobs = [(tex, staged.path(name)) for _, jobs in results_and_jobs for _, version_jobs in jobs
-                for tex, staged, name in version_jobs]
+    all_jobs = [(tex, staged.path(name), _resources(result.definition)) for result, jobs in results_and_jobs
+                for _, version_jobs in jobs for tex, staged, name in version_jobs]
     logs: dict = {}
     if bar is not None:
         bar.total += len(all_jobs)
@@ -127,9 +129,15 @@ def _compile(results_and_jobs, pdf: bool, bar=None) -> None:
                 final = staged.folder / name
                 files.pdf.append(final)
                 result.pdflatex_runs[final] = runs[staged.path(name)]
-                wide = overfull_boxes(logs.get(staged.path(name), ""), wider_than=OVERFULL_LIMIT_PT)
+                result.logs[final] = logs.get(staged.path(name), "")
+                wide = overfull_boxes(result.logs[final], wider_than=OVERFULL_LIMIT_PT)
                 if wide:
                     result.overfull[final] = wide
+
+
+def _resources(definition: WorksheetDefinition) -> tuple:
+    """The files a definition's LaTeX reads beside it: its logo."""
+    return (definition.logo,) if definition.logo else ()
 
 
 def build_worksheet(definition, versions=None, out_dir=".", *, pdf: bool = True, progress=None) -> BuildResult:

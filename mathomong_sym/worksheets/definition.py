@@ -152,6 +152,7 @@ def parse_worksheet(text: str, source: str = "<worksheet>", default_id: str = "w
     if not _ID.match(worksheet_id):
         where.fail("id", f"{worksheet_id!r} is not a worksheet id (lower-case letters, digits and '-', at most 48)")
     title = where.string(data, "title")
+    where.text(data, "subtitle")  # checked as a text field; kept as written (the practice room shows it too)
     subtitle = where.string(data, "subtitle", default="")
     instructions = where.text(data, "instructions")
     header = where.text(data, "header")
@@ -356,6 +357,6 @@ class _Where:
 
     def choice(self, table, key, choices, default, prefix=""):
         value = self._get(table, key, default, prefix)
-        if value not in choices:
-            self.fail(prefix + key, f"{value!r} is not one of {', '.join(choices)}")
+        if isinstance(value, bool) or value not in choices:
+            self.fail(prefix + key, f"{value!r} is not one of {', '.join(map(str, choices))}")
         return value

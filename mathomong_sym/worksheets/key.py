@@ -17,6 +17,7 @@ import sympy
 
 from ..check.key import AnswerEntry, AnswerKey, Mistake as KeyMistake
 from ..parsing import Conventions
+from ..derivation import expand_definitions
 from ..printing import to_latex
 from .assemble import WorksheetVersion
 from .generators.common import at_point, ordered_definitions
@@ -32,13 +33,20 @@ FACTOR_SHARE = 0.5
 
 
 class KeySolutions:
-    """The worked solution of each part of one key, every quantity derived once across the parts."""
+    """The worked solution of each part of one key, every quantity derived once across the parts.
 
-    def __init__(self, level: int = LEVEL):
+    A value worked out in one part (∂f/∂x at the start) is cited, with its
+    number, by a later part that steps with it (x_new = x − η ∂f/∂x).
+    """
+
+    def __init__(self, level: int = LEVEL, words=None):
         from ..render.document import Explainer
 
         self.level = level
         self.explainer = Explainer(level)
+        self.words = words
+        #: (derivation, numbers) -> (the part that found its value, the value as printed)
+        self.found: dict = {}
 
     def blocks(self, part: Part, place: str = "") -> list[str]:
         """The LaTeX the key prints for *part*: the engine's derivation (at the part's numbers), then its extras.
@@ -51,9 +59,41 @@ class KeySolutions:
         self.explainer.place = place
         derivation = part.derivation
         if part.numeric and part.point:
-            derivation = derivation.at(part.point)
+            derivation = derivation.at(numbers_used(part))
         document = build_document(derivation, self.level, explainer=self.explainer)
         return [document_latex(document), *part.extra]
+
+    def cited(self, part: Part) -> str | None:
+        """A line citing the part that already found the value *part* steps with, or None."""
+        if not part.numeric or part.update is None:
+            return None
+        found = self.found.get(_value_key(part))
+        if found is None:
+            return None
+        label, value = found
+        from .problem import teacher_text
+        from .words import language
+
+        words = self.words if self.words is not None else language()
+        note = teacher_text(words.word("worked_in", label=label))
+        return rf"\[{to_latex(part.derivation.lhs)} = {value} \qquad \text{{{note}}}\]"
+
+    def remember(self, part: Part) -> None:
+        """*part* found a value (at its numbers) that later parts may cite."""
+        if part.numeric and part.update is None:
+            self.found.setdefault(_value_key(part), (part.label, part.answer_latex()))
+
+
+def numbers_used(part: Part) -> dict:
+    """The part's numbers its derivation uses (a step's η is the step's, not the derivative's)."""
+    derivation = part.derivation
+    used = expand_definitions(derivation.result, derivation.all_definitions()).free_symbols
+    return {s: v for s, v in part.point.items() if s in used}
+
+
+def _value_key(part: Part):
+    numbers = tuple(sorted(((s.name, str(v)) for s, v in numbers_used(part).items())))
+    return sympy.srepr(part.derivation.lhs), numbers
 
 
 def entry_id(number: int, label: str) -> str:

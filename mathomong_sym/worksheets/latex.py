@@ -20,7 +20,7 @@ from ..printing import to_latex
 from .assemble import WorksheetVersion
 from .generators.common import is_evaluation
 from .key import KeySolutions
-from .problem import Part, display_latex, escape_text, format_points, teacher_text
+from .problem import Part, as_printed, display_latex, escape_text, format_points, teacher_text
 
 __all__ = ["render_sheet", "render_key", "render_answers", "solution_blocks", "LEVEL", "KEY_DETAILS"]
 
@@ -120,29 +120,40 @@ def _fold_wide_rows(block: str) -> str:
 
 
 def _numbers_in(expr, point) -> str:
-    """*expr* with each variable replaced by its number, as written (nothing multiplied out)."""
+    """*expr* with each variable replaced by its number, in the order the formula is printed (nothing
+    multiplied out)."""
+    point = {s: v for s, v in point.items() if s in expr.free_symbols}
     shown = {}
     for symbol, value in point.items():
         text = display_latex(value)
         shown[symbol] = sympy.Symbol(rf"\left({text}\right)" if value < 0 else text)
-    return to_latex(expr.xreplace(shown))
+    printed = as_printed(expr)
+    with sympy.evaluate(False):  # the numbers go into the formula as printed: nothing is distributed or collected
+        substituted = printed.xreplace(shown)
+    return to_latex(substituted)
 
 
 def _numeric_chain(part: Part) -> str | None:
     """A value of a function's derivative as one chain of true lines: the formula, the numbers in, the value."""
     d = part.derivation
-    if getattr(d, "network", None) is not None or getattr(d, "factors", None) or part.update or part.scale:
+    if getattr(d, "network", None) is not None or getattr(d, "factors", None) or part.update:
         return None
     final = part.answer_latex()
     relation = "=" if part.exact_decimals else r"\approx"
     if is_evaluation(d):
-        return rf"\[{to_latex(d.lhs)} = {to_latex(d.steps[0].rhs)} {relation} {final}\]"
+        return rf"\[{to_latex(d.lhs)} = {_numbers_in(d.expression, d.point)} {relation} {final}\]"
     formula = expand_definitions(d.result, d.all_definitions())
     at = ", ".join(f"{to_latex(s)} = {display_latex(v)}" for s, v in sorted(part.point.items(),
-                                                                              key=lambda kv: kv[0].name))
+                                                                              key=lambda kv: kv[0].name)
+                   if s in formula.free_symbols)
     numbers = _numbers_in(formula, part.point)
     rows = [f"{to_latex(d.lhs)} &= {to_latex(formula)}", rf"\intertext{{at ${at}$:}}"]
-    rows.append(f"&= {numbers}" + ("" if numbers == final else f" \\\\\n&{relation} {final}"))
+    if numbers == final:
+        rows.append(f"&= {numbers}")
+    elif _printed_width(numbers) + _printed_width(final) < _WIDE_ROW - 10:
+        rows.append(f"&= {numbers} {relation} {final}")
+    else:
+        rows.append(f"&= {numbers} \\\\\n&{relation} {final}")
     return _fold_wide_rows("\\begin{align*}\n" + rows[0] + " \\\\\n" + rows[1] + "\n" + rows[2]
                            + "\n\\end{align*}")
 
@@ -162,11 +173,14 @@ def _part_blocks(part: Part, level, solutions: KeySolutions | None, place: str =
     """*part*'s blocks; through *solutions*, a quantity worked in an earlier part of the key is cited."""
     if level is None:
         return []
-    chain = _numeric_chain(part) if part.numeric else None
-    if chain is not None:
-        return [chain, *part.extra]
     solutions = solutions if solutions is not None else KeySolutions(level)
-    return solutions.blocks(part, place)
+    cited = solutions.cited(part)
+    if cited is not None:
+        return [*part.lead, cited, *part.extra]
+    chain = _numeric_chain(part) if part.numeric else None
+    blocks = [*part.lead, chain, *part.extra] if chain is not None else [*part.lead, *solutions.blocks(part, place)]
+    solutions.remember(part)
+    return blocks
 
 
 def _solutions(problem, number: int, level, solutions: KeySolutions | None) -> list[list[str]]:
@@ -175,11 +189,21 @@ def _solutions(problem, number: int, level, solutions: KeySolutions | None) -> l
 
 
 def _lines(blocks) -> int:
-    """Lines of working a set of LaTeX blocks holds (a display is at least one)."""
+    """Lines of working a set of LaTeX blocks holds: what a student writes (a display is at least one).
+
+    In a document's list only the items that are mathematics count; its
+    headings ("Names:", "The neuron"), the sentences on what a number means
+    and the rules' names are the key's commentary, not working.
+    """
     # headings, notes, a left side folded onto a line of its own, a rule's name under its line: no working
     extra = ("intertext", "\\MoveEqLeft", "\\parbox[t]")
-    return sum(max(1, block.count("\\\\") + block.count("\\item[]") + 1 - sum(block.count(e) for e in extra))
-               for block in blocks)
+    total = 0
+    for block in blocks:
+        if "\\item[]" in block:
+            total += max(1, len(re.findall(r"\\item\[\] \$", block)))
+        else:
+            total += max(1, block.count("\\\\") + 1 - sum(block.count(e) for e in extra))
+    return total
 
 
 def _space(part: Part, worked_lines: int) -> str:
@@ -209,14 +233,15 @@ def _context(version: WorksheetVersion, key: bool, with_solutions: bool) -> dict
     words = definition.words
     level = KEY_DETAILS[definition.key_detail] if with_solutions else None
     # one per key: each quantity is worked once across all its parts
-    key_solutions = KeySolutions(level) if level is not None else None
+    key_solutions = KeySolutions(level, words) if level is not None else None
     questions = []
     for number, problem in enumerate(version.problems, start=1):
         parts = []
         solutions = _solutions(problem, number, level, key_solutions) if with_solutions \
             else [[] for _ in problem.parts]
-        # the space a student gets is sized by the main lines of each part's own working, whatever this key shows
-        sizing = _solutions(problem, number, 0, None)
+        # the space a student gets is sized by the main lines of the working each part adds to the parts
+        # before it (what they found is cited, not worked again), whatever detail this key shows
+        sizing = _solutions(problem, number, 0, KeySolutions(0, words))
         for part, points, solution, worked in zip(problem.parts, problem.part_points(), solutions, sizing):
             space = _space(part, _lines(worked))
             parts.append({
@@ -237,8 +262,8 @@ def _context(version: WorksheetVersion, key: bool, with_solutions: bool) -> dict
             "number": number, "statement": problem.statement, "points": format_points(sum(problem.part_points())),
             "parts": parts, "given": given, "hint": problem.hint,
             "figure": (problem.key_figure or problem.figure) if key else problem.figure,
-            # the statement, its figure and the first part stay on one page
-            "keep": f"{_centimetres(parts[0]['space']) + 3.0 + (5.0 if problem.figure else 0.0):.1f}cm",
+            # beyond the statement (measured by LaTeX): the first part's prompt, and on the sheet its space
+            "keep": f"{_centimetres(parts[0]['space']) + 1.5:.1f}cm" if not key else r"3\baselineskip",
         })
     instructions = definition.instructions or teacher_text(words.word("instructions"))
     word = {k: teacher_text(words.word(k)) for k in ("name", "date", "question", "points", "score", "total",
@@ -252,7 +277,7 @@ def _context(version: WorksheetVersion, key: bool, with_solutions: bool) -> dict
         "header": definition.header or escape_text(definition.title),
         "footer": footer,
         "logo": definition.logo.name if definition.logo else "",
-        "subtitle": definition.subtitle,
+        "subtitle": teacher_text(definition.subtitle),
         "sheet_id": version.sheet_id,
         "label": version.label,
         "instructions": instructions,
@@ -263,6 +288,7 @@ def _context(version: WorksheetVersion, key: bool, with_solutions: bool) -> dict
         "words": word,
         "language": words.code,
         "figures": any(q["figure"] for q in questions),
+        "plots": any("\\begin{axis}" in q["figure"] for q in questions),
     }
 
 

@@ -49,12 +49,13 @@ def _environment() -> dict:
 
 
 def compile_pdf(tex_source: str, pdf_path, *, pdflatex: str | None = None, max_runs: int = MAX_RUNS,
-                logs: dict | None = None) -> int:
+                logs: dict | None = None, resources=()) -> int:
     """Typeset *tex_source* into *pdf_path*; returns the number of pdflatex runs.
 
     Runs happen in a private temporary folder, so auxiliary files never mix
-    with the output and the folder's name cannot reach the PDF.  With a dict
-    *logs*, the last run's log is stored in it under *pdf_path*.
+    with the output and the folder's name cannot reach the PDF; the files in
+    *resources* (a logo) are copied into it under their own names.  With a
+    dict *logs*, the last run's log is stored in it under *pdf_path*.
     """
     pdflatex = pdflatex or pdflatex_path()
     if pdflatex is None:
@@ -64,6 +65,8 @@ def compile_pdf(tex_source: str, pdf_path, *, pdflatex: str | None = None, max_r
     with tempfile.TemporaryDirectory(prefix="mathomong-tex-") as tmp:
         work = Path(tmp)
         (work / f"{job}.tex").write_text(tex_source, encoding="utf-8")
+        for resource in resources:
+            shutil.copyfile(resource, work / Path(resource).name)
         env = _environment()
         runs = 0
         while True:
@@ -107,14 +110,15 @@ def overfull_boxes(log: str, wider_than: float = 0.0) -> list[tuple[float, str]]
 
 def compile_many(jobs, *, pdflatex: str | None = None, workers: int = 2, logs: dict | None = None,
                  on_done=None) -> dict:
-    """Compile several (tex_source, pdf_path) pairs side by side; path -> runs.
+    """Compile several (tex_source, pdf_path) or (tex_source, pdf_path, resources) jobs side by side;
+    path -> runs.
 
     ``on_done()``, if given, is called (from a worker thread) as each PDF is finished.
     """
-    jobs = list(jobs)
+    jobs = [job if len(job) == 3 else (*job, ()) for job in jobs]
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(jobs)))) as pool:
-        futures = {Path(path): pool.submit(compile_pdf, tex, path, pdflatex=pdflatex, logs=logs)
-                   for tex, path in jobs}
+        futures = {Path(path): pool.submit(compile_pdf, tex, path, pdflatex=pdflatex, logs=logs, resources=files)
+                   for tex, path, files in jobs}
         if on_done is not None:
             for future in futures.values():
                 future.add_done_callback(lambda _: on_done())

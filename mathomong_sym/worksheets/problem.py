@@ -2,27 +2,85 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import string
 from dataclasses import dataclass, field
 
+import mpmath
 import sympy
 
-from ..printing import to_latex
+from ..printing import textbook_factors, textbook_terms, to_latex
 from .randomness import Degenerate, decimal_latex
 from ..parsing.values import as_expression
 from .words import translate
 
-__all__ = ["Mistake", "Part", "Problem", "say", "math", "escape_text", "display_latex", "teacher_text",
+__all__ = ["Mistake", "Part", "Problem", "approx", "say", "math", "escape_text", "display_latex", "teacher_text",
            "split_points", "format_points"]
+
+
+#: the functions a key's numbers go through, evaluated by mpmath (σ as 1/(1 + e^(−z)), step as H(z))
+_MP_FUNCTIONS = {
+    "exp": mpmath.exp, "log": mpmath.log, "tanh": mpmath.tanh,
+    "sigmoid": lambda z: 1 / (1 + mpmath.exp(-z)),
+    "relu": lambda z: z if z > 0 else mpmath.mpf(0),
+    "step": lambda z: mpmath.mpf(1) if z > 0 else mpmath.mpf(0),
+    "Heaviside": lambda z: mpmath.mpf(1) if z > 0 else mpmath.mpf(0),
+}
+
+
+def _mp(expr):
+    """*expr*, a number built of numbers and the functions above, in mpmath (None: something else)."""
+    if expr.is_Rational:
+        return mpmath.mpf(expr.p) / expr.q
+    if expr.is_Float:
+        return mpmath.mpf(expr._mpf_)
+    args = [_mp(a) for a in expr.args]
+    if not args or any(a is None for a in args):
+        return None
+    if expr.is_Add:
+        return mpmath.fsum(args)
+    if expr.is_Mul:
+        return mpmath.fprod(args)
+    if expr.is_Pow:
+        base, exponent = args
+        return base ** exponent if base > 0 or expr.exp.is_Integer else None
+    function = _MP_FUNCTIONS.get(type(expr).__name__)
+    if function is None or (type(expr).__name__ == "log" and args[0] <= 0):
+        return None
+    return function(*args)
+
+
+@functools.lru_cache(maxsize=8192)
+def approx(expr, digits: int = 15):
+    """*expr* as a sympy number to *digits* digits, computed once.
+
+    A part, its mistakes and the checks of a draw value the same nested
+    exact expressions (σ of σ …) several times; mpmath at twice the digits
+    values them in one pass where sympy's evalf would re-evaluate each
+    inner σ at rising precision.  Anything else goes to ``sympy.N``.
+    """
+    expr = sympy.sympify(expr)
+    if expr.is_number and not expr.has(sympy.I, sympy.zoo, sympy.nan, sympy.oo):
+        with mpmath.workdps(2 * digits + 5):
+            value = _mp(expr)
+            if value is not None:
+                return sympy.Float(value, digits)
+    return sympy.N(expr, digits)
 
 
 @dataclass(frozen=True)
 class Mistake:
-    """A typical wrong answer and the feedback a student gets for it."""
+    """A typical wrong answer and the feedback a student gets for it.
+
+    ``kind = "sign"`` marks the key with its sign flipped: flipped once more
+    it is the key itself, so it is the one mistake whose negative may equal
+    the key.
+    """
 
     answer: sympy.Expr
     message: str
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -49,11 +107,10 @@ class Part:
     point: dict = field(default_factory=dict)
     conventions: tuple[str, ...] = ()
     extra: tuple[str, ...] = ()  # LaTeX lines printed after the derivation (numbers substituted)
+    lead: tuple[str, ...] = ()  # LaTeX lines printed before it (the loss multiplied out)
     quantity: str = ""  # LaTeX of what is asked when it is not the derivation's lhs (W_new)
     #: (p, η) when the answer is p − η·(the derivative): a gradient-descent step
     update: tuple | None = None
-    #: a number c when the answer is c·(the derivative): a linear estimate ΔL ≈ L′·Δw
-    scale: sympy.Expr | None = None
     #: what the teacher set: the part's points, a hint (LaTeX) and the answer space ("4cm")
     points: float | None = None
     hint: str = ""
@@ -90,7 +147,7 @@ class Part:
             return written
         if self.exact_decimals:
             return display_latex(self.answer)
-        rounded = f"{float(sympy.N(self.answer, 30)):.{self.decimals}f}"
+        rounded = f"{float(approx(self.answer, 30)):.{self.decimals}f}"
         if rounded.startswith("-") and float(rounded) == 0:
             rounded = rounded[1:]
         return rounded
@@ -98,29 +155,30 @@ class Part:
     def check_degenerate(self, others=()):
         """Raise :class:`Degenerate` when a typical mistake would look right.
 
-        The wrong answers tried are the part's mistakes, each with its sign
-        flipped too, and the answers of the *others* parts (a student who
-        swaps ∂L/∂W and ∂L/∂b, or x and y), with either sign: at x = ±1 the
-        swap and the sign flip together can land on the key.
+        The wrong answers tried are the part's mistakes and the answers of the
+        *others* parts (a student who swaps ∂L/∂W and ∂L/∂b, or x and y), each
+        as it is and with its sign flipped: at x = ±1 a swap and a sign flip
+        together can land on the key.  Only the sign mistake itself is not
+        flipped back (that is the key).
         """
         if not self.numeric:
             return
-        value = sympy.N(self.answer, 15)
+        value = approx(self.answer)
         if not value.is_real or not value.is_finite:
             raise Degenerate(f"part {self.label}: the answer {value} is not a finite number")
         if value == 0:
             return  # a flat slope: no sign to flip, and the other parts are asked elsewhere
         gap = 2 * max(self.tolerance, 1e-9)
-        wrong_answers = [(m.answer, f"the mistake '{m.message}'") for m in self.mistakes]
-        wrong_answers += [(other.answer, f"part {other.label}'s answer") for other in others
+        wrong_answers = [(m.answer, f"the mistake '{m.message}'", m.kind == "sign") for m in self.mistakes]
+        wrong_answers += [(other.answer, f"part {other.label}'s answer", False) for other in others
                           if other.numeric and other is not self]
-        for wrong, what in wrong_answers:
-            wrong = sympy.N(wrong, 15)
+        for wrong, what, sign_mistake in wrong_answers:
+            wrong = approx(wrong)
             if not wrong.is_number:
                 continue
-            if abs(complex(wrong + value)) <= gap:
-                continue  # a sign mistake: flipped once more it is the key itself, not a mistake
             for sign, how in ((1, ""), (-1, " with its sign flipped")):
+                if sign == -1 and sign_mistake:
+                    continue
                 if abs(complex(sign * wrong - value)) <= gap:
                     raise Degenerate(f"part {self.label}: {what}{how} gives the key's value")
 
@@ -135,8 +193,10 @@ class Problem:
     supplies ((rule, LaTeX) pairs: σ′ = σ(1 − σ) on a sheet before the part
     of the guide that teaches it).  ``figure`` is drawn on the sheet and the
     key; ``key_figure`` replaces it in the key (the descent path drawn in).
-    ``family`` names the structural choice (the outer function …) that
-    every version shares in this slot.
+    ``families`` are the structural choices the problem was dealt (the
+    outer function, the weight asked …), which every version shares in
+    this slot; the assembler records them from the generator's random
+    source.
     """
 
     generator: str
@@ -150,8 +210,13 @@ class Problem:
     given: tuple[tuple[str, str], ...] = ()
     figure: str = ""
     key_figure: str = ""
-    family: str = ""
+    families: tuple[str, ...] = ()
     hint: str = ""
+
+    @property
+    def family(self) -> str:
+        """The kinds dealt, as one name ("exp", "tanh/1")."""
+        return "/".join(self.families)
 
     @property
     def signature(self) -> str:
@@ -164,6 +229,16 @@ class Problem:
             return frozenset()
         variables = self.variables or sorted(self.function.free_symbols, key=lambda s: s.name)
         return frozenset(sympy.srepr(sympy.expand(sympy.diff(self.function, v))) for v in variables)
+
+    def asked(self) -> frozenset:
+        """Every derivative the problem asks for, canonically written.
+
+        The derivatives of its function, and the answer of each symbolic part
+        (∂L/∂W of a sigmoid neuron is one answer, whatever the numbers): two
+        problems of a sheet that share one ask the same exercise twice.
+        """
+        answers = {sympy.srepr(sympy.expand(part.answer)) for part in self.parts if not part.numeric}
+        return self.derivatives() | answers
 
     def part_points(self) -> list[float]:
         """Points per part: the teacher's, or an even split of the problem's in halves."""
@@ -220,6 +295,23 @@ class math(str):
     """A piece of LaTeX math, already typeset: :func:`say` puts it in ``$…$``."""
 
 
+def as_printed(expr):
+    """*expr* rebuilt unevaluated with its sums and products in the order the printer shows them, so that
+    numbers or names put in its place (:meth:`xreplace` under ``sympy.evaluate(False)``) keep that order."""
+    if not expr.args or expr.is_Atom:
+        return expr
+    args = [as_printed(a) for a in expr.args]
+    if expr.is_Add:
+        return sympy.Add(*textbook_terms(sympy.Add(*args, evaluate=False)), evaluate=False)
+    if expr.is_Mul:
+        return sympy.Mul(*textbook_factors(sympy.Mul(*args, evaluate=False)), evaluate=False)
+    if expr.is_Pow:
+        return sympy.Pow(*args, evaluate=False)
+    if isinstance(expr, sympy.Function):
+        return expr.func(*args, evaluate=False)  # tanh(−2x − 1) stays as written
+    return expr.func(*args)
+
+
 def display_latex(expr) -> str:
     """LaTeX of *expr* with short decimals written as decimals (0.5, not 1/2)."""
     if isinstance(expr, math):
@@ -237,8 +329,10 @@ def display_latex(expr) -> str:
                     decimals[r] = -decimals[r]
     if not decimals:
         return to_latex(expr)
-    # a Symbol named "0.25" prints as 0.25; the products keep their order
-    return to_latex(expr.xreplace(decimals))
+    # a Symbol named "0.25" prints as 0.25; sums and products keep the order the printer gives the expression
+    printed = as_printed(expr)
+    with sympy.evaluate(False):
+        return to_latex(printed.xreplace(decimals))
 
 
 def say(template: str, **values) -> str:

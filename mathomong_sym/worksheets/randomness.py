@@ -43,25 +43,46 @@ class NiceRandom:
     :meth:`family` makes a problem's structural choices (which outer
     function, which weight) from a second stream, seeded by the sheet and the
     entry but not the version or the attempt: versions A and B then ask the
-    same kind of question in the same slot, with other numbers, and the
-    problems of one entry are dealt different kinds in turn.
+    same kind of question in the same slot, with other numbers.  With
+    *taken* (what earlier problems of the same topic on the sheet were dealt,
+    per call) a deal gives a kind the sheet has not had yet while there is
+    one; without it, the problems of one entry are dealt kinds in turn by
+    *slot*.  Either way the deal depends on the definition only, never on
+    the numbers drawn, so every version gets the same kinds.
     """
 
-    def __init__(self, seed: int, *, structure: str | None = None, slot: int = 0):
+    def __init__(self, seed: int, *, structure: str | None = None, slot: int = 0, taken=None):
         self.seed = seed
         self._random = random.Random(seed)
         self._structure = structure if structure is not None else f"mathomong-structure\x1f{seed}"
         self._slot = slot
+        self._taken = taken
         self._families = 0
+        #: the key of every kind dealt, in the order of the calls
+        self.dealt: list[str] = []
 
-    def family(self, options):
-        """One of *options* for this slot, the same in every version and attempt."""
+    def family(self, options, *, key=str, shuffle: bool = True):
+        """One of *options* for this slot, the same in every version and attempt.
+
+        *key* names an option (two options with one name are one kind);
+        ``shuffle=False`` deals the options in the order given (the guide's
+        own case first).
+        """
         options = list(options)
-        # a str seed goes through SHA-512: the same in every process and hash seed
-        deal = random.Random(f"{self._structure}\x1f{self._families}\x1f{len(options)}")
+        call = self._families
         self._families += 1
-        order = deal.sample(range(len(options)), len(options))
-        return options[order[self._slot % len(options)]]
+        if shuffle:
+            # a str seed goes through SHA-512: the same in every process and hash seed
+            deal = random.Random(f"{self._structure}\x1f{call}\x1f{len(options)}")
+            options = [options[i] for i in deal.sample(range(len(options)), len(options))]
+        if self._taken is None:
+            chosen = options[self._slot % len(options)]
+        else:
+            before = list(self._taken[call]) if call < len(self._taken) else []
+            fresh = [o for o in options if key(o) not in before]
+            chosen = fresh[0] if fresh else options[len(before) % len(options)]
+        self.dealt.append(str(key(chosen)))
+        return chosen
 
     def integer(self, low: int, high: int, *, nonzero: bool = True, exclude=()) -> sympy.Integer:
         choices = [k for k in range(low, high + 1) if not (nonzero and k == 0) and k not in exclude]

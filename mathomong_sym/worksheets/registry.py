@@ -8,7 +8,7 @@ from typing import Callable
 
 from ..errors import UnknownNameError
 
-__all__ = ["Generator", "GENERATORS", "register_generator", "get_generator"]
+__all__ = ["Generator", "GENERATORS", "register_generator", "get_generator", "TAUGHT", "untaught_rules"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,52 @@ GUIDE_PARTS = {
     9: "Part 9: One neuron",
     10: "Part 10: The learning landscape",
 }
+
+
+#: the rules a key's steps name, with the part of the guide that teaches each and the rule it is a case
+#: of; a problem whose key uses a rule of a later part states that rule (``Problem.given``, by that
+#: name).  Part 0: no part teaches it (eˣ and ln), so a sheet that needs it always states it.
+TAUGHT = {
+    "arithmetic": (1, "arithmetic"),
+    "substitute the numbers": (1, "arithmetic"),
+    "substitute back": (1, "arithmetic"),
+    "multiply the factors": (1, "arithmetic"),
+    "power rule": (2, "power rule"),
+    "sum rule": (2, "sum rule"),
+    "constant multiple rule": (2, "constant multiple rule"),
+    "identity rule": (2, "identity rule"),
+    "derivative of the MSE loss": (3, "derivative of the MSE loss"),
+    "chain rule": (6, "chain rule"),
+    "chain rule through δ": (6, "chain rule"),
+    "δ from the layer above": (7, "backpropagation"),
+    "sigmoid rule": (8, "sigmoid rule"),
+    "tanh rule": (8, "tanh rule"),
+    "ReLU rule": (8, "ReLU rule"),
+    "exponential rule": (0, "exponential rule"),
+    "logarithm rule": (0, "logarithm rule"),
+}
+
+
+def untaught_rules(problem, part: int) -> set[str]:
+    """The rules *problem*'s key uses that Part *part* of the guide and the parts before it do not teach,
+    and that its statement does not give (as ``(rule, formula)`` in ``problem.given``).
+
+    A rule the table does not know counts as untaught: a new rule must be placed in the guide first.
+    """
+    given = {rule for rule, _ in problem.given}
+    missing = set()
+    for answer in problem.parts:
+        derivations = [answer.derivation, *getattr(answer.derivation, "cites", ())]
+        for derivation in derivations:
+            for step in derivation.walk():
+                step = step[0] if isinstance(step, tuple) else step
+                rule = getattr(step, "rule", None)
+                if not rule:
+                    continue
+                taught, name = TAUGHT.get(rule, (None, rule))
+                if (taught is None or taught == 0 or taught > part) and name not in given:
+                    missing.add(rule)
+    return missing
 
 
 class _Registry(dict):

@@ -31,6 +31,7 @@ from fractions import Fraction
 
 import sympy
 
+from ..derivation import expand_definitions
 from ..errors import ConfigError, MathomongError
 from ..naming import sym
 from ..printing import to_latex
@@ -47,6 +48,7 @@ from .generators.common import (
     step_line,
     symbolic_part,
 )
+from .figures import network_figure
 from .problem import Mistake, Problem, display_latex, math, say
 from .randomness import Degenerate
 
@@ -130,7 +132,8 @@ class CustomProblem:
         parts = []
         for label, ask in zip(LABELS, self.asks):
             if ask.verb in ("prediction", "loss"):
-                quantity = net.prediction if ask.verb == "prediction" else net.loss
+                name = net.predictions[0] if ask.verb == "prediction" else net.loss_symbol
+                quantity = expand_definitions(name, net.definitions)
                 shown = math(r"\hat{y}" if ask.verb == "prediction" else "L")
                 parts.append(numeric_part(label, say("Evaluate {d}.", d=shown),
                                           evaluation(shown, quantity, point), {}, allow_zero=True, decimals=4))
@@ -146,7 +149,8 @@ class CustomProblem:
                                           decimals=4))
             else:
                 parts.append(_step_part(label, ask.target, d, {**point, _ETA: ask.eta}, "L", decimals=4))
-        return Problem("custom", statement, tuple(parts), points=0, difficulty=difficulty)
+        return Problem("custom", statement, tuple(parts), points=0, difficulty=difficulty,
+                       figure=network_figure(net, point))
 
 
 def _step_part(label, p, d, point, loss_name, decimals=3):
@@ -272,7 +276,8 @@ def _read_expression(where, entry, prefix):
     if not isinstance(source, str) or not source.strip():
         where.fail(prefix + "expression", f"must be an expression such as \"(3x+1)^2\", not {source!r}")
     try:
-        expression = parse_expression(source)
+        # as typed: (−3x)³ stays a cube of −3x for the chain rule, never −27x³; decimals become exact
+        expression = _exact(parse_expression(source, keep_form=True))
     except MathomongError as exc:
         where.fail(prefix + "expression", f"cannot read {source!r}: {exc}")
     if not isinstance(expression, sympy.Expr) or not expression.free_symbols:
@@ -292,6 +297,15 @@ def _read_expression(where, entry, prefix):
     else:
         variable = None  # every ask must then name its variable
     return expression, variable, name
+
+
+def _exact(expression):
+    """*expression* with each decimal as the exact number it reads (0.5 → 1/2), its form kept."""
+    floats = {f: sympy.Rational(str(f)) for f in expression.atoms(sympy.Float)} if hasattr(expression, "atoms") else {}
+    if not floats:
+        return expression
+    with sympy.evaluate(False):
+        return expression.xreplace(floats)
 
 
 def _read_network(where, entry, prefix):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import json
+import string
 from importlib import resources
 
 from ..errors import ConfigError
@@ -46,7 +47,13 @@ CHROME = {
     "footer": "Mathomong AI Club",
     "worked_in": "worked in part ({label})",
     "given": "You may use",
+    # the verbs of most parts: the generators' sentences "Find {d}." and "Evaluate {d}." are these words
+    "find": "Find {d}.",
+    "evaluate": "Evaluate {d}.",
 }
+
+#: chrome words that are whole sentences of the generators (looked up by their English text)
+_SENTENCE_WORDS = ("find", "evaluate")
 
 #: languages shipped with the package: code -> file in ``languages/``
 LANGUAGES = {"en": None, "fr": "fr.json"}
@@ -80,7 +87,20 @@ def language(code: str = "en", words: dict | None = None, *, source: str = "<wor
     unknown = sorted(set(words or {}) - set(CHROME))
     if unknown:
         raise ConfigError(f"{source}: words.{unknown[0]}: unknown word; expected one of {', '.join(CHROME)}")
+    for key, text in (words or {}).items():
+        wanted, given = _fields(CHROME[key]), _fields(text)
+        if given != wanted:
+            holes = ", ".join("{" + f + "}" for f in sorted(wanted)) or "no {…}"
+            raise ConfigError(f"{source}: words.{key}: {text!r} must hold {holes}, as {CHROME[key]!r} does")
     return base.with_words(words or {})
+
+
+def _fields(text: str) -> set:
+    """The {names} a word's text leaves for the sheet to fill in."""
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    except ValueError:  # an unpaired brace
+        return {"{"}
 
 
 def _load(code: str) -> Language:
@@ -103,5 +123,13 @@ def current() -> Language:
 
 
 def translate(text: str) -> str:
-    """*text* (an English sentence or template) in the current language; itself when not translated."""
-    return _current.get().sentences.get(text, text)
+    """*text* (an English sentence or template) in the current language; itself when not translated.
+
+    A sentence that is a chrome word ("Find {d}.") is that word, as the
+    definition's ``[words]`` or its language set it.
+    """
+    lang = _current.get()
+    for key in _SENTENCE_WORDS:
+        if text == CHROME[key]:
+            return lang.chrome[key]
+    return lang.sentences.get(text, text)

@@ -21,7 +21,9 @@ x = sym("x")
 
 def _inner(rng, difficulty):
     if difficulty == "easy":
-        return sympy.Integer(1), sympy.Integer(0)
+        # the activation of x itself first; a second easy problem of the sheet shifts it: act(x + c)
+        shifted = rng.family(("x", "x + c"), shuffle=False) == "x + c"
+        return sympy.Integer(1), rng.integer(-2, 2) if shifted else sympy.Integer(0)
     a = rng.integer(-3, 3, exclude=(1,)) if difficulty == "hard" else rng.integer(2, 3)
     c = rng.integer(-2, 2, nonzero=False)
     return a, c
@@ -30,7 +32,7 @@ def _inner(rng, difficulty):
 def _smooth_activation(rng, difficulty, name, function, confusions):
     a, c = _inner(rng, difficulty)
     inner = a * x + c
-    f = function(inner)
+    f = function(inner, evaluate=False)  # tanh(−2x − 1) as asked, not −tanh(2x + 1)
     x0 = rng.decimal(-2, 2, places=1)
     z0 = inner.xreplace({x: x0})
     if z0 == 0:
@@ -58,7 +60,7 @@ def _smooth_activation(rng, difficulty, name, function, confusions):
 
 @register_generator(
     "activation-sigmoid",
-    levels={"easy": "σ(x)", "medium": "σ(ax + c), a = 2 or 3", "hard": "σ(ax + c), a from −3 to 3"}, title="The sigmoid's derivative", part=8,
+    levels={"easy": "σ(x), then σ(x + c)", "medium": "σ(ax + c), a = 2 or 3", "hard": "σ(ax + c), a from −3 to 3"}, title="The sigmoid's derivative", part=8,
     skills=("σ′(z) = σ(z)(1 − σ(z))", "chain rule with a linear inside"), difficulty="medium", points=4,
 )
 def activation_sigmoid(rng, difficulty):
@@ -70,7 +72,7 @@ def activation_sigmoid(rng, difficulty):
 
 @register_generator(
     "activation-tanh",
-    levels={"easy": "tanh(x)", "medium": "tanh(ax + c), a = 2 or 3", "hard": "tanh(ax + c), a from −3 to 3"}, title="The tanh derivative", part=8,
+    levels={"easy": "tanh(x), then tanh(x + c)", "medium": "tanh(ax + c), a = 2 or 3", "hard": "tanh(ax + c), a from −3 to 3"}, title="The tanh derivative", part=8,
     skills=("tanh′(z) = 1 − tanh²(z)", "chain rule with a linear inside"), difficulty="medium", points=4,
 )
 def activation_tanh(rng, difficulty):
@@ -82,7 +84,7 @@ def activation_tanh(rng, difficulty):
 
 @register_generator(
     "activation-relu",
-    levels={"easy": "ReLU(x)", "medium": "ReLU(ax + c), a = 2 or 3", "hard": "ReLU(ax + c), a from −3 to 3"}, title="The ReLU derivative", part=8,
+    levels={"easy": "ReLU(x), then ReLU(x + c)", "medium": "ReLU(ax + c), a = 2 or 3", "hard": "ReLU(ax + c), a from −3 to 3"}, title="The ReLU derivative", part=8,
     skills=("ReLU′ is 1 for z > 0 and 0 for z < 0", "chain rule with a linear inside"),
     difficulty="easy", points=4,
 )

@@ -6,6 +6,7 @@ import sympy
 
 from ... import naming
 from ...network import MLP
+from ..figures import network_figure
 from ..problem import Mistake, Problem, say
 from ..randomness import Degenerate
 from ..registry import register_generator
@@ -15,6 +16,7 @@ from .common import (
     equations_latex,
     numbers_latex,
     numeric_part,
+    swap_mistakes,
     symbolic_part,
 )
 
@@ -68,8 +70,8 @@ def _statement(net, point):
 )
 def backprop_delta(rng, difficulty):
     net = _network(difficulty)
-    point = network_point(rng, net, difficulty)
     unit = rng.family([1, 2])
+    point = network_point(rng, net, difficulty)
     d_out, d_hidden = net.delta(2, 1), net.delta(1, unit)
     hidden_act = net.activation
     mistakes_hidden = dropped_factor_mistakes(d_hidden) + activation_mistakes(d_hidden, hidden_act)
@@ -88,7 +90,7 @@ def backprop_delta(rng, difficulty):
                      mistakes=mistakes_hidden),
     )
     return Problem("backprop-delta", _statement(net, point), parts, points=6, difficulty=difficulty,
-                   given=_given(net), family=str(unit))
+                   given=_given(net), figure=network_figure(net, point))
 
 
 @register_generator(
@@ -98,13 +100,16 @@ def backprop_delta(rng, difficulty):
 )
 def backprop_weight(rng, difficulty):
     net = _network(difficulty)
-    point = network_point(rng, net, difficulty)
     i, j = rng.family([(1, 1), (1, 2), (2, 1), (2, 2)])
+    point = network_point(rng, net, difficulty)
+    if abs(point[naming.input_symbol(j)]) == 1:
+        # ∂L/∂w = δ·x_j and ∂L/∂b = δ: at x_j = ±1 a bias for the weight (and a sign flip) looks right
+        raise Degenerate(f"x_{j} = ±1")
     w = naming.weight(1, i, j)
     d_w = net.derive(w)
     L = naming.sym("L")
     x_other = naming.input_symbol(3 - j)
-    mistakes = dropped_factor_mistakes(d_w) + [
+    mistakes = dropped_factor_mistakes(d_w) + swap_mistakes(net, w) + [
         Mistake(d_w.named_result.xreplace({naming.input_symbol(j): x_other}),
                 f"The weight ${naming.latex_name(w.name)}$ multiplies $x_{j}$: that input is the local factor."),
     ]
@@ -117,4 +122,4 @@ def backprop_weight(rng, difficulty):
                      mistakes=mistakes),
     )
     return Problem("backprop-weight", _statement(net, point), parts, points=5, difficulty=difficulty,
-                   given=_given(net), family=f"{i}{j}")
+                   given=_given(net), figure=network_figure(net, point))

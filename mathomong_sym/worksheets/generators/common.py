@@ -14,7 +14,7 @@ import sympy
 from ...derivation import Derivation, Step, expand_definitions
 from ...naming import sym
 from ...printing import to_latex
-from ..problem import Mistake, Part
+from ..problem import Mistake, Part, approx
 from ..randomness import Degenerate
 from ...parsing.values import as_expression, as_number
 
@@ -31,6 +31,7 @@ __all__ = [
     "equations_latex",
     "activation_mistakes",
     "sign_mistake",
+    "swap_mistakes",
     "neuron_point",
     "ordered_definitions",
     "evaluation",
@@ -68,7 +69,7 @@ def exact_decimal(value, max_places: int = 4) -> bool:
 
 def nonzero(value, what: str = "the answer"):
     """Reject a draw whose *value* is 0 (a zero gradient teaches nothing)."""
-    if abs(float(sympy.N(as_expression(value), 15))) < 1e-9:
+    if abs(float(approx(as_expression(value)))) < 1e-9:
         raise Degenerate(f"{what} is 0")
     return value
 
@@ -120,11 +121,10 @@ def symbolic_part(label: str, prompt: str, derivation: Derivation, *, answer=Non
 
 def numeric_part(label: str, prompt: str, derivation: Derivation, point: dict, *, expr=None,
                  mistakes=(), decimals: int = DEFAULT_DECIMALS, extra=(), shown_derivation=None,
-                 allow_zero: bool = False, quantity: str = "", update=None, scale=None) -> Part:
+                 allow_zero: bool = False, quantity: str = "", update=None) -> Part:
     """A part whose answer is a number: *expr* (default: the result) at *point*.
 
-    With ``update=(p, eta)`` the answer is the step p − η·(the derivative);
-    with ``scale=c`` it is c·(the derivative).
+    With ``update=(p, eta)`` the answer is the step p − η·(the derivative).
 
     Mistakes are given as expressions in the same symbols and are valued at
     the point too; a draw where one of them lands on the key is rejected.
@@ -133,8 +133,6 @@ def numeric_part(label: str, prompt: str, derivation: Derivation, point: dict, *
     if update is not None:
         p, rate = update
         expr = p - rate * derivation.result
-    if scale is not None:
-        expr = as_expression(scale) * derivation.result
     expr = derivation.result if expr is None else expr
     value = at_point(expr, definitions, point)
     if value.free_symbols:
@@ -147,16 +145,16 @@ def numeric_part(label: str, prompt: str, derivation: Derivation, point: dict, *
     numeric_mistakes, seen = [], []
     for mistake in mistakes:
         wrong = at_point(mistake.answer, definitions, point)
-        number = complex(sympy.N(wrong, 15))
+        number = complex(approx(wrong))
         if any(abs(number - other) <= closeness for other in seen):
             continue
         seen.append(number)
-        numeric_mistakes.append(Mistake(wrong, mistake.message))
+        numeric_mistakes.append(Mistake(wrong, mistake.message, mistake.kind))
     numeric_mistakes = tuple(numeric_mistakes)
     return Part(
         label=label, prompt=prompt, answer=value, derivation=shown_derivation or derivation,
         decimals=None if exact else decimals, exact_decimals=exact, mistakes=numeric_mistakes,
-        point=dict(point), extra=tuple(extra), quantity=quantity, update=update, scale=scale,
+        point=dict(point), extra=tuple(extra), quantity=quantity, update=update,
         conventions=tuple(getattr(derivation, "conventions", ()) or ()),
     )
 
@@ -185,10 +183,18 @@ def numbers_latex(point: dict, order) -> str:
 
 
 def equations_latex(network) -> str:
-    """A network's named form as a display, two equations a line."""
-    lines = [e.to_latex() for e in network.equations]
-    rows = [r" \qquad ".join(lines[i:i + 2]) for i in range(0, len(lines), 2)]
-    return "\\[\\begin{gathered}" + r" \\ ".join(rows) + "\\end{gathered}\\]"
+    """A network's named form as a display: a line per unit (its z and its activation), the loss on the last."""
+    by_output = {e.lhs: e for e in network.equations}
+    rows = []
+    for layer in network.layers:
+        for z, a in zip(layer.pre_activations, layer.outputs):
+            rows.append([by_output[z].to_latex(), by_output[a].to_latex()])
+    loss = by_output[network.loss_symbol].to_latex()
+    if len(network.predictions) == 1:
+        rows[-1].append(loss)  # one output: its loss fits beside it
+    else:
+        rows.append([loss])  # a sum over several outputs takes a line of its own
+    return "\\[\\begin{gathered}" + r" \\ ".join(r" \qquad ".join(row) for row in rows) + "\\end{gathered}\\]"
 
 
 def activation_mistakes(derivation, activation) -> list[Mistake]:
@@ -205,7 +211,25 @@ def activation_mistakes(derivation, activation) -> list[Mistake]:
 
 def sign_mistake(derivation) -> Mistake:
     return Mistake(-derivation.named_result, "The sign is flipped: $\\frac{\\partial L}{\\partial \\hat{y}} "
-                                             "= 2(\\hat{y} - y)$, prediction minus target.")
+                                             "= 2(\\hat{y} - y)$, prediction minus target.", kind="sign")
+
+
+def swap_mistakes(net, parameter) -> list[Mistake]:
+    """The slope of *parameter*'s partner in its unit (a weight's bias, a bias's weights): W and b swapped."""
+    partners = []
+    for layer in net.layers:
+        for unit, row in enumerate(layer.weights):
+            if parameter in row:
+                partners = [layer.biases[unit]]
+            elif parameter == layer.biases[unit]:
+                partners = list(row)
+    mistakes = []
+    for partner in partners:
+        d = net.derive(partner)
+        slope = expand_definitions(d.named_result, d.all_definitions())
+        mistakes.append(Mistake(slope, f"That is ${to_latex(d.lhs)}$: ${to_latex(partner)}$ and "
+                                       f"${to_latex(parameter)}$ are swapped."))
+    return mistakes
 
 
 def _display(value) -> str:
@@ -217,8 +241,10 @@ def _display(value) -> str:
 def neuron_point(rng, difficulty):
     """Numbers for the one-neuron example: z never 0 (σ(0) = 1 − σ(0))."""
     x, W, b, y = sym("x"), sym("W"), sym("b"), sym("y")
+    inputs = {"easy": lambda: rng.integer(1, 3), "medium": lambda: rng.integer(-3, 3),
+              "hard": lambda: rng.decimal(-2, 2, places=1)}
     point = {
-        x: rng.integer(-3, 3) if difficulty != "easy" else rng.integer(1, 3),
+        x: inputs[difficulty](),
         W: rng.decimal(-1, 1, places=1),
         b: rng.decimal(-1, 1, places=1, nonzero=difficulty == "hard"),
         y: sympy.Integer(rng.choice([0, 1])),
@@ -251,7 +277,8 @@ def evaluation(shown, expr, point) -> Derivation:
     value = as_number(value) if value.is_Float else value
     steps = [Step(name, substituted, rule=SUBSTITUTE, kind="evaluation"),
              Step(name, value, rule=ARITHMETIC, kind="evaluation")]
-    return Derivation(lhs=name, steps=steps, result=value, definitions={name: value}, title="evaluation")
+    return Derivation(lhs=name, steps=steps, result=value, definitions={name: value}, title="evaluation",
+                      expression=as_expression(expr), point=dict(point))
 
 
 def is_evaluation(derivation) -> bool:
@@ -263,7 +290,7 @@ def rounded(value, decimals: int) -> str:
     value = as_expression(value)
     if isinstance(value, sympy.Rational) and exact_decimal(value, max(decimals, 4)):
         return _display(value)
-    text = f"{float(sympy.N(value, 30)):.{decimals}f}"
+    text = f"{float(approx(value, 30)):.{decimals}f}"
     return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 

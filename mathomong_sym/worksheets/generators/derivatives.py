@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import sympy
 
 from ...naming import sym
@@ -12,16 +14,22 @@ from .common import diff_steps, numeric_part, symbolic_part
 x = sym("x")
 
 
+#: the exponents of each difficulty: one kind each, dealt the same in every version
+EXPONENTS = {
+    "easy": [(2,), (3,), (4,)],
+    "medium": [pattern for pattern in itertools.combinations((4, 3, 2, 1), 2)],
+    # three powers; the lowest power 1 becomes x⁻¹: the power rule with a negative exponent
+    "hard": [tuple(n if n != 1 else -1 for n in pattern) for pattern in itertools.combinations((5, 4, 3, 2, 1), 3)],
+}
+
+
 def _polynomial(rng, difficulty):
+    exponents = rng.family(EXPONENTS[difficulty])
     if difficulty == "easy":
         # a single power, sometimes the guide's own x²
-        n = rng.integer(2, 4)
+        (n,) = exponents
         a = rng.choice([1, 1, 2, 3, 4, 5]) if n == 2 else rng.integer(1, 3)
         return [(sympy.Integer(a), n)], sympy.Integer(0)
-    n_terms = 2 if difficulty == "medium" else 3
-    exponents = sorted(rng.sample(range(1, 5 if difficulty == "medium" else 6), n_terms), reverse=True)
-    if exponents[-1] == 1 and difficulty == "hard":
-        exponents[-1] = -1  # a 1/x term: the power rule with a negative exponent
     terms = [(rng.integer(-5, 5), n) for n in exponents]
     constant = rng.integer(-9, 9, nonzero=False)
     return terms, constant
@@ -35,7 +43,8 @@ def _polynomial(rng, difficulty):
 )
 def derivative_power(rng, difficulty):
     terms, constant = _polynomial(rng, difficulty)
-    f = sympy.Add(*[a * x**n for a, n in terms]) + constant
+    # highest power first, the constant last, as a textbook writes a polynomial (never 4x² + 3 − 4x³)
+    f = sympy.Add(*[a * x**n for a, n in terms], *([constant] if constant else []), evaluate=False)
     x0 = rng.integer(-3, 4, exclude=(0, 1))  # at 0 and 1 a forgotten exponent can look right
     if difficulty == "easy" and terms == [(1, 2)]:
         x0 = rng.choice([3, 3, 2, -2, 4])

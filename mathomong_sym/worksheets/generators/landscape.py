@@ -6,7 +6,9 @@ import sympy
 
 from ...naming import sym
 from ...printing import to_latex
+from ..figures import landscape_figure
 from ..problem import Mistake, Problem, display_latex, math, say
+from ..randomness import Degenerate
 from ..registry import register_generator
 from .common import diff_steps, numeric_part
 
@@ -16,12 +18,13 @@ x, y, eta = sym("x"), sym("y"), sym("eta")
 def _surface(rng, difficulty):
     a = rng.integer(1, 3)
     c = rng.integer(1, 4)
-    f = a * x**2 + c * y**2
+    terms = [a * x**2, c * y**2]
     if difficulty != "easy":
-        f += rng.integer(-2, 2) * x * y
+        terms.insert(1, rng.integer(-2, 2) * x * y)
     if difficulty == "hard":
-        f += rng.integer(-3, 3) * x + rng.integer(-3, 3) * y
-    return f
+        terms += [rng.integer(-3, 3) * x, rng.integer(-3, 3) * y]
+    # in the order a textbook writes it: x², xy, y², then x and y
+    return sympy.Add(*terms, evaluate=False)
 
 
 @register_generator(
@@ -32,6 +35,9 @@ def _surface(rng, difficulty):
 )
 def landscape(rng, difficulty):
     f = _surface(rng, difficulty)
+    a, b, c = (sympy.Poly(f, x, y).coeff_monomial(m) for m in (x**2, x * y, y**2))
+    if 4 * a * c - b * b <= 0:
+        raise Degenerate("a trough, not a bowl: no lowest point to descend to")
     d_x, d_y = diff_steps(f, x), diff_steps(f, y)
     point = {x: rng.integer(-2, 2), y: rng.integer(-2, 2), eta: rng.choice([sympy.Rational(1, 10),
                                                                              sympy.Rational(1, 20)])}
@@ -59,5 +65,7 @@ def landscape(rng, difficulty):
                 Mistake(coordinate + eta * d.result, "Descent goes downhill: subtract the gradient, do not add it."),
                 Mistake(coordinate - d.result, "Scale the gradient by the learning rate first."),
             ]))
+    start = (point[x], point[y])
     return Problem("landscape", statement, tuple(parts), points=6, difficulty=difficulty, function=f,
-                   variables=(x, y))
+                   variables=(x, y), figure=landscape_figure(f, x, y, start, point[eta]),
+                   key_figure=landscape_figure(f, x, y, start, point[eta], path_steps=5))

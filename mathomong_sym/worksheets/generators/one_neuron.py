@@ -6,7 +6,9 @@ import sympy
 
 from ...naming import sym
 from ...network import Neuron
+from ..figures import network_figure
 from ..problem import Problem, say
+from ..randomness import Degenerate
 from ..registry import register_generator
 from .common import (
     activation_mistakes,
@@ -16,27 +18,36 @@ from .common import (
     numbers_latex,
     numeric_part,
     sign_mistake,
+    swap_mistakes,
     symbolic_part,
 )
 
 DECIMALS = 4
+#: the activations a one-neuron problem is dealt, in order
+ACTIVATIONS = ("sigmoid", "tanh")
 
 
 @register_generator(
     "one-neuron",
-    levels={"easy": "sigmoid, a positive x", "medium": "sigmoid", "hard": "sigmoid or tanh, b ≠ 0"}, title="The one-neuron chain rule", part=9,
+    levels={"easy": "a positive whole x", "medium": "a whole x from −3 to 3",
+            "hard": "x with one decimal, b ≠ 0"}, title="The one-neuron chain rule", part=9,
     skills=("∂L/∂W = ∂L/∂ŷ · ∂ŷ/∂z · ∂z/∂W", "∂L/∂b", "forward pass with numbers"),
     difficulty="medium", points=6,
 )
 def one_neuron(rng, difficulty):
-    activation = "tanh" if difficulty == "hard" and rng.choice([0, 1]) else "sigmoid"
+    # the guide's sigmoid neuron first; a second problem of the sheet gets tanh (the same in every version)
+    activation = rng.family(ACTIVATIONS, shuffle=False)
     net = Neuron(1, activation=activation)
     W, b = sym("W"), sym("b")
     point = neuron_point(rng, difficulty)
+    if abs(point[sym("x")]) == 1:
+        # ∂L/∂W = ∂L/∂b · x: at x = ±1 the two answers (one with its sign flipped) are the same number
+        raise Degenerate("x = ±1")
     d_w, d_b = net.derive(W), net.derive(b)
 
     def mistakes(d):
-        return dropped_factor_mistakes(d) + activation_mistakes(d, net.activation) + [sign_mistake(d)]
+        return (dropped_factor_mistakes(d) + activation_mistakes(d, net.activation) + [sign_mistake(d)]
+                + swap_mistakes(net, d.variable))
 
     statement = (say("A neuron computes") + equations_latex(net)
                  + say("Use ") + numbers_latex(point, net.inputs + net.parameters + net.targets) + ".")
@@ -52,4 +63,5 @@ def one_neuron(rng, difficulty):
         numeric_part("d", say("Evaluate {d} at the numbers above.", d=sympy.Derivative(L, b)), d_b, point,
                      decimals=DECIMALS, mistakes=mistakes(d_b)),
     )
-    return Problem("one-neuron", statement, parts, points=6, difficulty=difficulty)
+    return Problem("one-neuron", statement, parts, points=6, difficulty=difficulty,
+                   figure=network_figure(net, point))

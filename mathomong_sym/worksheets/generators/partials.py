@@ -27,7 +27,9 @@ def partial_neuron(rng, difficulty):
     xs = [sym(f"x_{j}") for j in range(1, n + 1)]
     ws = [sym(f"W_{j}") for j in range(1, n + 1)]
     b, y, z = sym("b"), sym("y"), sym("z")
-    k, j = rng.sample(range(n), 2)
+    # which ∂z/∂W_k and which ∂L/∂W_j: the same in every version, another k for each problem of the sheet
+    k = rng.family(range(n))
+    j = rng.family([i for i in range(n) if i != k])
     z_expr = sympy.Add(*[wi * xi for wi, xi in zip(ws, xs)]) + b
     dz = diff_steps(z_expr, ws[k])
     point = {xi: rng.integer(-3, 3) for xi in xs}
@@ -54,4 +56,10 @@ def partial_neuron(rng, difficulty):
                      mistakes=dropped_factor_mistakes(d_bias) + [
                          Mistake(d_weight.named_result, "The bias has no input: $\\partial z/\\partial b = 1$.")]),
     )
-    return Problem("partial-neuron", statement, parts, points=5, difficulty=difficulty)
+    return Problem("partial-neuron", statement, parts, points=5, difficulty=difficulty, given=SLOPE)
+
+
+#: the squared error's slope through z; the chain rule that gives it is Part 6, so the sheet states it
+SLOPE = (("chain rule",
+          r"\frac{\partial L}{\partial v} = 2(\hat{y} - y)\,\frac{\partial z}{\partial v}"
+          r" \text{ for any weight or bias } v"),)

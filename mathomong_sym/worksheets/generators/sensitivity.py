@@ -1,8 +1,9 @@
 """Part 1 of the guide: "if I change this weight slightly, how will the error change?"
 
-The derivative answers it: for a small change Δw, ΔL ≈ L′(w)·Δw.  The
-problem asks for the derivative of a one-weight loss, then uses it to
-predict the change in the loss for a small nudge of the weight.
+Part 1 asks the question before Part 2 teaches derivatives, so the problem
+answers it with arithmetic alone: the loss at the weight, the loss after a
+small change Δw, and how many times Δw the loss changed (ΔL/Δw, whose sign
+says which way to move the weight).  Every number is exact.
 """
 
 from __future__ import annotations
@@ -13,60 +14,82 @@ from ...naming import sym
 from ..problem import Mistake, Problem, display_latex, math, say
 from ..randomness import Degenerate
 from ..registry import register_generator
-from .common import diff_steps, numeric_part, symbolic_part
+from .common import evaluation, numeric_part
 
 w = sym("w")
 
-#: the nudges a sheet uses: small enough for the linear estimate to be good
-NUDGES = {"easy": (sympy.Rational(1, 100),), "medium": (sympy.Rational(1, 100), sympy.Rational(-1, 100)),
-          "hard": (sympy.Rational(1, 100), sympy.Rational(-2, 100), sympy.Rational(5, 1000))}
+#: the changes of the weight a sheet uses, per difficulty: small, and short decimals
+NUDGES = {
+    "easy": (sympy.Rational(1, 10),),
+    "medium": (sympy.Rational(1, 10), sympy.Rational(-1, 10)),
+    "hard": (sympy.Rational(1, 10), sympy.Rational(-1, 10), sympy.Rational(1, 20), sympy.Rational(-1, 20)),
+}
+
+
+def _loss_at(loss, value):
+    return loss.xreplace({w: value})
 
 
 @register_generator(
     "sensitivity",
-    levels={"easy": "a nudge of 0.01", "medium": "a nudge of ±0.01", "hard": "a nudge of 0.01, −0.02 or 0.005"}, title="Why calculus: how the loss responds to a weight", part=1,
-    skills=("derivative as sensitivity", "chain rule", "linear estimate"),
+    levels={"easy": "a whole-number weight raised by 0.1",
+            "medium": "a whole-number weight raised or lowered by 0.1",
+            "hard": "two examples, a weight with one decimal changed by ±0.1 or ±0.05"},
+    title="Why calculus: how the loss responds to a weight", part=1,
+    skills=("evaluate a loss", "the change in the loss for a small change in a weight", "rate of change ΔL/Δw"),
     difficulty="easy", points=4,
 )
 def sensitivity(rng, difficulty):
-    x = rng.integer(-3, 3, exclude=(0, 1))  # x = 1 would make w·x and w look alike
-    y = rng.integer(-4, 5)
-    w0 = rng.integer(-2, 3)
-    if w0 * x == y:
-        raise Degenerate("the weight already fits: the slope is 0")
-    nudge = rng.choice(NUDGES[difficulty])
-    loss = (w * x - y) ** 2
-    derivation = diff_steps(loss, w)
-    slope = derivation.result
+    nudge = rng.family(NUDGES[difficulty])
+    examples = 2 if difficulty == "hard" else 1
+    xs = [rng.integer(-3, 3) for _ in range(examples)]
+    ys = [rng.integer(-4, 5) for _ in range(examples)]
+    w0 = rng.integer(-2, 3) if difficulty != "hard" else rng.decimal(-2, 2, places=1)
+    if any(w0 * x == y for x, y in zip(xs, ys)):
+        raise Degenerate("the weight already fits an example: its error is 0")
+    w1 = w0 + nudge
+    squares = [(w * x - y) ** 2 for x, y in zip(xs, ys)]
+    loss = sympy.Add(*squares, evaluate=False) if examples > 1 else squares[0]
+    before, after = _loss_at(loss, w0), _loss_at(loss, w1)
+    if before == after:
+        raise Degenerate("the loss does not change")
+    L0, L1 = math(f"L({display_latex(w0)})"), math(f"L({display_latex(w1)})")
     statement = say(
         "A network with one weight {w} has, on one example, the loss {L}. "
-        "Calculus answers the guide's question: if {w} changes a little, how does the loss change?",
+        "If {w} changes a little, how does the loss change?" if examples == 1 else
+        "A network with one weight {w} has, on two examples, the loss {L}. "
+        "If {w} changes a little, how does the loss change?",
         w=w, L=math("L(w) = " + display_latex(loss)),
     )
-    symbolic_mistakes = [
-        Mistake(2 * (w * x - y), "Chain rule: multiply by the derivative of the inside, "
-                                 f"$\\frac{{d}}{{dw}}({display_latex(w * x - y)}) = {display_latex(x)}$."),
-    ]
-    estimate_mistakes = [
-        Mistake(slope, "That is the slope $L'(w)$; the change in the loss is the slope times the change in the "
-                       "weight, $\\Delta L \\approx L'(w)\\,\\Delta w$."),
-        Mistake(loss, "That is the loss itself, not how much it changes."),
-        Mistake(-slope * nudge, "Check the sign: $\\Delta L \\approx L'(w)\\,\\Delta w$, with $\\Delta w$ as given."),
-        Mistake(2 * (w * x - y) * nudge, "Chain rule: the slope includes the derivative of the inside, "
-                                         f"{display_latex(x)}."),
-    ]
+    errors = sympy.Add(*[w * x - y for x, y in zip(xs, ys)])
+    unsquared = Mistake(errors, "Square each error: $L(w) = " + display_latex(loss) + "$.")
+    rate_symbols = {name: sympy.Symbol(name) for name in ("L_1", "L_0", "dw")}
+    change = (rate_symbols["L_1"] - rate_symbols["L_0"]) / rate_symbols["dw"]
+    # the rate as the sheet writes it: (L(w₁) − L(w₀)) / Δw, with the two losses of parts (a) and (b)
+    rate_point = {rate_symbols["L_1"]: after, rate_symbols["L_0"]: before, rate_symbols["dw"]: nudge}
+    rate = evaluation(math(r"\frac{\Delta L}{\Delta w}"), change, rate_point)
     parts = (
-        symbolic_part("a", say("Find {d}.", d=math("L'(w)")), derivation, mistakes=symbolic_mistakes),
-        numeric_part(
-            "b",
-            say("The weight is {w0}. Use {d} to estimate the change in the loss, {dL}, when the weight "
-                "changes by {dw}.", w0=math(f"w = {display_latex(w0)}"), d=math("L'(w)"),
-                dL=math(r"\Delta L"), dw=math(r"\Delta w = " + display_latex(nudge))),
-            derivation, {w: w0}, scale=nudge, mistakes=estimate_mistakes,
-            quantity=r"\Delta L \approx L'(w)\,\Delta w",
-            extra=(rf"\[\Delta L \approx L'({display_latex(w0)})\,\Delta w = "
-                   rf"{display_latex(slope.subs(w, w0))} \cdot ({display_latex(nudge)}) = "
-                   rf"{display_latex(slope.subs(w, w0) * nudge)}\]",),
-        ),
+        numeric_part("a", say("The weight is {w0}. Evaluate {L}.", w0=math(f"w = {display_latex(w0)}"), L=L0),
+                     evaluation(L0, loss, {w: w0}), {},
+                     mistakes=[Mistake(unsquared.answer.xreplace({w: w0}), unsquared.message)]),
+        numeric_part("b", say("The weight changes by {dw} to {w1}. Evaluate {L}.",
+                              dw=math(r"\Delta w = " + display_latex(nudge)),
+                              w1=math(f"w = {display_latex(w1)}"), L=L1),
+                     evaluation(L1, loss, {w: w1}), {}, mistakes=[
+                         Mistake(unsquared.answer.xreplace({w: w1}), unsquared.message),
+                         Mistake(before + nudge, "Work the loss out again at the new weight; the change in the "
+                                                 "weight is not the change in the loss."),
+                     ]),
+        numeric_part("c", say("Find {r}, the change in the loss per unit of change in the weight (its sign "
+                              "says which way to move {w} to lower the loss).",
+                              r=math(r"\frac{\Delta L}{\Delta w} = \frac{L(w + \Delta w) - L(w)}{\Delta w}"), w=w),
+                     rate, {}, mistakes=[
+                         Mistake(after - before, "Divide the change in the loss by the change in the weight, "
+                                                 "$\\Delta w = " + display_latex(nudge) + "$."),
+                         Mistake((before - after) / nudge, "Subtract in order: the new loss minus the old one.",
+                                 kind="sign"),
+                         Mistake(nudge / (after - before), "The change in the loss goes on top: "
+                                                           "$\\Delta L / \\Delta w$."),
+                     ]),
     )
     return Problem("sensitivity", statement, parts, points=4, difficulty=difficulty, function=loss, variables=(w,))
