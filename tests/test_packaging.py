@@ -91,6 +91,9 @@ def test_the_wheel_works_outside_the_repository(dists, tmp_path):
     assert "mathomong_sym/py.typed" in names
     for sheet in club_sheets():
         assert f"mathomong_sym/worksheets/club/sheets/{sheet.name}" in names
+    # and what a sheet reads beside it (the teacher's quiz has a logo)
+    for extra in club_folder().glob("*.png"):
+        assert f"mathomong_sym/worksheets/club/sheets/{extra.name}" in names
     assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)
     metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
     assert "License-Expression: MIT" in metadata and "Requires-Python: >=3.10" in metadata
