@@ -63,24 +63,10 @@ def _right(verdict: str, expected: str) -> bool:
 
 
 def _latex2sympy():
-    """latex2sympy2's parse function, importable on Python 3.13 too.
+    """latex2sympy2's parse function, importable on Python 3.13 too (the package's own adapter)."""
+    from mathomong_sym.parsing.second_reading import latex2sympy_parser
 
-    latex2sympy2 1.9.1 pins the antlr 4.7.2 runtime, whose only
-    incompatibility with Python 3.13 is ``from typing.io import TextIO``
-    (3.13 removed the ``typing.io`` alias module).  This baseline is the one
-    place anything imports latex2sympy2, so the stand-in module is put in
-    place here, just before that import, and nowhere else.
-    """
-    import types
-    import typing
-
-    if sys.version_info >= (3, 13) and "typing.io" not in sys.modules:
-        alias = types.ModuleType("typing.io", "typing.IO and its text and binary forms, as Python < 3.13 had them")
-        alias.IO, alias.TextIO, alias.BinaryIO = typing.IO, typing.TextIO, typing.BinaryIO
-        sys.modules["typing.io"] = alias
-    from latex2sympy2 import latex2sympy
-
-    return latex2sympy
+    return latex2sympy_parser()
 
 
 def naive_check(answer: str, key: str):

@@ -136,10 +136,6 @@ class NetworkDerivation(Derivation):
         self._result_factory = None
         return super().__getstate__()
 
-    def __repr__(self) -> str:
-        # never expands the result (a large network's is refused)
-        return f"<derivation {self.title!r}: {len(self.steps)} steps, cites {len(self.cites)}>"
-
 
 @dataclass(frozen=True, repr=False)
 class LayerEquations(Summarised):

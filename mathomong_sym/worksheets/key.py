@@ -18,6 +18,8 @@ import sympy
 from ..check.key import AnswerEntry, AnswerKey, Mistake as KeyMistake
 from ..parsing import Conventions
 from ..derivation import expand_definitions
+from ..errors import VerificationError
+from ..parsing.second_reading import read_back
 from ..printing import to_latex
 from .assemble import WorksheetVersion
 from .generators.common import at_point, ordered_definitions
@@ -140,7 +142,17 @@ def _factors(part: Part, eid: str, points: float) -> list[AnswerEntry]:
 
 
 def part_entry(part: Part, eid: str, points: float) -> AnswerEntry:
-    """The key entry of one part: answer, definitions, factors and mistakes."""
+    """The key entry of one part: answer, definitions, factors and mistakes.
+
+    A formula's LaTeX, as the key prints it, is first read back by
+    latex2sympy2 (:mod:`mathomong_sym.parsing.second_reading`): a key whose
+    printed answer means something else to another reader is not written.
+    (A numeric part's answer is a number, to the places the sheet asks.)
+    """
+    second = None if part.numeric else read_back(part.answer)
+    if second is not None and second.agrees is False:
+        raise VerificationError(f"the answer to {eid} prints as LaTeX that reads differently elsewhere: "
+                                f"{second.latex} (latex2sympy2 reads {second.theirs})")
     # the checker writes "Not quite: <message>." itself
     mistakes = [KeyMistake.from_expr(m.answer, m.message.rstrip("."), name=f"{eid}-mistake-{i}")
                 for i, m in enumerate(part.mistakes, start=1)]
