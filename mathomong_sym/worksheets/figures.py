@@ -16,6 +16,7 @@ import math as _math
 
 import sympy
 
+from ..parsing.values import as_expression
 from ..printing import to_latex
 from .problem import display_latex
 
@@ -49,7 +50,6 @@ def network_figure(net, point=None) -> str:
     written beside them, as the problem gives them.
     """
     sizes = net.layer_sizes
-    height = max(sizes)
 
     def y_of(count: int, index: int) -> float:
         return ((count - 1) / 2 - index) * _UNIT_GAP if count > 1 else 0.0
@@ -104,7 +104,7 @@ def network_figure(net, point=None) -> str:
 
 def quadratic_form(f, x, y):
     """f = a x² + b xy + c y² + d x + e y + k as floats (a, b, c, d, e, k); None when f is not one."""
-    poly = sympy.Poly(sympy.expand(f), x, y)
+    poly = sympy.Poly(sympy.expand(as_expression(f, what="the landscape")), x, y)
     if poly.total_degree() > 2:
         return None
     coefficient = {monomial: float(value) for monomial, value in poly.terms()}
@@ -113,6 +113,7 @@ def quadratic_form(f, x, y):
 
 def descent_path(f, x, y, start, eta, steps: int) -> list[tuple]:
     """The first *steps* points of gradient descent on *f* from *start*, exactly (each a pair of Rationals)."""
+    f = as_expression(f, what="the landscape")
     fx, fy = sympy.diff(f, x), sympy.diff(f, y)
     points = [tuple(sympy.Rational(v) for v in start)]
     for _ in range(steps):
@@ -154,6 +155,7 @@ def landscape_figure(f, x, y, start, eta, *, path_steps: int = 0) -> str:
     the lowest point inside; the key draws the first step (the one the
     problem asks for) bold and the next ones thin.
     """
+    f = as_expression(f, what="the landscape")
     form = quadratic_form(f, x, y)
     if form is None or form[0] <= 0 or 4 * form[0] * form[2] - form[1] ** 2 <= 0:
         raise ValueError("a landscape figure needs a bowl: a quadratic with a lowest point")

@@ -60,7 +60,7 @@ def approx(expr, digits: int = 15):
     values them in one pass where sympy's evalf would re-evaluate each
     inner σ at rising precision.  Anything else goes to ``sympy.N``.
     """
-    expr = sympy.sympify(expr)
+    expr = as_expression(expr)
     if expr.is_number and not expr.has(sympy.I, sympy.zoo, sympy.nan, sympy.oo):
         with mpmath.workdps(2 * digits + 5):
             value = _mp(expr)
