@@ -17,7 +17,12 @@ median over interleaved repetitions, for:
   (d) MNIST-sized classifiers (relu hidden layers, softmax, cross-entropy)
       [64, 32, 10] and [784, 512, 512, 10] at batch 128: one training step,
       target ≤ 1.1×, with its FLOP count and GFLOP/s; and the JAX backend on
-      the larger (float64 for reference, float32 against the ≤ 0.5× target).
+      the larger (float64 for reference, float32 against the ≤ 0.5× target),
+      beside the GFLOP/s of the step's matrix products alone in OpenBLAS and
+      XLA, float64 and float32: the floor no step goes below.
+
+The whole process runs on one CPU (``--all-cores`` lets XLA have a thread
+per CPU), so XLA works single-threaded like OpenBLAS; the header says which.
 
 The reference is written out by hand below for the two shapes measured:
 float64, the same overflow-free sigmoid (0.5(1 + tanh(z/2))), the same
