@@ -17,7 +17,12 @@ median over interleaved repetitions, for:
   (d) MNIST-sized classifiers (relu hidden layers, softmax, cross-entropy)
       [64, 32, 10] and [784, 512, 512, 10] at batch 128: one training step,
       target ≤ 1.1×, with its FLOP count and GFLOP/s; and the JAX backend on
-      the larger (float64 for reference, float32 against the ≤ 0.5× target).
+      the larger (float64 for reference, float32 against the ≤ 0.5× target),
+      beside the GFLOP/s of the step's matrix products alone in OpenBLAS and
+      XLA, float64 and float32: the floor no step goes below.
+
+The whole process runs on one CPU (``--all-cores`` lets XLA have a thread
+per CPU), so XLA works single-threaded like OpenBLAS; the header says which.
 
 The reference is written out by hand below for the two shapes measured:
 float64, the same overflow-free sigmoid (0.5(1 + tanh(z/2))), the same
@@ -33,7 +38,25 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
-os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
+os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false")
+
+
+def _one_cpu() -> str:
+    """Keep this process on one CPU (unless --all-cores), and say which.
+
+    OPENBLAS_NUM_THREADS=1 makes numpy single-threaded, but XLA's CPU client
+    sizes its own thread pool from the CPUs the process may use, and splits
+    fusions and YNNPACK products across it.  On a machine shared with other
+    work, those threads wait on one another: measured here on 2 busy cores,
+    a JAX float64 step took 113 ms with XLA's 2 threads against 33 ms on one
+    CPU (float32: 42 against 10 ms).  One CPU for the whole process gives
+    both sides the same single core; it must happen before XLA starts.
+    """
+    if "--all-cores" in sys.argv[1:] or not hasattr(os, "sched_setaffinity"):
+        return f"all {os.cpu_count()} CPUs: numpy uses 1 thread, XLA a thread pool of one per CPU"
+    cpu = min(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpu})
+    return f"pinned to CPU {cpu}: numpy (OPENBLAS_NUM_THREADS=1) and XLA both run on one core"
 
 import argparse  # noqa: E402
 import statistics  # noqa: E402
@@ -376,6 +399,7 @@ def _jax_classifier(net, reference, theta0, X, Y, steps, repeats):
     except ImportError:
         print("    JAX: skipped, jax is not installed (pip install 'mathomong_sym[jax]')")
         return []
+    _matmul_rates(net.layer_sizes, X.shape[0], repeats)
     rows = []
     for dtype in ("float64", "float32"):
         compiled = net.compile(backend="jax", dtype=dtype)
@@ -393,14 +417,63 @@ def _jax_classifier(net, reference, theta0, X, Y, steps, repeats):
     return rows[-1:]
 
 
+def _matmul_rates(sizes, batch: int, repeats: int) -> None:
+    """GFLOP/s of the step's matrix products alone: OpenBLAS float64, XLA float64 and float32.
+
+    They bound what any step can reach: the products are most of its FLOPs,
+    so a JAX step cannot take less than its products' time, and float64
+    through XLA is no faster than float64 through OpenBLAS on the same core.
+    """
+    import jax
+    import jax.numpy as jnp
+
+    rng = np.random.default_rng(0)
+    # every product of one step, laid out as the compiled code lays them out (one column per example)
+    shapes = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        shapes.append(((n_out, n_in), (n_in, batch)))   # W a (forward)
+        shapes.append(((n_out, batch), (batch, n_in)))  # δ aᵀ (∂L/∂W)
+        if n_in != sizes[0]:
+            shapes.append(((n_in, n_out), (n_out, batch)))  # Wᵀ δ (backward)
+    pairs = {dtype: [(rng.random(a).astype(dtype), rng.random(b).astype(dtype)) for a, b in shapes]
+             for dtype in (np.float64, np.float32)}
+    flops = sum(2 * a[0] * a[1] * b[1] for a, b in shapes)
+    xla = jax.jit(lambda ps: [a @ b for a, b in ps])
+    device = {dtype: [(jnp.asarray(a), jnp.asarray(b)) for a, b in ps] for dtype, ps in pairs.items()}
+    for ps in device.values():
+        jax.block_until_ready(xla(ps))
+    calls = 10
+    timing = interleaved({
+        "openblas float64": lambda: [a @ b for _ in range(calls) for a, b in pairs[np.float64]],
+        "xla float64": lambda: jax.block_until_ready([xla(device[np.float64]) for _ in range(calls)]),
+        "xla float32": lambda: jax.block_until_ready([xla(device[np.float32]) for _ in range(calls)]),
+        "openblas float32": lambda: [a @ b for _ in range(calls) for a, b in pairs[np.float32]],
+    }, repeats)
+    rates = ", ".join(f"{name} {flops * calls / seconds / 1e9:.1f}" for name, seconds in timing.items())
+    print(f"    the step's matrix products alone ({flops / 1e9:.3f} GFLOP), GFLOP/s: {rates}")
+    print(f"      so a step can at best take {timing['xla float32'] / timing['openblas float64']:.2f}× "
+          f"(float32) and {timing['xla float64'] / timing['openblas float64']:.2f}× (float64) of the "
+          "hand-written step's products alone")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--repeats", type=int, help="repetitions per measurement (default 9, quick 5)")
+    parser.add_argument("--all-cores", action="store_true",
+                        help="let XLA use a thread per CPU instead of keeping the process on one CPU")
+    parser.add_argument("--only-classifiers", action="store_true", help="run part (d) only")
     args = parser.parse_args(argv)
     repeats = args.repeats or (5 if args.quick else 9)
+    cpus = _one_cpu()
     print(f"python {sys.version.split()[0]}, numpy {np.__version__}, "
           f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}, median of {repeats} interleaved runs")
+    print(f"CPUs: {cpus}")
+    if args.only_classifiers:
+        classifier_ratios, classifier_jax = bench_classifiers(max(3, repeats // 2), args.quick)
+        missed = sum(r > 1.1 for r in classifier_ratios) + sum(r > 0.5 for r in classifier_jax)
+        print(f"targets missed: {missed}")
+        return 0
     step_ratios = bench_steps(repeats, args.quick)
     xor_ratio, hand_xor = bench_xor(repeats)
     jax_ratios = bench_jax(repeats, hand_xor)

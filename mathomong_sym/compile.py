@@ -442,13 +442,20 @@ def _namespace(backend: str, net=None, x64: bool = True) -> dict:
                 z = sympy.Symbol("z", real=True)
                 namespace[_numpy_name(activation)] = sympy.lambdify(z, activation.function(z), "jax")
 
-    @functools.lru_cache(maxsize=32)
-    def batch_ones(n: int):
-        """A read-only vector of n ones, made once per batch size (numpy.ones costs more than the sum it serves)."""
-        ones = xp.ones(n)
-        if backend == "numpy":
+    if backend == "numpy":
+        @functools.lru_cache(maxsize=32)
+        def batch_ones(n: int):
+            """A read-only vector of n ones, made once per batch size (numpy.ones costs more than the sum it
+            serves)."""
+            ones = xp.ones(n)
             ones.flags.writeable = False
-        return ones
+            return ones
+    else:
+        def batch_ones(n: int):
+            """n ones in the compiled precision, made afresh in each trace: XLA folds the constant into the
+            sum, and an array kept from one trace would leak its tracer into the next, while float64 ones
+            would turn a float32 gradient into float64."""
+            return xp.ones(n, dtype=xp.float64 if x64 else xp.float32)
 
     namespace["batch_ones"] = batch_ones
     return namespace

@@ -597,7 +597,12 @@ def train(
         # a few examples are enough to catch a wrong derivative, and keep it cheap
         target = network if network is not None else compiled
         # … and, for a network of more than CHECKED_PARAMETERS parameters, a random sample of them
-        report = gradient_check(target, theta0, X[:8], Y[:8], compiled=compiled if network is not None else None,
+        checked = compiled if network is not None else None
+        if checked is not None and getattr(compiled, "dtype", "float64") != "float64":
+            # central differences need float64 to resolve 1e-6; the float32 code is the same source, so the
+            # derivation is checked in its float64 numpy form
+            checked = network.compile(form=compiled.form)
+        report = gradient_check(target, theta0, X[:8], Y[:8], compiled=checked,
                                 raise_exception=False,
                                 coordinates=CHECKED_PARAMETERS if n_params > CHECKED_PARAMETERS else None,
                                 seed=seed)
@@ -701,6 +706,8 @@ def train(
     finally:
         if bar is not None:
             bar.close()
+    if on_jax:  # θ stayed on the device, in the compiled precision
+        theta, spare = np.array(theta, dtype=np.float64), np.array(spare, dtype=np.float64)
 
     stopped = ""
     diverged = False
@@ -760,11 +767,20 @@ _JAX_SCANS: dict = {}
 
 
 def _jax_scan(compiled, opt, record: bool):
-    """The jitted chunk of steps for (compiled network, optimizer), built once."""
+    """The jitted chunk of steps for (compiled network, optimizer), built once.
+
+    ``chunk(theta, state, t, X, Y, length)`` runs *length* steps in one XLA
+    computation: the compiled gradient and the optimizer's update, step after
+    step in a ``lax.scan``, with θ and the optimizer state kept on the device
+    in the compiled precision.  The last step runs after the scan, so the θ
+    before it comes out as well (the loop keeps it in case the final loss
+    turns out bad) without a copy of θ on every step.
+    """
     key = (id(compiled), opt, record)
     cached = _JAX_SCANS.get(key)
     if cached is not None and cached[0]() is compiled:
         return cached[1]
+    import functools
     import weakref
 
     import jax
@@ -772,67 +788,82 @@ def _jax_scan(compiled, opt, record: bool):
 
     loss_and_gradient = compiled.raw_loss_and_gradient
 
-    def one_step(carry, _):
-        theta, previous, state, t, X, Y = carry
+    def one_step(carry, X, Y):
+        theta, state, t = carry
         loss, grad = loss_and_gradient(theta, X, Y)
-        new_theta, state = opt.functional_update(theta, grad, state, t, jnp)
-        return (new_theta, theta, state, t + 1, X, Y), ((loss, new_theta) if record else loss)
+        new_theta, state = opt.functional_update(theta, grad.astype(theta.dtype), state, t, jnp)
+        state = jax.tree_util.tree_map(lambda new, old: new.astype(old.dtype), state, carry[1])
+        return (new_theta.astype(theta.dtype), state, t + 1), ((loss, new_theta) if record else loss)
 
-    @jax.jit
-    def _scan(theta, previous, state, t, X, Y, length_marker):
-        # the chunk length is the marker's static shape, so each length compiles once
-        return jax.lax.scan(one_step, (theta, previous, state, t, X, Y), None,
-                            length=length_marker.shape[0])
-
-    markers: dict = {}
-
-    def scan(theta, previous, state, t, X, Y, length):
-        marker = markers.setdefault(length, jnp.zeros((length, 0)))
-        return _scan(theta, previous, state, t, X, Y, marker)
+    @functools.partial(jax.jit, static_argnums=5)
+    def chunk(theta, state, t, X, Y, length):
+        carry = (theta, state, t)
+        outs = None
+        if length > 1:
+            carry, outs = jax.lax.scan(lambda c, _: one_step(c, X, Y), carry, None, length=length - 1)
+        previous = carry[0]
+        carry, last = one_step(carry, X, Y)
+        last = jax.tree_util.tree_map(lambda v: v[None], last)
+        outs = last if outs is None else jax.tree_util.tree_map(
+            lambda a, b: jnp.concatenate((a, b)), outs, last)
+        return carry[0], previous, carry[1], outs
 
     for stale in [k for k, (ref, _) in _JAX_SCANS.items() if ref() is None]:
         del _JAX_SCANS[stale]
-    _JAX_SCANS[key] = (weakref.ref(compiled), scan)
-    return scan
+    _JAX_SCANS[key] = (weakref.ref(compiled), chunk)
+    return chunk
 
 
 def _jax_runner(compiled, opt, n_params, losses, path, callback, floor, limit):
     """``run`` for the JAX backend: chunks of steps in one jitted ``lax.scan``.
 
-    Same contract as the numpy loop.  The loss is checked after each chunk;
-    when a step in it diverged (or reached the target), the chunk is replayed
-    from its start up to that step, so the θ kept is exactly the numpy
-    loop's.  Optimizer state stays on the device between chunks.
+    Same contract as the numpy loop, except that θ and the θ before it stay
+    on the device between chunks (the caller turns them into numpy arrays at
+    the end); the losses of a chunk come back to the host once, at its end.
+    The loss is checked after each chunk; when a step in it diverged (or
+    reached the target), the chunk is replayed from its start up to that
+    step, so the θ kept is exactly the numpy loop's.
     """
     import jax.numpy as jnp
 
     record = path is not None
-    scan = _jax_scan(compiled, opt, record)
+    chunk = _jax_scan(compiled, opt, record)
+    dtype = jnp.float32 if getattr(compiled, "dtype", "float64") == "float32" else jnp.float64
     carried = {"state": opt.functional_state(n_params, jnp)}
+    carried["state"] = tuple(jnp.asarray(a, dtype=dtype) for a in carried["state"])
+    on_device = {}
+
+    def device(array):
+        # the same data again (full batch, chunk after chunk) goes to the device once
+        key = id(array)
+        if key not in on_device or on_device[key][0] is not array:
+            if len(on_device) > 4:
+                on_device.clear()
+            on_device[key] = (array, jnp.asarray(array, dtype=dtype))
+        return on_device[key][1]
 
     def run(t, end, Xb, Yb, theta, spare):
-        start_theta, start_state = jnp.asarray(theta), carried["state"]
-        Xj, Yj = jnp.asarray(Xb), jnp.asarray(Yb)
-        carry, out = scan(start_theta, jnp.asarray(spare), start_state, t + 1.0, Xj, Yj, end - t)
-        chunk = np.asarray(out[0] if record else out, dtype=np.float64)
-        good = (floor < chunk) & (chunk < limit)
+        start_theta, start_state = jnp.asarray(theta, dtype=dtype), carried["state"]
+        Xj, Yj = device(Xb), device(Yb)
+        new_theta, previous, state, out = chunk(start_theta, start_state, dtype(t + 1), Xj, Yj, end - t)
+        chunk_losses = np.asarray(out[0] if record else out, dtype=np.float64)
+        good = (floor < chunk_losses) & (chunk_losses < limit)
         if good.all():
-            losses[t:end] = chunk
+            losses[t:end] = chunk_losses
             if record:
                 path[t + 1:end + 1] = np.asarray(out[1])
-            carried["state"] = carry[2]
-            theta, spare = np.array(carry[0]), np.array(carry[1])
-            if callback is not None and callback(end, theta, float(chunk[-1])):
-                return end, "callback", float(chunk[-1]), theta, spare
-            return end, "", float(chunk[-1]), theta, spare
+            carried["state"] = state
+            if callback is not None and callback(end, np.array(new_theta, dtype=np.float64),
+                                                 float(chunk_losses[-1])):
+                return end, "callback", float(chunk_losses[-1]), new_theta, previous
+            return end, "", float(chunk_losses[-1]), new_theta, previous
         bad = int(np.argmin(good))
-        losses[t:t + bad] = chunk[:bad]
+        losses[t:t + bad] = chunk_losses[:bad]
         if record and bad:
             path[t + 1:t + bad + 1] = np.asarray(out[1])[:bad]
         if bad:
-            carry, _ = scan(start_theta, jnp.asarray(spare), start_state, t + 1.0, Xj, Yj, bad)
-            theta, spare = np.array(carry[0]), np.array(carry[1])
-        return t + bad, "bound", float(chunk[bad]), theta, spare
+            theta, spare, carried["state"], _ = chunk(start_theta, start_state, dtype(t + 1), Xj, Yj, bad)
+        return t + bad, "bound", float(chunk_losses[bad]), theta, spare
 
     return run
 

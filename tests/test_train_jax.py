@@ -50,3 +50,37 @@ def test_target_callback_and_divergence_match(nets):
     assert d.diverged and e.diverged and d.steps == e.steps > 0
     assert d.stopped == e.stopped
     np.testing.assert_allclose(e.theta, d.theta, rtol=1e-10)
+
+
+def test_mini_batches_match_numpy(nets):
+    numpy_net, jax_net = nets
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((37, 2))
+    Y = (X[:, :1] * X[:, 1:] > 0).astype(float)
+    a = train(numpy_net, X, Y, lr=0.3, optimizer="adam", epochs=4, batch_size=8, seed=5)
+    b = train(jax_net, X, Y, lr=0.3, optimizer="adam", epochs=4, batch_size=8, seed=5)
+    assert isinstance(b.theta, np.ndarray) and b.theta.dtype == np.float64
+    np.testing.assert_allclose(b.theta, a.theta, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(b.epoch_losses, a.epoch_losses, rtol=1e-10)
+
+
+def test_float32_trains_in_float32_to_the_same_place():
+    import jax
+    import jax.numpy as jnp
+
+    net = MLP([4, 6, 3], activation="relu", output_activation="softmax", loss="cross_entropy")
+    compiled = net.compile(backend="jax", dtype="float32")
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((16, 4))
+    Y = np.eye(3)[rng.integers(0, 3, 16)]
+    theta = jnp.asarray(np.zeros(net.n_parameters) + 0.1, dtype=jnp.float32)
+    loss, grad = compiled.raw_loss_and_gradient(theta, X, Y)
+    assert grad.dtype == jnp.float32 and loss.dtype == jnp.float32
+    # the compiled function can be traced again and again (nothing of one trace is kept for the next)
+    for scale in (1.0, 2.0):
+        jax.jit(lambda t: compiled.raw_loss_and_gradient(t * scale, X, Y))(theta)
+    a = train(net.compile(), X, Y, lr=0.1, steps=200, seed=1)
+    b = train(compiled, X, Y, lr=0.1, steps=200, theta0=a.theta0)
+    assert b.theta.dtype == np.float64
+    np.testing.assert_allclose(b.theta, a.theta, rtol=1e-3, atol=1e-4)
+    np.testing.assert_allclose(b.losses, a.losses, rtol=1e-4)
