@@ -78,7 +78,7 @@ def test_float32_trains_in_float32_to_the_same_place():
     assert grad.dtype == jnp.float32 and loss.dtype == jnp.float32
     # the compiled function can be traced again and again (nothing of one trace is kept for the next)
     for scale in (1.0, 2.0):
-        jax.jit(lambda t: compiled.raw_loss_and_gradient(t * scale, X, Y))(theta)
+        jax.jit(lambda t, scale=scale: compiled.raw_loss_and_gradient(t * scale, X, Y))(theta)
     a = train(net.compile(), X, Y, lr=0.1, steps=200, seed=1)
     b = train(compiled, X, Y, lr=0.1, steps=200, theta0=a.theta0)
     assert b.theta.dtype == np.float64
