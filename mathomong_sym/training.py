@@ -666,7 +666,7 @@ def train(
         return end, "", loss, theta, spare
 
     on_jax = getattr(compiled, "backend", "numpy") == "jax"
-    run = (_jax_runner(compiled, opt, n_params, losses, path, callback, floor, limit)
+    run = (_jax_runner(compiled, opt, n_params, losses, path, callback, floor, limit, stuck, stuck_limit)
            if on_jax else numpy_run)
     theta = theta0.copy()
     spare = np.empty_like(theta)
@@ -814,7 +814,7 @@ def _jax_scan(compiled, opt, record: bool):
     return chunk
 
 
-def _jax_runner(compiled, opt, n_params, losses, path, callback, floor, limit):
+def _jax_runner(compiled, opt, n_params, losses, path, callback, floor, limit, stuck, stuck_limit):
     """``run`` for the JAX backend: chunks of steps in one jitted ``lax.scan``.
 
     Same contract as the numpy loop, except that θ and the θ before it stay
@@ -822,7 +822,10 @@ def _jax_runner(compiled, opt, n_params, losses, path, callback, floor, limit):
     the end); the losses of a chunk come back to the host once, at its end.
     The loss is checked after each chunk; when a step in it diverged (or
     reached the target), the chunk is replayed from its start up to that
-    step, so the θ kept is exactly the numpy loop's.
+    step, so the θ kept is exactly the numpy loop's.  A loss that stays
+    above *stuck_limit* is followed across chunks in *stuck* as the numpy
+    loop follows it; the θ before such a run of steps is found by replaying
+    the chunk it began in, once.
     """
     import jax.numpy as jnp
 
@@ -848,7 +851,37 @@ def _jax_runner(compiled, opt, n_params, losses, path, callback, floor, limit):
         new_theta, previous, state, out = chunk(start_theta, start_state, dtype(t + 1), Xj, Yj, end - t)
         chunk_losses = np.asarray(out[0] if record else out, dtype=np.float64)
         good = (floor < chunk_losses) & (chunk_losses < limit)
-        if good.all():
+        bad = len(chunk_losses) if good.all() else int(np.argmin(good))
+
+        def theta_at(step):
+            """θ after *step* steps (t - 1 ≤ step ≤ end), replayed from the chunk's start when inside it."""
+            if step == t - 1:
+                return spare
+            if step == t:
+                return start_theta
+            return chunk(start_theta, start_state, dtype(t + 1), Xj, Yj, step - t)[0]
+
+        # the run of losses above the stuck limit, step by step as the numpy loop keeps it
+        since, began, trigger = stuck["since"], None, None
+        for k in range(bad):
+            if chunk_losses[k] > stuck_limit:
+                if since is None:
+                    since = began = t + k
+                elif t + k - since >= STUCK_STEPS:
+                    trigger = k
+                    break
+            else:
+                since = began = None
+        stuck["since"] = since
+        if began is not None:
+            # the parameters before the loss went up: θ of the step before (θ₀ when it went up at once)
+            stuck["theta"] = np.array(theta_at(began - 1 if began else 0), dtype=np.float64)
+        if trigger is not None:
+            losses[t:t + trigger] = chunk_losses[:trigger]
+            if record and trigger:
+                path[t + 1:t + trigger + 1] = np.asarray(out[1])[:trigger]
+            return t + trigger, "stuck", float(chunk_losses[trigger]), start_theta, spare
+        if bad == len(chunk_losses):
             losses[t:end] = chunk_losses
             if record:
                 path[t + 1:end + 1] = np.asarray(out[1])
@@ -857,7 +890,6 @@ def _jax_runner(compiled, opt, n_params, losses, path, callback, floor, limit):
                                                  float(chunk_losses[-1])):
                 return end, "callback", float(chunk_losses[-1]), new_theta, previous
             return end, "", float(chunk_losses[-1]), new_theta, previous
-        bad = int(np.argmin(good))
         losses[t:t + bad] = chunk_losses[:bad]
         if record and bad:
             path[t + 1:t + bad + 1] = np.asarray(out[1])[:bad]

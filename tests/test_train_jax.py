@@ -84,3 +84,23 @@ def test_float32_trains_in_float32_to_the_same_place():
     assert b.theta.dtype == np.float64
     np.testing.assert_allclose(b.theta, a.theta, rtol=1e-3, atol=1e-4)
     np.testing.assert_allclose(b.losses, a.losses, rtol=1e-4)
+
+
+@pytest.mark.parametrize("progress", [False, True])
+def test_a_loss_stuck_above_its_start_stops_jax_as_it_stops_numpy(progress):
+    # a huge learning rate saturates the units: the bounded loss stays above 1.5× its start, and both backends
+    # stop at the same step with the same parameters (those before the loss went up), in one chunk or many
+    from mathomong_sym.errors import TrainingError
+
+    data = load_dataset("xor", seed=0)
+    net = MLP([2, 4, 1], activation="tanh")
+    caught = []
+    for compiled in (net.compile(), net.compile(backend="jax")):
+        with pytest.raises(TrainingError) as info:
+            train(compiled, data.X, data.Y, lr=500.0, steps=2000, seed=0, check_gradient=False, progress=progress)
+        caught.append(info.value)
+    a, b = (error.result for error in caught)
+    assert str(caught[0]) == str(caught[1]) and "stayed above 1.5× its start" in str(caught[1])
+    assert b.diverged and b.steps == a.steps
+    np.testing.assert_allclose(b.theta, a.theta, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(b.losses, a.losses, rtol=1e-10, atol=1e-14)
