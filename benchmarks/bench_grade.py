@@ -75,7 +75,7 @@ def main(argv=None):
               f"wrong answers with a named or generic mistake: {named}/{len(wrong)} = {named / len(wrong):.1%}")
         for r in wrong:
             if not r["mistake"]:
-                print(f"  no mistake named: version {r['version']} {r['question']}: {r['answer']}")
+                print(f"  no mistake named: version {r['version']} {r['question']}: {r['read'] or r['answer']}")
         for size in (int(s) for s in args.sizes.split(",")):
             answers = big_class(folder / f"big-{size}", size)
             out = folder / f"out-{size}"
