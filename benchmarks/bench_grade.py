@@ -12,7 +12,8 @@ the student's own (a random number, a random factor), so that, as in a real
 class, many answers repeat (and are checked once) and many do not.  Printed per size: wall time of
 the whole command (start-up, reading, checking, writing every file), the
 answers and the distinct checks, and rows in / rows out.  For the 32-student
-class: the share of wrong answers that got a named or generic mistake.
+class: the share of wrong answers that got a named or generic mistake, and the
+wrong answers that got none.
 """
 
 from __future__ import annotations
@@ -72,6 +73,9 @@ def main(argv=None):
         named = sum(1 for r in wrong if r["mistake"])
         print(f"class of {len(cls['students'])}: {len(report)} answers in {seconds:.1f} s; "
               f"wrong answers with a named or generic mistake: {named}/{len(wrong)} = {named / len(wrong):.1%}")
+        for r in wrong:
+            if not r["mistake"]:
+                print(f"  no mistake named: version {r['version']} {r['question']}: {r['read'] or r['answer']}")
         for size in (int(s) for s in args.sizes.split(",")):
             answers = big_class(folder / f"big-{size}", size)
             out = folder / f"out-{size}"

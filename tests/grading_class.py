@@ -137,7 +137,7 @@ _Q2 = [
     ("half", r"\frac{1}{2}\sigma(z)(1-\sigma(z))", "factor_2_dropped"),
     ("reciprocal", r"\frac{1}{\sigma(z)(1-\sigma(z))}", "reciprocal"),
     ("offset", r"\sigma(z)(1-\sigma(z))+1", "constant_offset"),
-    ("unexplained", r"\sigma(z)^2", None),  # σ where 1 − σ belongs: no detector explains it
+    ("factor repeated", r"\sigma(z)^2", "factor_repeated"),  # σ(z) written where 1 − σ(z) belongs
 ]
 
 

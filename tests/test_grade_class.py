@@ -56,7 +56,7 @@ def test_the_class_is_what_the_issue_asks_for(graded):
     assert {r.version for r in cls["rows"]} == {"A", "B"}
     kinds = {r.kind for r in cls["rows"]}
     assert {"right", "sign", "half", "double", "reciprocal", "rounded", "invalid", "prose", "empty", "factors",
-            "duplicate-right", "factor left out", "offset", "triple", "unexplained"} <= kinds
+            "duplicate-right", "factor left out", "factor repeated", "offset", "triple", "unexplained"} <= kinds
     assert len(report) == len(cls["rows"])  # one report row per answer row
 
 
@@ -194,7 +194,7 @@ def test_every_designed_mistake_gets_its_stable_name(graded):
     assert not missed, missed
     assert {w[3] for w in wrong} >= {"sign_flipped", "factor_2_dropped", "factor_2_extra", "reciprocal",
                                     "rounded_too_far", "constant_factor", "constant_offset", "chain_factor_forgotten",
-                                    "activation_derivative_missing", "w_b_confused"}
+                                    "activation_derivative_missing", "w_b_confused", "factor_repeated"}
 
 
 def test_x2_of_minus_one_is_a_sign_not_a_missing_factor(graded):
@@ -206,14 +206,30 @@ def test_x2_of_minus_one_is_a_sign_not_a_missing_factor(graded):
 
 
 def test_a_mistake_is_named_only_when_one_explains_the_answer(graded):
-    """The slips no detector can explain (a number off by 0.3, σ(z)² for σ′(z)) get no invented name; every
-    other wrong answer gets one (the share over the whole class is in benchmarks/bench_grade.py)."""
+    """The slips no detector can explain (a number off by 0.3) get no invented name; every other wrong answer
+    gets one (the share over the whole class is also printed by benchmarks/bench_grade.py)."""
     cls, _, report = graded
     pairs = [(expected, row) for expected, row in zip(cls["rows"], report) if row["verdict"] == "incorrect"]
     unexplained = [row for expected, row in pairs if expected.kind == "unexplained"]
     assert unexplained and all(not row["mistake"] and "This is not right." in row["feedback"] for row in unexplained)
     explainable = [row for expected, row in pairs if expected.kind not in ("unexplained", "factors")]
     assert all(row["mistake"] for row in explainable), [r["answer"] for r in explainable if not r["mistake"]]
+
+
+def test_nine_in_ten_wrong_answers_get_a_named_or_generic_mistake(graded):
+    """The share the issue asks for (≥ 90 %), over every wrong answer of the class, the unexplainable included."""
+    _, _, report = graded
+    wrong = [row for row in report if row["verdict"] == "incorrect"]
+    named = [row for row in wrong if row["mistake"]]
+    assert len(wrong) >= 50
+    assert len(named) / len(wrong) >= 0.9, [(r["question"], r["answer"]) for r in wrong if not r["mistake"]]
+
+
+def test_a_factor_written_twice_is_named_in_the_class(graded):
+    cls, _, report = graded
+    rows = [row for expected, row in zip(cls["rows"], report) if expected.kind == "factor repeated"]
+    assert rows and all(r["mistake"] == "factor_repeated" for r in rows)
+    assert all("you wrote σ(z) where 1 − σ(z) belongs" in r["feedback"] for r in rows)
 
 
 # ---------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import sympy
 
-from mathomong_sym import check_answer
+from mathomong_sym import check_answer, parse_expression
 from mathomong_sym.check import AnswerEntry, AnswerKey
 from mathomong_sym.check.grading import AnswerRow, grade
 from mathomong_sym.check.key import Mistake
@@ -135,3 +135,92 @@ def test_the_catalogue_is_documented():
 ])
 def test_messages_are_unicode_math(text, shown):
     assert unicode_math(text) == shown
+
+
+# ---------------------------------------------------------------------------
+# one factor written in place of a related one: σ(z)² for σ′(z) = σ(z)(1 − σ(z))
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("answer, key, message", [
+    (r"\sigma(z)^2", r"\sigma(z)(1-\sigma(z))", "you wrote σ(z) where 1 − σ(z) belongs: the right answer is σ(z)(1 − σ(z))"),
+    (r"\sigma(z)\cdot\sigma(z)", r"\sigma(z)(1-\sigma(z))", "you wrote σ(z) where 1 − σ(z) belongs"),
+    ("sigmoid(z)**2", r"\sigma'(z)", "you wrote σ(z) where 1 − σ(z) belongs"),
+    (r"(1-\sigma(z))^2", r"\sigma(z)(1-\sigma(z))", "you wrote 1 − σ(z) where σ(z) belongs"),
+    (r"2(\hat{y}-y)\sigma(z)^2x", r"2(\hat{y}-y)\sigma(z)(1-\sigma(z))x", "you wrote σ(z) where 1 − σ(z) belongs"),
+    (r"e^{-2z}", r"\frac{e^{-z}}{(1+e^{-z})^2}", "you wrote e^(−z) where 1/(1 + e^(−z))² belongs"),
+])
+def test_a_factor_written_in_place_of_a_related_one(answer, key, message):
+    found, feedback = _mistake(answer, key)
+    assert found == "factor_repeated", feedback
+    assert message in feedback, feedback
+    assert not re.search(r"\\[A-Za-z]|\$", feedback)
+
+
+@pytest.mark.parametrize("answer, key", [
+    (r"\sigma(z)(1-\sigma(z))", r"\sigma(z)(1-\sigma(z))"),
+    (r"\sigma(z)-\sigma(z)^2", r"\sigma(z)(1-\sigma(z))"),
+    (r"\sigma'(z)", r"\sigma(z)(1-\sigma(z))"),
+    (r"\frac{e^{-z}}{(1+e^{-z})^2}", r"\sigma(z)(1-\sigma(z))"),
+    (r"2(\hat{y}-y)\sigma'(z)x", r"2(\hat{y}-y)\sigma(z)(1-\sigma(z))x"),
+])
+def test_right_answers_are_never_diagnosed(answer, key):
+    result = check_answer(answer, key, timeout=None)
+    assert result.verdict == "correct" and "mistake" not in result.details, result
+
+
+def test_factors_with_nothing_in_common_are_not_swapped():
+    """x where ŷ − y belongs, or x for x + 1, is no slip a teacher would name: no invented diagnosis."""
+    assert _mistake(r"2x\sigma(z)(1-\sigma(z))x", r"2(\hat{y}-y)\sigma(z)(1-\sigma(z))x")[0] != "factor_repeated"
+    assert _mistake("x^2", "x(x+1)")[0] is None
+
+
+def test_a_better_explanation_wins_over_a_repeated_factor():
+    """(σ − 1)² and (1 − σ)² are both a factor written twice and the key times −1: the sign is named."""
+    key = r"(1-\sigma(z))(\sigma(z)-1)"
+    for answer in (r"(\sigma(z)-1)^2", r"(1-\sigma(z))^2"):
+        found, feedback = _mistake(answer, key)
+        assert found == "sign_flipped" and "wrong sign" in feedback, feedback
+    # σ(z) alone is a factor left out, not a swap
+    assert _mistake(r"\sigma(z)", r"\sigma(z)(1-\sigma(z))")[0] == "chain_factor_forgotten"
+
+
+def test_a_derivation_lists_the_activation_derivative_with_a_repeated_factor():
+    """A key made from a derivation lists it with the chain's words, and so does its value as a number."""
+    from mathomong_sym import Neuron
+
+    net = Neuron(1)
+    W, b = net.parameters
+    derivation = net.derive(W)
+    entry = AnswerEntry.from_derivation("q", derivation, variables=["W", "b", "x", "y"])
+    assert [m.name for m in entry.mistakes].count("factor_repeated") == 2
+    result = check_answer(r"2(\hat{y}-y)\sigma(z)^2x", entry, timeout=None)
+    assert result.details["mistake"] == "factor_repeated"
+    assert "you wrote σ(z) where 1 − σ(z) belongs: σ′(z) = σ(z)(1 − σ(z))" in result.feedback
+    # the same slip as a number: the key at a point, with its listed mistakes at that point
+    x, y = sym("x"), sym("y")
+    point = {W: sympy.Rational(1, 2), b: -1, x: 3, y: 1}
+    definitions = dict(derivation.definitions)
+
+    def at(expr):
+        for _ in range(10):
+            expr = expr.xreplace(definitions)
+        return sympy.Float(sympy.N(expr.xreplace(point), 20), 15)
+
+    numeric = AnswerEntry.from_expr("n", at(derivation.result), tolerance={"absolute": 1e-4}, mistakes=[
+        Mistake.from_expr(at(m.expression()), m.message, name=m.name) for m in entry.mistakes])
+    sigma = 1 / (1 + sympy.exp(-sympy.Rational(1, 2)))
+    slip = 2 * (sigma - 1) * sigma ** 2 * 3
+    result = check_answer(f"{float(slip):.4f}", numeric, timeout=None)
+    assert result.details["mistake"] == "factor_repeated", result.feedback
+    assert "you wrote σ(z) where 1 − σ(z) belongs: σ′(z) = σ(z)(1 − σ(z))" in result.feedback
+
+
+def test_a_repeated_factor_through_grade():
+    key = AnswerKey(worksheet="w", version="A", seed=1, entries=[
+        AnswerEntry.from_expr("d", parse_expression(r"\sigma(x)(1-\sigma(x))"))])
+    rows = [AnswerRow(2, "ann", "A", "d", r"\sigma(x)^2"), AnswerRow(3, "bob", "A", "d", r"\sigma(x)-\sigma(x)^2"),
+            AnswerRow(4, "cy", "A", "d", r"\sigma(x)")]
+    report = grade([key], rows, timeout=None)
+    assert [r.verdict for r in report.rows] == ["incorrect", "correct", "incorrect"]
+    assert [r.mistake for r in report.rows] == ["factor_repeated", "", "chain_factor_forgotten"]
+    assert "you wrote σ(x) where 1 − σ(x) belongs" in report.rows[0].feedback

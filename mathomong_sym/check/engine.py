@@ -468,8 +468,8 @@ def diagnose(answer_text: str, answer, prepared: PreparedKey, comparison, seed: 
     """The best explanation of a wrong answer (a :class:`~.mistakes.Candidate`), or None.
 
     Every explanation is tried: the mistakes the key lists and the generic
-    ones (sign, factor 2, ½, reciprocal, a factor of the product left out,
-    rounding, a constant factor or offset).  When several explain the
+    ones (sign, factor 2, ½, reciprocal, a factor of the product left out or
+    written in place of a related one, rounding, a constant factor or offset).  When several explain the
     answer, the first in the catalogue's order wins (an x₂ = −1 left out is
     a flipped sign); when two listed mistakes of the key explain it equally,
     the generic message, which is true of both, is given.

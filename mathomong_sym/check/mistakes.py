@@ -10,10 +10,15 @@ answer hints) would, but generated instead of written by hand:
 * the sign of (ŷ − y) flipped;
 * the factor 2 of the squared error dropped;
 * the activation's derivative left out, or the activation used in its place;
+* one factor of the activation's derivative written in place of another (σ(z)² for σ(z)(1 − σ(z)));
 * the loss used in place of its derivative;
 * the wrong input x_j or the wrong weight;
 * w and b confused;
 * a factor of the chain forgotten.
+
+Every wrong answer is also looked at with generic explanations made from the
+key alone (:func:`generic_candidates`): a flipped sign, a factor 2, the
+reciprocal, factors left out, one factor written in place of a related one.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from ..printing import to_latex, to_text
 from .key import AnswerEntry, Mistake
 
 __all__ = ["mistakes_from_chain", "entry_parts_from_derivation", "EntryParts", "MAX_MISTAKES", "CATALOGUE", "Candidate",
-           "generic_candidates", "classify", "stable_name", "constant_offset", "decimals_written", "places_asked", "rounding_message"]
+           "generic_candidates", "factor_swaps", "classify", "stable_name", "constant_offset", "decimals_written", "places_asked", "rounding_message"]
 
 MAX_MISTAKES = 24
 
@@ -115,6 +120,13 @@ def _activation_rules(chain: _Chain, index: int, factor):
             chain.replacing(index, applied),
             f"you used {_say(applied)} where its derivative {words} = {_say(factor.value)} belongs",
         )
+    # σ′(z) = σ(z)(1 − σ(z)) misremembered as σ(z)²: one of its factors written twice
+    for belongs, written, wrong in factor_swaps(list(sympy.Mul.make_args(factor.value))):
+        yield (
+            "factor_repeated",
+            chain.replacing(index, wrong),
+            f"you wrote {_factor_text(written)} where {_factor_text(belongs)} belongs: {words} = {_say(factor.value)}",
+        )
 
 
 def _linear_rules(chain: _Chain, index: int, factor):
@@ -177,9 +189,13 @@ def mistakes_from_chain(factors, definitions) -> list[Mistake]:
         seen.add(expr)
         found.append(Mistake.from_expr(expr, message, name=name))
 
+    later = []  # the rarer slips come after every factor's own, so that a long chain's cap drops them first
     for index, factor in enumerate(chain.factors):
         for name, expr, message in _RULES_BY_KIND.get(factor.kind, lambda *a: ())(chain, index, factor):
-            add(name, expr, message)
+            if name == "factor_repeated":
+                later.append((name, expr, message))
+            else:
+                add(name, expr, message)
     for index, factor in enumerate(chain.factors):
         if factor.value == 1 or factor.kind == "activation":
             continue  # dropping a factor 1 changes nothing; the activation has its own message
@@ -188,6 +204,8 @@ def mistakes_from_chain(factors, definitions) -> list[Mistake]:
             chain.without(index),
             f"a factor of the chain is missing: {_say(factor.lhs)} = {_say(factor.value)}",
         )
+    for name, expr, message in later:
+        add(name, expr, message)
     return found
 
 
@@ -254,6 +272,7 @@ CATALOGUE = {
     "wrong_weight": "the weight on another input",
     "wrong_variable": "a derivative with respect to another variable",
     "chain_factor_forgotten": "the right answer with one or more of its factors left out",
+    "factor_repeated": "one factor of the right answer written in place of a related one (σ(z)² for σ(z)(1 − σ(z)))",
     "wrong_point": "the right expression, evaluated at another point",
     "listed_in_key": "a wrong answer the key lists, with the key's own explanation",
     "constant_factor": "the right answer times a constant",
@@ -332,7 +351,57 @@ def generic_candidates(named, expanded, definitions=None, shown: str = "") -> li
         what = "a factor is missing" if len(group) == 1 else "factors are missing"
         found.append(Candidate("chain_factor_forgotten", _fully(sympy.Mul(*rest), definitions),
                                f"{what}: the right answer is {shown}, with {_say(left_out)}"))
+    found += _repeated_factors(factors, expanded, definitions, shown)
     return found
+
+
+def _repeated_factors(factors: list, expanded, definitions, shown: str) -> list[Candidate]:
+    """The key's product with one factor written in place of a related one (:func:`factor_swaps`)."""
+    found, seen = [], {expanded}
+    for belongs, written, product in factor_swaps(factors):
+        value = _fully(product, definitions)
+        if value in seen:
+            continue
+        seen.add(value)
+        found.append(Candidate("factor_repeated", value, f"you wrote {_factor_text(written)} where "
+                                                         f"{_factor_text(belongs)} belongs: the right answer is {shown}"))
+    return found
+
+
+def _factor_text(factor) -> str:
+    """A factor as it stands in a product: a divisor as 1/(1 + e^(−z))², not (1 + e^(−z))⁻²."""
+    if isinstance(factor, sympy.Pow) and factor.exp.is_number and factor.exp.is_negative:
+        return f"1/{_say(sympy.Pow(factor.base, -factor.exp))}"
+    return _say(factor)
+
+
+def factor_swaps(factors: list):
+    """(belongs, written, product): the product of *factors* with one written in place of another that goes with it.
+
+    Two factors go together when they apply the same function (σ(z) and
+    1 − σ(z); e^{−z} and (1 + e^{−z})^{−2}): that is where a student mixes
+    them up, writing σ(z)² (σ(z) twice) for σ′(z) = σ(z)(1 − σ(z)).
+    Factors with nothing in common (ŷ − y and x) are not tried: writing one
+    for the other is no slip a teacher would name.  Products of more than
+    eight factors are not tried.
+    """
+    if len(factors) > _MAX_PAIRED:
+        return
+    applied = [_applications(f) for f in factors]
+    for i, belongs in enumerate(factors):
+        for j, written in enumerate(factors):
+            if i == j or belongs == written or not applied[i] & applied[j]:
+                continue
+            rest = list(factors)
+            rest[i] = written
+            yield belongs, written, sympy.Mul(*rest)
+
+
+def _applications(factor) -> set:
+    """The functions a factor applies, with their arguments (σ(z) in 1 − σ(z)); none for a number."""
+    if not isinstance(factor, sympy.Expr) or factor.is_number:
+        return set()
+    return set(factor.atoms(sympy.Function))
 
 
 def _left_out_groups(droppable: list) -> list[tuple]:
