@@ -49,7 +49,6 @@ def network_figure(net, point=None) -> str:
     written beside them, as the problem gives them.
     """
     sizes = net.layer_sizes
-    height = max(sizes)
 
     def y_of(count: int, index: int) -> float:
         return ((count - 1) / 2 - index) * _UNIT_GAP if count > 1 else 0.0
