@@ -670,7 +670,6 @@ class Activation(Summarised):
         return self.derivative(z).xreplace({self.function(z): a})
 
 
-
 ACTIVATIONS: Registry = Registry("activation")
 
 

@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     from .gradcheck import GradientCheckReport
 
 
-
 class MathomongError(Exception):
     """Base class: a problem with what the user asked for, not a bug."""
 

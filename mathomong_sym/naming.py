@@ -170,7 +170,6 @@ def describe(plain: str) -> str:
         kind_of = {"x": "input", "y": "target", "yhat": "prediction", "W": "weight"}.get(base)
         if kind_of:
             return f"{kind_of} {index}"
-
     return {
         "W": "weight", "b": "bias", "x": "input", "y": "target", "z": "pre-activation",
         "yhat": "prediction", "L": "loss",

@@ -279,7 +279,6 @@ class FolderLock:
         self._fd: int | None = None
 
     def check(self) -> None:
-
         if self.path.is_symlink():
             raise OutputError(f"{self.path} is a symbolic link; remove it (outputs never follow links)")
 

@@ -200,7 +200,6 @@ class _TextbookMixin:
     _latex = False
     _settings: dict  # set by the sympy printer this is mixed into
 
-
     # -- numbers in place of sub-expressions ------------------------------------
 
     def _numbers(self) -> dict:

@@ -94,7 +94,6 @@ def normalise(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     out: list[str] = []
     for _index, char in enumerate(text):
-
         if char in _COMBINING:
             if not out or not out[-1][-1:].isalpha():
                 raise ParseError(f"a combining accent ({_COMBINING[char]}) must sit on a letter")

@@ -186,7 +186,6 @@ def resolve_words(tokens: list[Token], conventions: Conventions) -> tuple[list[T
                 out.append(Token("num", digits, tok.end - len(digits), tok.end, False, value=Fraction(digits)))
             continue
         pieces: tuple[tuple[str, str], ...] | None = None
-
         if word in KEYWORDS and word not in declared:
             pieces = (("keyword", word),)
         elif word in declared:
