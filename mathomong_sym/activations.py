@@ -624,9 +624,9 @@ class Activation(Summarised):
         if self.smooth is None:
             put("smooth", not (value.has(*_KINKED) or slope.has(*_KINKED)))
         if self.numpy is not None:
-            self._check_numpy(value, z)
+            self._check_numpy(self.numpy, value, z)
 
-    def _check_numpy(self, value, z) -> None:
+    def _check_numpy(self, numpy_function: Callable, value, z) -> None:
         """The array implementation must compute the same function the derivation differentiates."""
         points = np.array([-2.5, -0.7, 0.3, 1.9])
         try:
@@ -634,7 +634,7 @@ class Activation(Summarised):
         except Exception:  # a sympy form numpy cannot evaluate: the array implementation is the only one
             return
         try:
-            got = np.asarray(self.numpy(points.copy()), dtype=np.float64)
+            got = np.asarray(numpy_function(points.copy()), dtype=np.float64)
         except Exception as error:
             raise IncompatibleError(f"the numpy implementation of activation {self.name!r} fails on an array: "
                                     f"{type(error).__name__}: {error}") from None
@@ -663,6 +663,9 @@ class Activation(Summarised):
 
     def derivative_in_terms_of_output(self, z: sympy.Symbol, a: sympy.Symbol) -> sympy.Expr:
         """f′(z) with every f(z) replaced by the activation a (σ′ = a(1 − a))."""
+        if not self.elementwise or self.derivative is None:
+            raise IncompatibleError(f"activation {self.name!r} is not elementwise: its derivative is a Jacobian, "
+                                    "not one function of z")
         z, a = as_expression(z), as_expression(a)
         return self.derivative(z).xreplace({self.function(z): a})
 

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from .display import Summarised, Summary
 from .errors import ConfigError, UnknownNameError
@@ -241,7 +242,7 @@ def load_digits() -> Dataset:
 _FIXED: dict[str, Callable[[], Dataset]] = {"digits": load_digits}
 
 
-_IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+_IDX_TYPES: dict[int, npt.DTypeLike] = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
 def read_idx(path) -> np.ndarray:
@@ -300,7 +301,8 @@ def load_mnist_csv(path, *, limit: int | None = None) -> Dataset:
         handle = path.open(newline="", encoding="utf-8-sig")
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file") from None
-    labels, rows = [], []
+    labels: list = []
+    rows: list = []
     with handle:
         for number, row in enumerate(csv.reader(handle), start=1):
             if not row or all(not cell.strip() for cell in row):

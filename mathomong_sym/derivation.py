@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Mapping
+from typing import AbstractSet, Any, Iterable, Mapping, Sequence
 
 import sympy
 from sympy import Derivative, Symbol
@@ -529,11 +529,16 @@ class _GraphEvaluator:
             _COMPILED[(symbol, expr)] = (arguments_of[index], namespace[f"_f{index}"])
 
     def value(self, symbol, point: Mapping, memo: dict, override: Mapping = {},
-              moving: set = frozenset(), scratch: dict | None = None):
+              moving: AbstractSet = frozenset(), scratch: dict | None = None):
         """The value of *symbol*; what is in *moving* is computed afresh into *scratch*."""
         if symbol in override:
             return override[symbol]
-        store = scratch if symbol in moving else memo
+        if symbol not in moving:
+            store = memo
+        elif scratch is None:
+            raise TypeError("values computed afresh need a scratch table")
+        else:
+            store = scratch
         if symbol in store:
             return store[symbol]
         if symbol not in self.definitions:
@@ -598,7 +603,8 @@ class _GraphEvaluator:
             for symbol, expr in self.definitions.items():
                 for argument in expr.free_symbols:
                     users.setdefault(argument, []).append(symbol)
-            self._users, self._users_size, self._downstream_cache = users, len(self.definitions), {}
+            self._users, self._users_size = users, len(self.definitions)
+            self._downstream_cache: dict = {}
         if variable in self._downstream_cache:
             return self._downstream_cache[variable]
         users = self._users
@@ -795,14 +801,14 @@ def _expand_towards(expr, definitions: Mapping, variables, budget: int = 2) -> s
     moving: set = set()
     for variable in variables:
         moving |= evaluator._downstream(variable)
-    budget = [budget]
+    remaining = [budget]
 
     def expand(e):
         targets = [s for s in e.free_symbols if s in moving]
         if not targets:
             return e
-        budget[0] -= len(targets)
-        if budget[0] < 0:
+        remaining[0] -= len(targets)
+        if remaining[0] < 0:
             raise OverflowError
         return e.xreplace({t: expand(definitions[t]) for t in targets})
 
@@ -855,15 +861,15 @@ def check_equality(lhs, rhs, definitions: Mapping, *, points: int = 3, seed: int
                 return PROVED, "difference expands to 0, with the named intermediates as letters"
             if size < 40 and sympy.cancel(sympy.together(difference.rewrite(sympy.exp))) == 0:
                 return PROVED, "difference is 0 once σ, tanh … are written with e^z"
-    symbolic_lhs = symbolic_rhs = None
+    symbolic: tuple[Any, Any] | None = None  # both sides written out, once both could be
     if not (_symbolic_is_cheap(lhs, definitions) and _symbolic_is_cheap(rhs, definitions)):
         return _check_on_graph(lhs, rhs, definitions, points=points, seed=seed, shared=shared)
     size = sympy.count_ops(lhs) + sympy.count_ops(rhs)
     expanded_size = size
     if size < _SYMBOLIC_OPS_LIMIT:
         try:
-            symbolic_lhs = meaning(lhs, definitions)
-            symbolic_rhs = meaning(rhs, definitions)
+            symbolic_lhs, symbolic_rhs = meaning(lhs, definitions), meaning(rhs, definitions)
+            symbolic = (symbolic_lhs, symbolic_rhs)
             expanded_size = sympy.count_ops(symbolic_lhs) + sympy.count_ops(symbolic_rhs)
             if symbolic_lhs == symbolic_rhs:
                 return PROVED, "equal after expanding the definitions"
@@ -874,8 +880,8 @@ def check_equality(lhs, rhs, definitions: Mapping, *, points: int = 3, seed: int
         except (TypeError, ValueError, NotImplementedError):
             pass
     # numbers: at several random points, with 50 digits
-    if symbolic_lhs is not None and expanded_size < _SYMBOLIC_OPS_LIMIT:
-        symbols = symbolic_lhs.free_symbols | symbolic_rhs.free_symbols
+    if symbolic is not None and expanded_size < _SYMBOLIC_OPS_LIMIT:
+        symbols = symbolic[0].free_symbols | symbolic[1].free_symbols
     else:
         symbols = _base_symbols(lhs, definitions) | _base_symbols(rhs, definitions)
     rng = random.Random(seed)
@@ -885,9 +891,9 @@ def check_equality(lhs, rhs, definitions: Mapping, *, points: int = 3, seed: int
         attempts += 1
         point = _random_point(symbols, rng)
         try:
-            if symbolic_lhs is not None and expanded_size < _SYMBOLIC_OPS_LIMIT:
-                a = symbolic_lhs.xreplace(point).evalf(_DIGITS)
-                b = symbolic_rhs.xreplace(point).evalf(_DIGITS)
+            if symbolic is not None and expanded_size < _SYMBOLIC_OPS_LIMIT:
+                a = symbolic[0].xreplace(point).evalf(_DIGITS)
+                b = symbolic[1].xreplace(point).evalf(_DIGITS)
             else:
                 a = _numeric_meaning(lhs, definitions, point)
                 b = _numeric_meaning(rhs, definitions, point)
@@ -953,7 +959,7 @@ class Derivation(_KeepsForm):
     expression: sympy.Expr | None = None
     definitions: dict = field(default_factory=dict)
     factors: list[Factor] = field(default_factory=list)
-    cites: list["Derivation"] = field(default_factory=list)
+    cites: Sequence["Derivation"] = field(default_factory=list)
     title: str = ""
     conventions: list[str] = field(default_factory=list)
     point: dict | None = None

@@ -45,8 +45,8 @@ def _d(expr, variable) -> Derivative:
 
 
 def _product(*factors) -> sympy.Expr:
-    factors = [f for f in factors if f != 1] or [sympy.S.One]
-    return factors[0] if len(factors) == 1 else sympy.Mul(*factors, evaluate=False)
+    kept = [f for f in factors if f != 1] or [sympy.S.One]
+    return kept[0] if len(kept) == 1 else sympy.Mul(*kept, evaluate=False)
 
 
 #: the guide's chain rule (Part 6), the formula every chain below applies

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import sympy
@@ -46,12 +46,12 @@ def _resolve_variables(expr, variables) -> tuple[sympy.Symbol, ...]:
     else:
         if isinstance(variables, (str, sympy.Symbol)):
             variables = [variables]
-        chosen = []
+        picked = []
         for v in variables:
             name = v.name if isinstance(v, sympy.Symbol) else str(v).strip()
             # a variable the expression does not contain is allowed: its slope is 0
-            chosen.append(free.get(name, v if isinstance(v, sympy.Symbol) else sympy.Symbol(name, real=True)))
-        chosen = tuple(chosen)
+            picked.append(free.get(name, v if isinstance(v, sympy.Symbol) else sympy.Symbol(name, real=True)))
+        chosen = tuple(picked)
         names = [s.name for s in chosen]
         if len(set(names)) != len(names):
             raise IncompatibleError(f"a variable is listed twice: {', '.join(names)}")
@@ -115,7 +115,7 @@ class DescentPath(Summarised):
     diverged: bool = False
     stopped: str = ""
     note: str = ""
-    _function: object = field(default=None, repr=False)
+    _function: Callable[..., Sequence[Any]] | None = field(default=None, repr=False)
 
     @property
     def steps(self) -> int:
@@ -129,17 +129,23 @@ class DescentPath(Summarised):
     def end(self) -> np.ndarray:
         return self.points[-1]
 
+    def _evaluate(self, *coordinates) -> Sequence[Any]:
+        """(f, ∂f/∂v₁, …) at the coordinates, from the compiled function descent ran with."""
+        if self._function is None:
+            raise ValueError("this result carries no compiled function to evaluate (it was built by hand)")
+        return self._function(*coordinates)
+
     def value_at(self, *coordinates):
         """f at the given coordinates (arrays broadcast, e.g. a contour grid)."""
         with np.errstate(all="ignore"):
-            value = self._function(*coordinates)[0]
+            value = self._evaluate(*coordinates)[0]
         return np.broadcast_to(np.asarray(value, dtype=np.float64),
                                np.broadcast(*coordinates).shape)
 
     def gradient_at(self, *coordinates) -> list[np.ndarray]:
         shape = np.broadcast(*coordinates).shape
         with np.errstate(all="ignore"):
-            parts = self._function(*coordinates)[1:]
+            parts = self._evaluate(*coordinates)[1:]
         return [np.broadcast_to(np.asarray(p, dtype=np.float64), shape) for p in parts]
 
     def _names(self) -> list[str]:

@@ -8,6 +8,11 @@ subclass also derives from the matching builtin (``ValueError``,
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .gradcheck import GradientCheckReport
+
 
 class MathomongError(Exception):
     """Base class: a problem with what the user asked for, not a bug."""
@@ -52,7 +57,7 @@ class VerificationError(MathomongError, AssertionError):
 class GradientCheckError(VerificationError):
     """A derived gradient that disagrees with the numbers; ``report`` holds the comparison."""
 
-    report = None
+    report: GradientCheckReport | None = None
 
 
 class TrainingError(MathomongError, RuntimeError):

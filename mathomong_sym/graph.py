@@ -174,7 +174,7 @@ class _SharedParameters(list):
         self._location = location
         self._position = {p: i for i, p in enumerate(parameters)}
 
-    def locate(self, symbol):
+    def locate(self, symbol) -> tuple[GraphLayer, int, int | None, int] | None:
         try:
             layer, unit, source = self._location[symbol]
         except (KeyError, TypeError):
@@ -211,6 +211,9 @@ class GraphNetwork(Network):
     (λ ≥ 0) adds R = λ Σ w² over the weights.  See the module docstring for
     the layers, and ``docs/custom-networks.md`` for a worked example.
     """
+
+    layers: tuple[GraphLayer, ...]
+    parameters: _SharedParameters
 
     def __init__(self, inputs: Input, outputs, loss="mse", *, l2=0, description: str | None = None):
         if not isinstance(inputs, Input):
@@ -267,13 +270,13 @@ class GraphNetwork(Network):
         self.output_activation = self.layers[-1].activation
         check_compatible(loss_function, self.output_activation)
         # parameters layer by layer as first used: W row-major, then b (an MLP's layout, for a chain)
-        self.parameters = []
+        parameters: list[sympy.Symbol] = []
         for layer in self.layers:
             if layer.first == layer.index:
-                self.parameters.extend(layer.parameters)
-        self._by_name = {p.name: p for p in self.parameters}
-        self._index = {p: i for i, p in enumerate(self.parameters)}
-        self._uses: dict = {p: [] for p in self.parameters}
+                parameters.extend(layer.parameters)
+        self._by_name = {p.name: p for p in parameters}
+        self._index = {p: i for i, p in enumerate(parameters)}
+        self._uses: dict = {p: [] for p in parameters}
         for layer in self.layers:
             for i, row in enumerate(layer.weights):
                 for j, w in enumerate(row):
@@ -281,7 +284,7 @@ class GraphNetwork(Network):
             for i, b in enumerate(layer.biases):
                 self._uses[b].append((layer, i, None))
         self._location = {p: uses[0] for p, uses in self._uses.items()}
-        self.parameters = _SharedParameters(self.parameters, self._location)
+        self.parameters = _SharedParameters(parameters, self._location)
         self._units = None
         self.l2 = penalty
         self.weights = [p for p in self.parameters if p.name.startswith("w")]
@@ -382,8 +385,8 @@ class GraphNetwork(Network):
     def _backprop(self):
         return GraphBackprop(self)
 
-    def compile(self, form: str = "layer", backend: str = "numpy"):
-        """Numpy (or JAX) functions for the batch loss and its gradient.
+    def compile(self, form: str = "layer", backend: str = "numpy", dtype: str = "float64"):
+        """Numpy (or JAX) functions for the batch loss and its gradient (in float64, or float32 if asked).
 
         ``form="layer"``: matrix products over the batch, generated from the
         graph's backpropagation equations; ``"per_parameter"``: every
@@ -393,10 +396,10 @@ class GraphNetwork(Network):
         from .compile import FORMS, compile_network, _compile_source
 
         if form == "layer":
-            return _compile_source(self, _graph_source(self), form=form, backend=backend)
+            return _compile_source(self, _graph_source(self), form=form, backend=backend, dtype=dtype)
         if form not in FORMS:
             raise UnknownNameError("compiled form", form, FORMS)
-        return compile_network(self, form=form, backend=backend)
+        return compile_network(self, form=form, backend=backend, dtype=dtype)
 
     def initial_parameters(self, seed: int = 0, scheme: str = "auto") -> np.ndarray:
         """A starting θ in ``parameters`` order: Glorot (He for ReLU-like layers) per weight matrix, as for an MLP."""
@@ -436,6 +439,8 @@ def _localised(steps):
 class GraphBackprop(Backprop):
     """Backpropagation over a graph of layers: a δ sums over every pre-activation its unit feeds."""
 
+    net: GraphNetwork
+
     def _hidden_delta(self, layer_index: int, unit: int):
         net = self.net
         layer = net.layers[layer_index - 1]
@@ -443,6 +448,7 @@ class GraphBackprop(Backprop):
         z, a = layer.pre_activations[unit], layer.outputs[unit]
         delta = self.delta_symbol(layer_index, unit)
         act = layer.activation
+        assert act.derivative is not None  # a hidden layer's activation is elementwise, so it has one
         da = act.derivative(z)
         readers = net.readers(layer_index, unit)
         cited = [self.delta(reader.index, k) for reader, k, _, _ in readers]

@@ -167,9 +167,9 @@ def describe(plain: str) -> str:
     match = _INDEXED.match(plain)
     if match:
         base, index = match.groups()
-        words = {"x": "input", "y": "target", "yhat": "prediction", "W": "weight"}.get(base)
-        if words:
-            return f"{words} {index}"
+        kind_of = {"x": "input", "y": "target", "yhat": "prediction", "W": "weight"}.get(base)
+        if kind_of:
+            return f"{kind_of} {index}"
     return {
         "W": "weight", "b": "bias", "x": "input", "y": "target", "z": "pre-activation",
         "yhat": "prediction", "L": "loss",

@@ -15,9 +15,11 @@ the inputs, targets and parameters.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, ClassVar, Protocol
 
 import sympy
 
@@ -49,7 +51,7 @@ class _Namer:
 
     def __init__(self, fmt: str):
         self.fmt = fmt
-        self._pattern = None
+        self._pattern: re.Pattern[str] | None = None
 
     def __call__(self, *indices) -> sympy.Symbol:
         return naming.sym(self.fmt.format(*(k + 1 for k in indices)))
@@ -57,8 +59,6 @@ class _Namer:
     def locate(self, name: str):
         """The 0-based indices whose symbol is called *name*, or None."""
         if self._pattern is None:
-            import re
-
             pieces = self.fmt.split("{}")
             self._pattern = re.compile("^" + r"([1-9][0-9]*)".join(re.escape(p) for p in pieces) + "$")
         match = self._pattern.match(name)
@@ -97,11 +97,17 @@ class SymbolVector(Sequence):
     """
 
     __slots__ = ("_size", "_make", "_made", "_items")
+    _items: tuple | None  # the symbols, when given; else made by _make and kept in _made
+    _size: int
+    _make: _Namer | None
+    _made: dict[int, sympy.Symbol] | None
 
     def __init__(self, items=None, *, size: int | None = None, make: _Namer | None = None):
         if items is not None:
             self._items = tuple(items)
             self._size, self._make, self._made = len(self._items), None, None
+        elif size is None or make is None:
+            raise TypeError("a SymbolVector needs its items, or a size and a namer")
         else:
             self._items, self._size, self._make, self._made = None, int(size), make, {}
 
@@ -148,6 +154,7 @@ class SymbolVector(Sequence):
                 return None
         if not isinstance(symbol, sympy.Symbol):
             return None
+        assert self._make is not None  # no items: made by the namer
         found = self._make.locate(symbol.name)
         if found is None or len(found) != 1 or not 0 <= found[0] < self._size:
             return None
@@ -171,7 +178,7 @@ class SymbolVector(Sequence):
         return hash(tuple(self))
 
     #: what ``+`` makes: a tuple, as the per-layer tuples were (``SymbolList``: a list)
-    _joined = tuple
+    _joined: ClassVar[type] = tuple
 
     def __add__(self, other):
         if isinstance(other, list) or (isinstance(other, SymbolVector) and other._joined is list):
@@ -219,7 +226,7 @@ def _positions(vector: SymbolVector) -> dict:
         if len(_POSITIONS) > 4096:
             _POSITIONS.clear()
         table: dict = {}
-        for i, s in enumerate(vector._items):
+        for i, s in enumerate(vector._items or ()):
             table.setdefault(s, i)
         cached = _POSITIONS[key] = (vector, table)
     return cached[1]
@@ -229,12 +236,17 @@ class SymbolGrid(Sequence):
     """Rows of symbols (a weight matrix), each row a :class:`SymbolVector` made when first read."""
 
     __slots__ = ("_shape", "_make", "_rows")
+    _shape: tuple[int, int]
+    _make: _Namer | None  # None: every row was given
+    _rows: dict[int, SymbolVector]
 
     def __init__(self, rows=None, *, shape: tuple[int, int] | None = None, make: _Namer | None = None):
         if rows is not None:
             made = tuple(SymbolVector.of(row) for row in rows)
             self._shape = (len(made), len(made[0]) if made else 0)
             self._make, self._rows = None, dict(enumerate(made))
+        elif shape is None or make is None:
+            raise TypeError("a SymbolGrid needs its rows, or a shape and a namer")
         else:
             self._shape, self._make, self._rows = (int(shape[0]), int(shape[1])), make, {}
 
@@ -602,6 +614,21 @@ class _Parameters(Sequence):
         return f"[{self[0]}, {self[1]}, …, {self[self._size - 1]}]  # {self._size} parameters"
 
 
+class ParameterList(Protocol):
+    """A network's parameters in ``theta`` order, and where each one sits."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, index: Any) -> Any: ...
+
+    def __iter__(self) -> Iterator[sympy.Symbol]: ...
+
+    def index(self, symbol: Any) -> int: ...
+
+    def locate(self, symbol: Any) -> tuple[Layer, int, int | None, int] | None:
+        """(layer, unit, input index or None for a bias, position in theta) of a parameter, or None."""
+
+
 class Network:
     """Layers of named symbols, their equations and the loss.
 
@@ -616,6 +643,15 @@ class Network:
     first read, so a network of a million weights is built in the time its
     layer shapes take.
     """
+
+    layers: tuple[Layer, ...]
+    inputs: Sequence[sympy.Symbol]
+    targets: Sequence[sympy.Symbol]
+    parameters: ParameterList
+    equations: Sequence[Equation]
+    definitions: Mapping[sympy.Symbol, sympy.Expr]
+    output_activation: Activation
+    description: str
 
     def __init__(self, layers: Sequence[Layer], inputs, targets, loss: Loss | str = "mse", *,
                  description: str | None = None):
@@ -699,7 +735,7 @@ class Network:
         with sympy's own ``subs`` and ``diff``, which take a plain
         ``Symbol("x")`` or the text ``"x"`` for a different symbol.
         """
-        found = {}
+        found: dict[str, sympy.Symbol] = {}
         for s in [*self.inputs, *self.targets, *self.parameters]:
             found.setdefault(s.name, s)
         for layer in self.layers:
@@ -733,7 +769,9 @@ class Network:
 
     def layer_of(self, parameter) -> tuple[Layer, int, int | None]:
         """(layer, unit, input index or None for a bias) of a parameter."""
-        layer, unit, source, _ = self.parameters.locate(self.parameter(parameter))
+        found = self.parameters.locate(self.parameter(parameter))
+        assert found is not None  # parameter() returns only a parameter of this network
+        layer, unit, source, _ = found
         return layer, unit, source
 
     # -- the loss ---------------------------------------------------------------------
@@ -801,7 +839,7 @@ class Network:
         """Forward-pass values of every named quantity at *point* (names or symbols → numbers)."""
         from .naming import resolve_symbol
 
-        known = self.inputs + self.targets + self.parameters
+        known = [*self.inputs, *self.targets, *self.parameters]
         values = {}
         for key, value in dict(point).items():
             symbol = resolve_symbol(key, known, strict=True, what="input, target or parameter", where="this network")
@@ -987,6 +1025,8 @@ class Neuron(Network):
             raise ShapeError(f"a single neuron cannot use {act.name!r}; use an MLP with several outputs")
         loss_function = get_loss(loss)
         check_compatible(loss_function, act)
+        inputs: Sequence[sympy.Symbol]
+        weights: Sequence[Sequence[sympy.Symbol]]
         if n == 1:
             inputs, weights = [naming.sym("x")], ((naming.sym("W"),),)
         else:

@@ -38,6 +38,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import Literal, TextIO
 
 from .errors import ConfigError
 
@@ -102,7 +103,7 @@ class Journal:
     def __init__(self, path: Path, entries: dict | None = None):
         self.path = path
         self.entries = dict(entries or {})
-        self._stream = None
+        self._stream: TextIO | None = None
 
     @classmethod
     def load(cls, path: Path) -> "Journal":
@@ -155,7 +156,7 @@ class OutputFolder:
         self.journal_path = parent / f".{name}.journal"
         self._old = parent / f".{name}.old"
         self._lock = FolderLock(parent / f".{name}.lock", folder)
-        self._journal = None
+        self._journal: Journal | None = None
         self.committed = False
 
     # -- before the work -----------------------------------------------------
@@ -192,7 +193,7 @@ class OutputFolder:
             raise OutputError(f"cannot write to {self.folder.parent}: {_reason(exc)}") from None
         return self
 
-    def __exit__(self, kind, value, traceback) -> bool:
+    def __exit__(self, kind, value, traceback) -> Literal[False]:
         if self._journal is not None:
             self._journal.close()
         try:
@@ -275,7 +276,7 @@ class FolderLock:
     def __init__(self, path: Path, target: Path):
         self.path = Path(path)
         self.target = target
-        self._fd = None
+        self._fd: int | None = None
 
     def check(self) -> None:
         if self.path.is_symlink():
@@ -371,7 +372,7 @@ class StagedFiles:
             raise OutputError(f"cannot write to {self.folder}: {_reason(exc)}") from None
         return self
 
-    def __exit__(self, kind, value, traceback) -> bool:
+    def __exit__(self, kind, value, traceback) -> Literal[False]:
         try:
             if not self.committed:
                 _remove(self.staging)

@@ -181,8 +181,9 @@ def textbook_terms(expr) -> list:
     if _built_unevaluated(expr):
         return terms
     degrees = [_degree(t) for t in terms]
-    if all(d is not None for d in degrees):
-        order = sorted(range(len(terms)), key=lambda i: (_is_negative_term(terms[i]), -degrees[i]))
+    known = [d for d in degrees if d is not None]
+    if len(known) == len(degrees):
+        order = sorted(range(len(terms)), key=lambda i: (_is_negative_term(terms[i]), -known[i]))
     else:
         order = sorted(range(len(terms)), key=lambda i: _is_negative_term(terms[i]))
     return [terms[i] for i in order]
@@ -197,6 +198,7 @@ class _TextbookMixin:
 
     _minus = MINUS
     _latex = False
+    _settings: dict  # set by the sympy printer this is mixed into
 
     # -- numbers in place of sub-expressions ------------------------------------
 

@@ -476,3 +476,24 @@ def test_a_two_path_networks_factors_verify():
                   for s, depth in item.walk() if s.kind in ("rule", "algebra", "result")]
     assert elementary and {s.rule for s in elementary} <= known
     assert derivation.verify().ok
+
+
+def test_equality_falls_back_to_numbers_when_only_one_side_can_be_written_out(monkeypatch):
+    # writing out the left side succeeds and the right side's fails: the sides are compared by
+    # walking the definitions, not with a half-written pair
+    import mathomong_sym.derivation as derivation
+
+    x, u = sym("x"), sym("u")
+    real_meaning = derivation.meaning
+    calls = []
+
+    def meaning(expr, definitions):
+        calls.append(expr)
+        if len(calls) == 2:
+            raise NotImplementedError("cannot write this side out")
+        return real_meaning(expr, definitions)
+
+    monkeypatch.setattr(derivation, "meaning", meaning)
+    outcome, detail = check_equality(u * 2, x + x + 2, {u: x + 1})
+    assert outcome != FAILED, detail
+    assert len(calls) >= 2

@@ -216,3 +216,13 @@ def test_under_jax_an_array_implementation_gives_way_to_the_sympy_form():
     loss_j, grad_j = net.compile(backend="jax").loss_and_gradient(theta, X, Y)
     loss_n, grad_n = net.compile().loss_and_gradient(theta, X, Y)
     assert float(loss_j) == pytest.approx(loss_n, rel=1e-12) and np.allclose(np.asarray(grad_j), grad_n)
+
+
+def test_softmax_has_no_derivative_in_terms_of_its_output_and_says_so():
+    import sympy
+
+    from mathomong_sym.activations import get_activation
+    from mathomong_sym.errors import IncompatibleError
+
+    with pytest.raises(IncompatibleError, match="not elementwise"):
+        get_activation("softmax").derivative_in_terms_of_output(sympy.Symbol("z"), sympy.Symbol("a"))

@@ -425,3 +425,20 @@ def test_a_wrong_registered_derivative_in_a_graph_is_caught():
     theta, X, Y = _data(net)
     with pytest.raises(GradientCheckError):
         gradient_check(net, theta, X, Y)
+
+
+@pytest.mark.parametrize("form", ["layer", "per_parameter"])
+def test_a_graph_network_compiles_in_the_dtype_asked_as_every_network_does(form):
+    x = Input(2)
+    out = Dense(1, "sigmoid")(Dense(2, "tanh")(x))
+    graph = GraphNetwork(x, out)
+    chain = MLP([2, 2, 1], activation="tanh")
+    theta = np.linspace(-0.5, 0.5, graph.n_parameters)
+    X, Y = np.array([[0.2, -0.4], [1.0, 0.3]]), np.array([[1.0], [0.0]])
+    for dtype in ("float64", "float32"):
+        compiled, reference = graph.compile(form=form, dtype=dtype), chain.compile(form=form, dtype=dtype)
+        assert compiled.dtype == reference.dtype == dtype
+        loss, gradient = compiled.loss_and_gradient(theta, X, Y)
+        expected_loss, expected_gradient = reference.loss_and_gradient(theta, X, Y)
+        assert np.asarray(gradient).dtype == np.asarray(expected_gradient).dtype
+        assert np.allclose(gradient, expected_gradient, rtol=1e-4 if dtype == "float32" else 1e-10)

@@ -541,3 +541,12 @@ def test_the_same_text_reads_the_same_every_time():
     from mathomong_sym.parsing import read_uncached
 
     assert read_uncached(r"2(\hat y - y)\sigma'(z)x").value == first.value
+
+
+@pytest.mark.parametrize("text", ["²", "é", "x+é", "2ℓ"])
+def test_the_tokenizer_refuses_a_character_that_only_looks_like_a_digit_or_letter(text):
+    # str.isdigit and str.isalpha take ² and é; the number and word patterns do not, so they are refused by name
+    from mathomong_sym.parsing.tokens import tokenize
+
+    with pytest.raises(ParseError, match="unexpected character"):
+        tokenize(text)

@@ -17,6 +17,7 @@ import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 from ..display import Summarised, Summary
 from ..errors import ConfigError
@@ -230,7 +231,7 @@ def grade(keys, rows, *, roster=None, timeout: float | None = DEFAULT_TIMEOUT, w
     """
     by_version = _keys_by_version(keys)
     roster = roster if isinstance(roster, Roster) else Roster(roster or {})
-    plan = []
+    plan: list[tuple[Any, str, str | None, str]] = []
     unique: dict[str, dict] = {}
     digests: dict = {}
     contexts: dict = {}
@@ -252,6 +253,7 @@ def grade(keys, rows, *, roster=None, timeout: float | None = DEFAULT_TIMEOUT, w
         if problem:
             plan.append((row, version, None, problem))
             continue
+        assert entry is not None  # found, or the row has a problem
         if (version, row.question) not in digests:
             entry_json = json.dumps(entry.to_dict(), sort_keys=True, ensure_ascii=False)
             digests[version, row.question] = (entry, hashlib.sha256(entry_json.encode("utf-8")).hexdigest())
@@ -294,7 +296,7 @@ def grade(keys, rows, *, roster=None, timeout: float | None = DEFAULT_TIMEOUT, w
     key_errors = sorted({r["key_error"] for r in results.values() if "key_error" in r})
     if key_errors:
         raise ConfigError(f"bad key: {key_errors[0]}")
-    graded = [_graded(row, version, by_version.get(version), results.get(task_key), problem)
+    graded = [_graded(row, version, by_version.get(version), results.get(task_key) if task_key else None, problem)
               for row, version, task_key, problem in plan]
     _mark_repeats(graded)
     return GradeReport(graded, by_version, roster, checked=len(pending), reused=reused)

@@ -105,7 +105,7 @@ class Mistake:
         return cls(latex=to_latex(expr), message=message, name=name, tree=expr_to_tree(expr), credit=credit)
 
     def to_dict(self) -> dict:
-        data = {"name": self.name, "latex": self.latex, "message": self.message}
+        data: dict[str, object] = {"name": self.name, "latex": self.latex, "message": self.message}
         if self.tree is not None:
             data["tree"] = self.tree
         if self.credit:

@@ -34,7 +34,9 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from multiprocessing.connection import wait
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+from typing import Callable, Protocol, cast
 
 __all__ = ["CheckerPool", "shared_pool", "DEFAULT_TIMEOUT", "timeout_result"]
 
@@ -132,10 +134,19 @@ def _crash_result() -> dict:
             "details": {"reason": reason, "crashed": True}, "score": 0.0}
 
 
+class _ProcessContext(Protocol):
+    """What the pool uses of a multiprocessing start method's context."""
+
+    def Pipe(self, duplex: bool = ...) -> tuple[Connection, Connection]: ...
+
+    @property
+    def Process(self) -> Callable[..., BaseProcess]: ...
+
+
 @dataclass
 class _Worker:
     process: multiprocessing.process.BaseProcess
-    connection: object
+    connection: Connection
     started: float
     ready: bool = False
     task_id: int | None = None
@@ -160,7 +171,9 @@ class CheckerPool:
             raise ValueError("timeout must be positive")
         self.size = max(1, workers if workers is not None else min(2, os.cpu_count() or 1))
         self.timeout = float(timeout)
-        self.context = multiprocessing.get_context(start_method) if start_method else multiprocessing.get_context()
+        # every start method's context makes processes; typeshed gives a method named by a str a BaseContext
+        self.context = cast(_ProcessContext, multiprocessing.get_context(start_method) if start_method
+                            else multiprocessing.get_context())
         self.warm = warm
         self.handler = handler  # None: the checker's run_task
         self._lock = threading.Lock()
@@ -195,7 +208,7 @@ class CheckerPool:
 
     def pids(self) -> list[int]:
         everyone = self._workers + ([self._spare] if self._spare else [])
-        return [w.process.pid for w in everyone]
+        return [w.process.pid for w in everyone if w.process.pid is not None]
 
     def _promote_ready_spare(self):
         spare = self._spare

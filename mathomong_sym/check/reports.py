@@ -136,7 +136,7 @@ def report_csv(report) -> str:
 # gradebooks
 # ---------------------------------------------------------------------------
 
-def _scores(report, student: str, questions: list[str]) -> dict:
+def _scores(report, student: str, questions: list[str]) -> tuple[dict, Fraction]:
     """question -> shown score of *student* (rounded so that the shown parts add up to the shown total)."""
     counted = report.counted(student)
     version = report.version_of(student)

@@ -218,7 +218,8 @@ def run_train(args) -> int:
     predictions = np.asarray(compiled.forward(result.theta, data.X))
     score = accuracy(predictions, data.Y) if data.task == "classification" else None
     test_predictions = np.asarray(compiled.forward(result.theta, test.X)) if test is not None else None
-    test_score = accuracy(test_predictions, test.Y) if test is not None and data.task == "classification" else None
+    test_score = accuracy(test_predictions, test.Y) if test_predictions is not None and test is not None \
+        and data.task == "classification" else None
     written = _plots(args, net, compiled, data, result, test, test_predictions)
     if args.json:
         payload = {

@@ -115,6 +115,11 @@ class Parser:
         j = self.i + offset
         return self.tokens[j] if j < len(self.tokens) else None
 
+    def peek_is(self, offset: int, *texts: str) -> bool:
+        """Whether the token at *offset* is one of the operators *texts*."""
+        tok = self.peek(offset)
+        return tok is not None and tok.is_op(*texts)
+
     def take(self) -> Token:
         tok = self.peek()
         if tok is None:
@@ -292,6 +297,7 @@ class Parser:
 
     def number(self, tok: Token):
         value = tok.value
+        assert value is not None  # the tokenizer gives every number token its value
         if value.denominator == 1 and not any(c in tok.text for c in ".eE"):
             return sympy.Integer(value.numerator)
         exact = sympy.Rational(value.numerator, value.denominator)
@@ -403,7 +409,7 @@ class Parser:
 
     def layer_ahead(self, offset: int = 0) -> bool:
         r"""Whether ``(2)``, ``[2]``, ``{(2)}`` or ``{[2]}`` follows (a layer, not a power)."""
-        at_brace = self.peek(offset) is not None and self.peek(offset).is_op("{")
+        at_brace = self.peek_is(offset, "{")
         j = offset + (1 if at_brace else 0)
         opener, number, closer = self.peek(j), self.peek(j + 1), self.peek(j + 2)
         if opener is None or number is None or closer is None or not opener.is_op("(", "["):
@@ -412,7 +418,7 @@ class Parser:
             number.kind in ("name", "raw") and len(number.text) == 1 and not number.digits)
         if not layer_like or not closer.is_op(_OPENING[opener.text]):
             return False
-        return not at_brace or (self.peek(j + 3) is not None and self.peek(j + 3).is_op("}"))
+        return not at_brace or self.peek_is(j + 3, "}")
 
     def layer(self) -> str:
         braced = self.at("{")
@@ -444,7 +450,7 @@ class Parser:
                     while self.at("'"):
                         self.take()
                         primes += 1
-                elif self.at("{") and self.peek(1) is not None and self.peek(1).is_op("'"):
+                elif self.at("{") and self.peek_is(1, "'"):
                     self.take()
                     while self.at("'"):
                         self.take()
@@ -535,7 +541,7 @@ class Parser:
         """The letters of a ``{word}`` group starting at *index* (font arguments)."""
         if index >= len(self.tokens) or not self.tokens[index].is_op("{"):
             return None
-        word = []
+        word: list[str] = []
         j = index + 1
         while j < len(self.tokens) and not self.tokens[j].is_op("}"):
             tok = self.tokens[j]
@@ -633,10 +639,10 @@ class Parser:
         if not self.at("{") or not is_d(1):
             return False
         depth, j = 0, 0
-        while self.peek(j) is not None:
-            if self.peek(j).is_op("{"):
+        while (tok := self.peek(j)) is not None:
+            if tok.is_op("{"):
                 depth += 1
-            elif self.peek(j).is_op("}"):
+            elif tok.is_op("}"):
                 depth -= 1
                 if depth == 0:
                     break
@@ -694,7 +700,7 @@ class Parser:
             raise ParseError(f"\\{accent} needs a letter")
         if tok.is_op("{"):
             inner = self.peek(1)
-            if inner is None or self.peek(2) is None or not self.peek(2).is_op("}"):
+            if inner is None or not self.peek_is(2, "}"):
                 raise ParseError(f"\\{accent} must sit on a single letter")
             self.take()
             self.take()

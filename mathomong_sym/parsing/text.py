@@ -92,7 +92,7 @@ def normalise(text: str) -> str:
     if text.isascii():
         return text
     text = unicodedata.normalize("NFC", text)
-    out = []
+    out: list[str] = []
     for _index, char in enumerate(text):
         if char in _COMBINING:
             if not out or not out[-1][-1:].isalpha():

@@ -124,16 +124,16 @@ def tokenize(text: str) -> list[Token]:
             space = True
             index += 1
             continue
-        if char.isdigit() or (char == "." and index + 1 < n and text[index + 1].isdigit()):
-            match = _NUMBER.match(text, index)
+        match = _NUMBER.match(text, index) if char.isdigit() or char == "." else None
+        if match:  # ASCII digits only: another script's digit is an unexpected character
             written = match.group(0)
             if match.group("exponent"):
                 check_scientific(written, int(match.group("exponent")[1:]))
             add("num", written, index, match.end(), value=Fraction(written))
             index = match.end()
             continue
-        if char.isalpha():
-            match = _WORD.match(text, index)
+        match = _WORD.match(text, index) if char.isalpha() else None
+        if match:  # ASCII letters only: any other letter is an unexpected character
             end = match.end()
             word = match.group(0)
             joined = _JOINED.match(text, end)

@@ -67,7 +67,7 @@ def _split(word: str, names: frozenset) -> tuple | None:
     (``wxsigma``, ``xsinx`` when x is declared).  None when there is no split;
     ParseError when two splits tie.
     """
-    options = []
+    options: list = []
     plain = _split_names(word, names)
     if plain is not None:
         options.extend((plain[0], split) for split in plain[1])
@@ -185,7 +185,7 @@ def resolve_words(tokens: list[Token], conventions: Conventions) -> tuple[list[T
                 digits = tok.digits
                 out.append(Token("num", digits, tok.end - len(digits), tok.end, False, value=Fraction(digits)))
             continue
-        pieces = None
+        pieces: tuple[tuple[str, str], ...] | None = None
         if word in KEYWORDS and word not in declared:
             pieces = (("keyword", word),)
         elif word in declared:

@@ -45,6 +45,7 @@ order.  Math is sympy expressions and prose is
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 import sympy
 from sympy import Derivative, Symbol
@@ -1066,7 +1067,7 @@ class Explainer:
         values = [self._values.get(self._cited((d.lhs, None)) or "") for d in derivations]
         vector = _Vector(*[d.lhs for d in derivations])
         # the numbers were each found above, in the step of their parameter
-        at = ((_Vector(*[_short_number(v) for v in values]), {}),) if all(v is not None for v in values) else ()
+        at: tuple[tuple[Any, dict], ...] = ((_Vector(*[_short_number(v) for v in values]), {}),) if all(v is not None for v in values) else ()
         equation = Equation(GRADIENT, (vector,), at)
         with self._section():
             step = DocStep(kind="gradient", target=GRADIENT, worked=(equation,), id=self._next_id(),
@@ -1205,7 +1206,7 @@ def _valued_by_parts(side, results: dict, numbers: _Numbers) -> dict | None:
 
 
 def _distinct(sides, lhs) -> list:
-    out = []
+    out: list = []
     for side in sides:
         if side == lhs or (out and out[-1] == side):
             continue
@@ -1269,7 +1270,7 @@ def _legend_entries(expressions, network) -> tuple:
             match = re.match(r"^(w|b|z|a|delta)\d+_\d+", s.name) or re.match(r"^([A-Za-z]+)(?:_\d+)?$", s.name)
             names.add(match.group(1) if match else s.name)
         names |= {type(f).__name__ for f in expr.atoms(sympy.Function)}
-    entries = []
+    entries: list = []
     for key, shown, words in _LEGEND:
         # outside a network y and L are a prediction's target and loss only beside a ŷ
         loss_like = network is not None or "yhat" in names
@@ -1307,7 +1308,7 @@ def build_document(derivation, level: int = 0, *, report=None, definitions: bool
         sections = []
         for item in derivations:
             sections.extend(explainer.expression_sections(item))
-    given = ()
+    given: tuple[tuple[Any, Any], ...] = ()
     if first.point:
         numbers = _Numbers(first)
         defined = numbers.known_definitions()
@@ -1321,7 +1322,7 @@ def build_document(derivation, level: int = 0, *, report=None, definitions: bool
             for convention in source.conventions:
                 if convention not in conventions:
                     conventions.append(convention)
-    expressions = []
+    expressions: list = []
     for section in sections:
         for step in section.steps:
             for inner, _ in step.walk():

@@ -337,7 +337,7 @@ class _Writer:
             self.new_block()
             self.section(section)
         out = self.layout()
-        tail = []
+        tail: list[str] = []
         if document.conventions:
             tail.extend(f"Convention: {c}" for c in document.conventions)
         checked = checked_text(document)

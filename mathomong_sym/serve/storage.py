@@ -26,7 +26,7 @@ from pathlib import Path
 
 from sqlalchemy import (Column, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint,
                         create_engine, event, func, insert, select, update)
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, ArgumentError
 
 from ..errors import ConfigError
@@ -216,8 +216,11 @@ class Storage:
             return found
         try:
             return self.create_class("Open practice", code=OPEN_CLASS)
-        except IntegrityError:
-            return self.class_by_code(OPEN_CLASS)
+        except IntegrityError:  # another request made it meanwhile
+            made = self.class_by_code(OPEN_CLASS)
+            if made is None:
+                raise
+            return made
 
     def create_class(self, name: str, code: str | None = None) -> ClassInfo:
         name = name.strip()[:200] or "Class"
@@ -225,8 +228,8 @@ class Storage:
             candidate = code or _class_code()
             try:
                 with self.engine.begin() as db:
-                    new_id = db.execute(insert(classes).values(code=candidate, name=name, created=time.time())
-                                        ).inserted_primary_key[0]
+                    new_id = _new_id(db.execute(insert(classes).values(code=candidate, name=name,
+                                                                       created=time.time())))
                 return ClassInfo(new_id, candidate, name)
             except IntegrityError:
                 if code:
@@ -254,8 +257,8 @@ class Storage:
                     return Student(row.id, row.name, class_info.id, class_info.code)
             try:
                 with self.engine.begin() as db:
-                    new_id = db.execute(insert(students).values(class_id=class_info.id, name=name, created=time.time())
-                                        ).inserted_primary_key[0]
+                    new_id = _new_id(db.execute(insert(students).values(class_id=class_info.id, name=name,
+                                                                        created=time.time())))
                 return Student(new_id, name, class_info.id, class_info.code)
             except IntegrityError:
                 continue  # joined at the same moment from another tab: read it back
@@ -287,11 +290,11 @@ class Storage:
         def write(db):
             revealed = db.execute(select(func.count()).select_from(reveals).where(
                 *self._same_problem(reveals, student, problem), reveals.c.question == question)).scalar()
-            return db.execute(insert(attempts).values(
+            return _new_id(db.execute(insert(attempts).values(
                 student_id=student.id, topic=problem.topic, part_number=problem.guide_part,
                 difficulty=problem.difficulty, seed=problem.seed, question=question,
                 answer=answer, verdict=verdict, mistake=mistake or "", read_latex=read_latex or "",
-                feedback=feedback, score=score, revealed=revealed, created=now)).inserted_primary_key[0]
+                feedback=feedback, score=score, revealed=revealed, created=now)))
 
         return self._writer.submit(write)
 
@@ -326,15 +329,15 @@ class Storage:
         if problem is not None:
             query = query.where(*self._same_problem(attempts, student, problem))
         with self.engine.begin() as db:
-            return db.execute(query.order_by(attempts.c.id)).all()
+            return list(db.execute(query.order_by(attempts.c.id)).all())
 
     def class_attempts(self, class_info: ClassInfo) -> list:
         """Every attempt of the class's students, with the student's name, oldest first."""
         with self.engine.begin() as db:
-            return db.execute(select(attempts, students.c.name.label("student"))
-                              .join(students, students.c.id == attempts.c.student_id)
-                              .where(students.c.class_id == class_info.id)
-                              .order_by(attempts.c.id)).all()
+            return list(db.execute(select(attempts, students.c.name.label("student"))
+                                   .join(students, students.c.id == attempts.c.student_id)
+                                   .where(students.c.class_id == class_info.id)
+                                   .order_by(attempts.c.id)).all())
 
     def class_students(self, class_info: ClassInfo) -> list[Student]:
         with self.engine.begin() as db:
@@ -344,6 +347,14 @@ class Storage:
 
 
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L to misread on a board
+
+
+def _new_id(inserted: CursorResult) -> int:
+    """The primary key of the row an INSERT made."""
+    key = inserted.inserted_primary_key
+    if key is None:  # pragma: no cover - every table here has an integer primary key
+        raise RuntimeError("the database gave no key for the new row")
+    return key[0]
 
 
 def normal_code(code: str) -> str:

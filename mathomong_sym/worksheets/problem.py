@@ -242,8 +242,9 @@ class Problem:
 
     def part_points(self) -> list[float]:
         """Points per part: the teacher's, or an even split of the problem's in halves."""
-        if all(p.points is not None for p in self.parts):
-            return [p.points for p in self.parts]
+        given = [p.points for p in self.parts if p.points is not None]
+        if len(given) == len(self.parts):
+            return given
         return split_points(self.points, len(self.parts))
 
     def check_degenerate(self):

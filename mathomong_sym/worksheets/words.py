@@ -104,7 +104,8 @@ def _fields(text: str) -> set:
 
 
 def _load(code: str) -> Language:
-    data = json.loads(resources.files(__package__).joinpath("languages", LANGUAGES[code]).read_text("utf-8"))
+    folder = resources.files(__name__.rpartition(".")[0]).joinpath("languages")
+    data = json.loads(folder.joinpath(LANGUAGES[code]).read_text("utf-8"))
     return Language(code, {**CHROME, **data["chrome"]}, data["sentences"])
 
 

@@ -142,7 +142,8 @@ def numeric_part(label: str, prompt: str, derivation: Derivation, point: dict, *
     exact = isinstance(value, sympy.Rational) and exact_decimal(value)
     closeness = 1e-9 if exact else 2 * 10.0 ** -decimals
     # two mistakes the tolerance cannot tell apart would share one feedback: keep the first
-    numeric_mistakes, seen = [], []
+    numeric_mistakes: list[Mistake] = []
+    seen: list[complex] = []
     for mistake in mistakes:
         wrong = at_point(mistake.answer, definitions, point)
         number = complex(approx(wrong))
@@ -150,10 +151,9 @@ def numeric_part(label: str, prompt: str, derivation: Derivation, point: dict, *
             continue
         seen.append(number)
         numeric_mistakes.append(Mistake(wrong, mistake.message, mistake.kind))
-    numeric_mistakes = tuple(numeric_mistakes)
     return Part(
         label=label, prompt=prompt, answer=value, derivation=shown_derivation or derivation,
-        decimals=None if exact else decimals, exact_decimals=exact, mistakes=numeric_mistakes,
+        decimals=None if exact else decimals, exact_decimals=exact, mistakes=tuple(numeric_mistakes),
         point=dict(point), extra=tuple(extra), quantity=quantity, update=update,
         conventions=tuple(getattr(derivation, "conventions", ()) or ()),
     )
