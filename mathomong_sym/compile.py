@@ -443,16 +443,17 @@ def _namespace(backend: str, net=None, x64: bool = True) -> dict:
                 z = sympy.Symbol("z", real=True)
                 namespace[_numpy_name(activation)] = sympy.lambdify(z, activation.function(z), "jax")
 
-    namespace["batch_ones"] = _kept_ones() if backend == "numpy" else _traced_ones(xp, x64)
+    namespace["batch_ones"] = (_kept_ones(np.float64 if x64 else np.float32) if backend == "numpy"
+                               else _traced_ones(xp, x64))
     return namespace
 
 
-def _kept_ones() -> Callable[[int], np.ndarray]:
+def _kept_ones(dtype) -> Callable[[int], np.ndarray]:
     @functools.lru_cache(maxsize=32)
     def batch_ones(n: int) -> np.ndarray:
-        """A read-only vector of n ones, made once per batch size (numpy.ones costs more than the sum it
-        serves)."""
-        ones = np.ones(n)
+        """A read-only vector of n ones in the compiled precision (float64 ones would turn a float32 gradient
+        into float64), made once per batch size (numpy.ones costs more than the sum it serves)."""
+        ones = np.ones(n, dtype=dtype)
         ones.flags.writeable = False
         return ones
 
