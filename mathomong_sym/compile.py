@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 from dataclasses import dataclass, field
+from typing import Any, Callable
 
 import numpy as np
 import sympy
@@ -407,32 +408,32 @@ def _enable_x64(jax) -> None:
     )
 
 
-def _namespace(backend: str, net=None, x64: bool = True) -> dict:
-    scipy = None
+def _array_modules(backend: str) -> dict[str, Any]:
+    """The array library the generated code calls as ``numpy`` and, when there is one, its ``scipy``."""
     if backend == "numpy":
-        import numpy as xp
-
         try:
-            import scipy.special as _special  # noqa: F401 - erf, erfc … print as scipy.special.*
-            import scipy
+            import scipy.special  # erf, erfc … print as scipy.special.*
         except ImportError:
-            pass
-    else:
-        try:
-            import jax
-            import jax.numpy as xp
-            import jax.scipy.special  # noqa: F401
+            return {"numpy": np}
+        return {"numpy": np, "scipy": scipy}
+    try:
+        import jax
+        import jax.numpy as jnp
+        import jax.scipy.special  # noqa: F401
+    except ImportError:
+        from .errors import MathomongError
 
-            scipy = jax.scipy
-            if x64:
-                _enable_x64(jax)
-        except ImportError:
-            from .errors import MathomongError
+        raise MathomongError("the JAX backend needs jax: pip install 'mathomong_sym[jax]'") from None
+    return {"numpy": jnp, "scipy": jax.scipy}
 
-            raise MathomongError("the JAX backend needs jax: pip install 'mathomong_sym[jax]'") from None
-    namespace = {"numpy": xp}
-    if scipy is not None:
-        namespace["scipy"] = scipy
+
+def _namespace(backend: str, net=None, x64: bool = True) -> dict:
+    namespace = _array_modules(backend)
+    xp = namespace["numpy"]
+    if backend != "numpy" and x64:
+        import jax
+
+        _enable_x64(jax)
     for layer in getattr(net, "layers", ()):
         activation = layer.activation
         if activation.numpy is not None:
@@ -442,23 +443,31 @@ def _namespace(backend: str, net=None, x64: bool = True) -> dict:
                 z = sympy.Symbol("z", real=True)
                 namespace[_numpy_name(activation)] = sympy.lambdify(z, activation.function(z), "jax")
 
-    if backend == "numpy":
-        @functools.lru_cache(maxsize=32)
-        def batch_ones(n: int):
-            """A read-only vector of n ones, made once per batch size (numpy.ones costs more than the sum it
-            serves)."""
-            ones = xp.ones(n)
-            ones.flags.writeable = False
-            return ones
-    else:
-        def batch_ones(n: int):
-            """n ones in the compiled precision, made afresh in each trace: XLA folds the constant into the
-            sum, and an array kept from one trace would leak its tracer into the next, while float64 ones
-            would turn a float32 gradient into float64."""
-            return xp.ones(n, dtype=xp.float64 if x64 else xp.float32)
-
-    namespace["batch_ones"] = batch_ones
+    namespace["batch_ones"] = (_kept_ones(np.float64 if x64 else np.float32) if backend == "numpy"
+                               else _traced_ones(xp, x64))
     return namespace
+
+
+def _kept_ones(dtype) -> Callable[[int], np.ndarray]:
+    @functools.lru_cache(maxsize=32)
+    def batch_ones(n: int) -> np.ndarray:
+        """A read-only vector of n ones in the compiled precision (float64 ones would turn a float32 gradient
+        into float64), made once per batch size (numpy.ones costs more than the sum it serves)."""
+        ones = np.ones(n, dtype=dtype)
+        ones.flags.writeable = False
+        return ones
+
+    return batch_ones
+
+
+def _traced_ones(xp, x64: bool) -> Callable[[int], Any]:
+    def batch_ones(n: int):
+        """n ones in the compiled precision, made afresh in each trace: XLA folds the constant into the
+        sum, and an array kept from one trace would leak its tracer into the next, while float64 ones
+        would turn a float32 gradient into float64."""
+        return xp.ones(n, dtype=xp.float64 if x64 else xp.float32)
+
+    return batch_ones
 
 
 def _validate(source: str, namespace: dict, net, backend: str) -> None:
@@ -488,7 +497,7 @@ def _validate(source: str, namespace: dict, net, backend: str) -> None:
         return None
 
     problems = []
-    absent = {}  # a module the code names that is not installed → a name it was wanted for
+    absent: dict[str, list[str]] = {}  # a module the code names that is not installed → a name it was wanted for
     seen = set()
     for node in ast.walk(tree):
         if not isinstance(node, (ast.Attribute, ast.Name)) or not isinstance(node.ctx, ast.Load):

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field, replace
-from typing import AbstractSet, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, AbstractSet, Any, Iterable, Mapping, Sequence
 
 import sympy
 from sympy import Derivative, Symbol
@@ -43,6 +43,9 @@ from sympy import Derivative, Symbol
 from .display import MAX_REPR, Summarised, Summary, clip
 from .errors import VerificationError
 from .parsing.values import as_expression, as_number
+
+if TYPE_CHECKING:
+    from .network import Network
 
 __all__ = [
     "Words",
@@ -963,7 +966,7 @@ class Derivation(_KeepsForm):
     title: str = ""
     conventions: list[str] = field(default_factory=list)
     point: dict | None = None
-    network: object = None  # the Network it came from, if any
+    network: Network | None = None  # the Network it came from, if any
 
     # -- structure ---------------------------------------------------------
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .gradcheck import GradientCheckReport
+    from .training import TrainingResult
 
 
 class MathomongError(Exception):
@@ -61,7 +62,9 @@ class GradientCheckError(VerificationError):
 
 
 class TrainingError(MathomongError, RuntimeError):
-    """Training stopped: divergence, non-finite values."""
+    """Training stopped: divergence, non-finite values; ``result`` holds the run up to the last good step."""
+
+    result: TrainingResult | None = None
 
 
 class ConfigError(MathomongError, ValueError):

@@ -23,17 +23,21 @@ learning rate, and keeps the last parameters before the loss went bad.
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Sequence
 import time
 import warnings
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
 from .display import Summarised, Summary
 from .errors import IncompatibleError, ShapeError, TrainingError, UnknownNameError
+
+if TYPE_CHECKING:
+    from .gradcheck import GradientCheckReport
 
 __all__ = [
     "Optimizer",
@@ -228,7 +232,7 @@ def get_optimizer(optimizer="gd", lr: float | None = None, **options) -> Optimiz
     try:
         return cls(**options)
     except TypeError:
-        known = [name for name in cls.__dataclass_fields__]
+        known = list(inspect.signature(cls).parameters)
         unknown = sorted(set(options) - set(known))
         raise UnknownNameError(f"{key} option", unknown[0] if unknown else options, known) from None
 
@@ -319,7 +323,7 @@ class TrainingResult(Summarised):
     """
 
     theta: np.ndarray
-    parameter_names: tuple[str, ...]
+    parameter_names: Sequence[str]
     losses: np.ndarray
     initial_loss: float
     final_loss: float
@@ -330,7 +334,7 @@ class TrainingResult(Summarised):
     theta0: np.ndarray
     epoch_losses: np.ndarray | None = None
     steps_per_epoch: int = 1
-    gradient_check: object | None = None
+    gradient_check: GradientCheckReport | None = None
     diverged: bool = False
     stopped: str = ""  # why the run ended before its last step, if it did
     path: np.ndarray | None = None
@@ -406,7 +410,7 @@ class TrainingResult(Summarised):
 CHECKED_PARAMETERS = 256
 
 
-class _ParameterNames(Sequence):
+class _ParameterNames(Sequence[str]):
     """The parameters' plain names, in theta order, each read when asked (a big network has a million)."""
 
     def __init__(self, parameters):
@@ -612,9 +616,9 @@ def train(
             if check_gradient == "raise":
                 from .errors import GradientCheckError
 
-                error = GradientCheckError(message + " (train(check_gradient='warn') trains anyway)")
-                error.report = report
-                raise error
+                mismatch = GradientCheckError(message + " (train(check_gradient='warn') trains anyway)")
+                mismatch.report = report
+                raise mismatch
             warnings.warn(message, RuntimeWarning, stacklevel=2)
 
     started = time.perf_counter()
@@ -637,7 +641,7 @@ def train(
     loss_and_gradient = getattr(compiled, "raw_loss_and_gradient", compiled.loss_and_gradient)
 
     stuck_limit = STUCK_FACTOR * initial_loss
-    stuck = {"since": None, "theta": None}
+    stuck = _Rise()
 
     def numpy_run(t, end, Xb, Yb, theta, spare):
         # the hot loop: nothing but the step itself; bookkeeping happens
@@ -648,14 +652,14 @@ def train(
             if not floor < loss < limit:
                 return i, "bound", loss, theta, spare
             if loss > stuck_limit:
-                if stuck["since"] is None:
+                if stuck.since is None:
                     # remember the parameters before the loss went up
-                    stuck["since"] = i
-                    stuck["theta"] = (spare if i else theta).copy()
-                elif i - stuck["since"] >= STUCK_STEPS:
+                    stuck.since = i
+                    stuck.theta = (spare if i else theta).copy()
+                elif i - stuck.since >= STUCK_STEPS:
                     return i, "stuck", loss, theta, spare
-            elif stuck["since"] is not None:
-                stuck["since"] = None
+            elif stuck.since is not None:
+                stuck.since = None
             losses[i] = loss
             update(theta, grad, spare, state, i + 1)
             theta, spare = spare, theta
@@ -674,7 +678,7 @@ def train(
     chunk = max(1, steps // 100) if bar is not None else steps
     if callback is not None and on_jax:
         chunk = 1  # the callback sees every step
-    epoch_losses = None
+    epoch_losses: np.ndarray | None = None
     t = 0
     status = ""
     loss = initial_loss
@@ -687,7 +691,7 @@ def train(
                     bar.set_postfix(loss=f"{loss:.4g}", refresh=False)
         else:
             rng = np.random.default_rng(seed)
-            epoch_losses = [initial_loss]
+            after_epochs = [initial_loss]
             while t < steps and not status:
                 order = rng.permutation(n_examples)
                 Xe, Ye = X[order], Y[order]
@@ -698,11 +702,11 @@ def train(
                     if status or t >= steps:
                         break
                 if not status and start + batch_size >= n_examples:  # a whole epoch done
-                    epoch_losses.append(float(full_loss(theta, X, Y)))
+                    after_epochs.append(float(full_loss(theta, X, Y)))
                 if bar is not None:
                     bar.update(t - bar.n)
                     bar.set_postfix(loss=f"{loss:.4g}", refresh=False)
-            epoch_losses = np.array(epoch_losses)
+            epoch_losses = np.array(after_epochs)
     finally:
         if bar is not None:
             bar.close()
@@ -718,13 +722,14 @@ def train(
     elif status == "bound":
         diverged = True
     elif status == "stuck":
-        first = stuck["since"]
-        final_loss = float(full_loss(stuck["theta"], X, Y))
+        first, kept = stuck.since, stuck.theta
+        assert first is not None and kept is not None, "a stop for a loss that stayed high follows a recorded rise"
+        final_loss = float(full_loss(kept, X, Y))
         stopped = (f"training diverged at step {first + 1} with {opt.name} lr = {opt.lr:g}: the loss rose "
                    f"from {initial_loss:.4g} to {loss:.4g} and stayed above {STUCK_FACTOR:g}× its start for "
                    f"{STUCK_STEPS} steps; kept the parameters of step {first} (loss {final_loss:.4g}); "
                    f"try a smaller learning rate, such as lr = {opt.lr / 10:g}")
-        diverged, theta, t = True, stuck["theta"], first
+        diverged, theta, t = True, kept, first
     if status != "stuck":
         final_loss = float(full_loss(theta, X, Y))
     if not diverged and not (math.isfinite(final_loss) and final_loss < limit):
@@ -761,6 +766,14 @@ def train(
         error.result = result
         raise error
     return result
+
+
+@dataclass
+class _Rise:
+    """A run of steps whose loss stayed above the stuck limit: the step it began at and the θ before it."""
+
+    since: int | None = None
+    theta: np.ndarray | None = None
 
 
 _JAX_SCANS: dict = {}
@@ -862,7 +875,7 @@ def _jax_runner(compiled, opt, n_params, losses, path, callback, floor, limit, s
             return chunk(start_theta, start_state, dtype(t + 1), Xj, Yj, step - t)[0]
 
         # the run of losses above the stuck limit, step by step as the numpy loop keeps it
-        since, began, trigger = stuck["since"], None, None
+        since, began, trigger = stuck.since, None, None
         for k in range(bad):
             if chunk_losses[k] > stuck_limit:
                 if since is None:
@@ -872,10 +885,10 @@ def _jax_runner(compiled, opt, n_params, losses, path, callback, floor, limit, s
                     break
             else:
                 since = began = None
-        stuck["since"] = since
+        stuck.since = since
         if began is not None:
             # the parameters before the loss went up: θ of the step before (θ₀ when it went up at once)
-            stuck["theta"] = np.array(theta_at(began - 1 if began else 0), dtype=np.float64)
+            stuck.theta = np.array(theta_at(began - 1 if began else 0), dtype=np.float64)
         if trigger is not None:
             losses[t:t + trigger] = chunk_losses[:trigger]
             if record and trigger:

@@ -22,9 +22,6 @@ def test_ruff_finds_nothing():
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
 
 
-@pytest.mark.xfail(strict=True, reason="mypy still reports errors in files being changed elsewhere at the same time: "
-                   "mathomong_sym/check/mistakes.py, mathomong_sym/check/engine.py, mathomong_sym/compile.py, "
-                   "mathomong_sym/train.py; the rest of the package is not yet clean either")
 def test_mypy_finds_nothing():
     # the configuration ([tool.mypy] in pyproject.toml) names the files; the package ships py.typed
     done = subprocess.run([*_tool("mypy"), "--config-file", str(REPO / "pyproject.toml")], cwd=REPO,

@@ -177,6 +177,26 @@ def test_results_do_not_depend_on_earlier_calls_with_other_batch_sizes():
     assert np.allclose(predictions.sum(axis=1), 1.0)
 
 
+@pytest.mark.parametrize("form", ["layer", "per_parameter"])
+def test_float32_code_computes_and_returns_float32(form):
+    # dtype="float32" means the loss, the gradient and the predictions are all single precision, in both forms
+    net = MLP([3, 4, 2], activation="tanh", output_activation="softmax", loss="cross_entropy")
+    compiled = net.compile(form=form, dtype="float32")
+    rng = np.random.default_rng(5)
+    theta = rng.normal(size=net.n_parameters)
+    X, Y = _data(net, rng, batch=6)
+    loss, gradient = compiled.loss_and_gradient(theta, X, Y)
+    assert np.asarray(loss).dtype == np.float32
+    assert gradient.dtype == np.float32
+    assert compiled.gradient(theta, X, Y).dtype == np.float32
+    assert np.asarray(compiled.loss(theta, X, Y)).dtype == np.float32
+    assert compiled.forward(theta, X).dtype == np.float32
+    # the same numbers as the float64 code, to single precision
+    exact_loss, exact_gradient = net.compile(form=form).loss_and_gradient(theta, X, Y)
+    assert float(loss) == pytest.approx(exact_loss, rel=1e-5)
+    assert np.allclose(gradient, exact_gradient, rtol=1e-4, atol=1e-5)
+
+
 def test_source_is_readable_and_vectorised():
     source = MLP([2, 2, 1]).compile().source
     assert "W1.dot(X.T)" in source and "for " not in source

@@ -400,7 +400,7 @@ def check_entry(answer_text, prepared: PreparedKey, *, seed: int = 0, cache: boo
     if _loose_letters(reading.form, prepared.known_names | set(prepared.allowed or ())) > 3:
         return _invalid("this looks like words, not a formula")
     read_latex, read_text = _read_as(reading)
-    details = {"read_latex": read_latex, "read_text": read_text}
+    details: dict[str, object] = {"read_latex": read_latex, "read_text": read_text}
     if reading.ignored:
         details["ignored"] = list(reading.ignored)
     if reading.notes:

@@ -409,7 +409,7 @@ def _left_out_groups(droppable: list) -> list[tuple]:
     product, any of them (a chain stopped after its first factor: 2(ŷ − y) for 2(ŷ − y)·σ′(z)·x)."""
     if len(droppable) <= _MAX_ANY_SUBSET:
         return [group for size in range(1, len(droppable) + 1) for group in combinations(droppable, size)]
-    groups = [(f,) for f in droppable]
+    groups: list[tuple] = [(f,) for f in droppable]
     if len(droppable) <= _MAX_PAIRED:
         groups += list(combinations(droppable, 2))
     return groups

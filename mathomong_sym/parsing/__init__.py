@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeAlias, Union
 
 import sympy
 
@@ -33,6 +34,10 @@ __all__ = ["parse_expression", "read", "read_uncached", "Reading", "Conventions"
            "MAX_LENGTH"]
 
 _SYNTAXES = ("auto", "latex", "plain")
+
+
+#: the decimal places an answer was typed with: a count, None for an exact value, one entry per component of a list
+Places: TypeAlias = Union[int, None, "tuple[Places, ...]"]
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,7 @@ class Reading:
     form: sympy.Basic
     ignored: tuple = ()
     notes: tuple = ()
-    places: object = None
+    places: Places = None
     decimals: tuple = ()  # (decimal of the form, places typed): 1.000 is echoed as 1.000, not 1
 
     def written_places(self, number) -> int | None:

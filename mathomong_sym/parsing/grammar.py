@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import sympy
 
@@ -41,6 +42,9 @@ from .functions import BRACKET_ONLY, INDEXED_FUNCTIONS, Primed, apply_function, 
 from .names import LAYERED, plain_name
 from .tokens import Token
 from .words import FONTS, KNOWN_WORDS, NotAFormula
+
+if TYPE_CHECKING:
+    from . import Places
 
 __all__ = ["parse_tokens", "evaluate", "typed_places"]
 
@@ -1049,7 +1053,7 @@ def _exact(number: sympy.Float, decimals: dict):
     return sympy.Rational(str(number))
 
 
-def typed_places(form, decimals: dict):
+def typed_places(form, decimals: dict) -> Places:
     """The decimal places of an answer typed as one decimal number, else None (per component for a list).
 
     ``0.0157``, ``−0.0157``, ``≈ 0.0157`` and ``1.57 \\times 10^{-2}`` were typed with 4
@@ -1064,7 +1068,7 @@ def typed_places(form, decimals: dict):
     return _number_places(form, decimals)
 
 
-def _number_places(form, decimals: dict):
+def _number_places(form, decimals: dict) -> int | None:
     if isinstance(form, sympy.Float):
         entry = decimals.get(form) or decimals.get(-form)
         return entry[1] if entry is not None else None

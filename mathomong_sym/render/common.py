@@ -48,7 +48,7 @@ def _math(expr, *, latex: bool, numbers: dict | None, factors: bool, ordinary: b
         for index, factor in enumerate(factors_of(expr)):
             text = printer(factor, numbers=numbers or None)
             negative = text.startswith(("-", MINUS))
-            valued = bool(numbers) and factor in numbers  # a sum put in as its value is a number, not a sum
+            valued = numbers is not None and factor in numbers  # a sum put in as its value is a number, not a sum
             if (factor.is_Add and not valued) or (negative and index > 0) or (negative and valued):
                 text = rf"\left({text}\right)" if latex else f"({text})"
             parts.append(text)

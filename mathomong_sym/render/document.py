@@ -212,6 +212,13 @@ class DocStep:
         return not (self.parts or self.lets or self.opening)
 
     @property
+    def equation_latex(self) -> str:
+        """The LaTeX of a "matrix" step's equation, which its formula holds."""
+        if self.formula is None:
+            raise ValueError(f"this {self.kind} step has no formula to show")
+        return self.formula.latex
+
+    @property
     def value(self):
         for equation in reversed(self.worked):
             if equation.value is not None:
@@ -336,9 +343,9 @@ class _Numbers:
         self.derivation = derivation
         self.point = derivation.point or {}
         self._cache: dict = {}
-        self._definitions = None
-        self._complete = None
-        self._base = None
+        self._definitions: dict | None = None
+        self._complete: dict | None = None
+        self._base: dict | None = None
 
     def known_definitions(self) -> dict:
         if self._definitions is None:
@@ -467,20 +474,19 @@ def _nudged(function, x0, slope, variable) -> Meaning | None:
     slope = as_expression(slope)
     try:
         before = sympy.Float(function(x0), 30)
-        first = None
+        tried = []
         for exponent in (2, 3, 4):
             h = sympy.Rational(1, 10 ** exponent)
             after = sympy.Float(function(x0 + h), 30)
             predicted = slope * h
-            if first is None:
-                first = (h, after, predicted)
             if abs((after - before) - predicted) <= max(abs(predicted) / 10, h / 10 ** 6):
                 return Meaning(Words(), variable, h, before, after, predicted, True)
+            tried.append((h, after, predicted))
     except (TypeError, ValueError, ZeroDivisionError, OverflowError):
         return None
-    if not all(v.is_finite for v in (before, first[1])):
+    h, after, predicted = tried[0]  # the largest nudge shows how far the slope alone is off
+    if not all(v.is_finite for v in (before, after)):
         return None
-    h, after, predicted = first
     return Meaning(Words(), variable, h, before, after, predicted, False)
 
 
@@ -538,7 +544,8 @@ class Explainer:
         self._shown: dict = {}  # (target, rhs) → {point: id of the step that derived it there}
         self._values: dict = {}  # id → value, for citations
         self._counter: list[int] = []
-        self._point = None  # the point of the derivation being explained (None: no numbers)
+        #: the point of the derivation being explained, as (name, value) pairs (None: no numbers)
+        self._point: tuple[tuple[str, str], ...] | None = None
         self._stage_calls = False  # σ(u) valued as σ(0) first (no forward pass has shown σ's values)
         self._documents = 0  # documents built so far: ids of later ones carry their number
         self._places: dict = {}  # step id → where it was shown ("1(a)"), for citations across documents
@@ -820,6 +827,8 @@ class Explainer:
         """Forward pass, the derivatives (a chain, or the backward pass through the δ's), gradient, update."""
         first = derivations[0]
         network = first.network
+        if network is None:
+            raise ValueError(f"{first.title or first.lhs} is not a network's derivation: explain it by its expression")
         numbers = {id(d): (_Numbers(d) if d.point else None) for d in derivations}
         if by_delta is None:
             by_delta = len(network.layers) > 1 or len(derivations) > 1 \

@@ -199,7 +199,7 @@ class _Writer:
 
     def step(self, step: DocStep, top: bool = False) -> None:
         if step.kind == "matrix":
-            self.item(rf"\textbf{{{step.tag}}}\quad ${step.formula.latex}$")
+            self.item(rf"\textbf{{{step.tag}}}\quad ${step.equation_latex}$")
             return
         if step.leaf and not (top and step.kind in ("rule", "chain", "factor")):
             label = f"{step.label}: " if step.label else ""
@@ -287,7 +287,7 @@ def _aligned(document: Document, *, mathjax: bool) -> str:
     def add(step: DocStep, depth: int) -> None:
         pad = r"\quad " * depth
         if step.kind == "matrix":
-            rows.append(rf"&{pad}\text{{{step.tag}}}\ {step.formula.latex}")
+            rows.append(rf"&{pad}\text{{{step.tag}}}\ {step.equation_latex}")
             return
         if not step.leaf:
             head = step.target if step.target is not None else None

@@ -76,7 +76,7 @@ class _Writer:
 
     def step(self, step: DocStep, depth: int, top: bool = False) -> None:
         if step.kind == "matrix":
-            self.item(depth, f"**{step.tag}** ${step.formula.latex}$")
+            self.item(depth, f"**{step.tag}** ${step.equation_latex}$")
             return
         leaf = step.leaf and not (top and step.kind in ("rule", "chain", "factor"))
         hint = self.header(step) if not leaf else \

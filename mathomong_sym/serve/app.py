@@ -15,6 +15,7 @@ import secrets
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -190,7 +191,7 @@ def _page(request: Request, name: str, status: int = 200, **context):
     return request.app.state.templates.TemplateResponse(request, name, context, status_code=status)
 
 
-def _error(request: Request, status: int, message: str, headers: dict | None = None):
+def _error(request: Request, status: int, message: str, headers: Mapping[str, str] | None = None):
     if request.url.path.startswith("/api/"):
         return JSONResponse({"error": message}, status_code=status, headers=headers)
     response = _page(request, "error.html", status, message=message)
@@ -565,9 +566,8 @@ async def class_page(request: Request):
         addresses = network_addresses()
         if addresses:
             join_url = join_url.replace(hostname=addresses[0])
-    join_url = str(join_url)
     return _page(request, "class.html", class_info=class_info, summary=reports.class_summary(rows, names),
-                 recent=list(reversed(rows[-20:])), join_url=join_url)
+                 recent=list(reversed(rows[-20:])), join_url=str(join_url))
 
 
 async def class_gradebook(request: Request):
@@ -666,7 +666,10 @@ def create_app(config: ServeConfig | None = None) -> Starlette:
         yield
         room.close()
 
-    app = Starlette(routes=routes, middleware=middleware, exception_handlers={HTTPException: _http_error},
+    # Starlette types every handler as taking any Exception (its stub cannot say that a handler is called only
+    # with the class it is registered for), so a handler of HTTPException does not fit it
+    app = Starlette(routes=routes, middleware=middleware,
+                    exception_handlers={HTTPException: _http_error},  # type: ignore[dict-item]
                     lifespan=lifespan)
     app.state.room = room
     app.state.templates = templates

@@ -21,6 +21,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import ConfigError, MathomongError, UnknownNameError
 from ..printing import to_latex
@@ -31,6 +32,10 @@ from ..worksheets.definition import DIFFICULTIES
 from ..worksheets.key import part_entry
 from ..worksheets.randomness import Degenerate
 from ..worksheets.registry import GUIDE_PARTS
+
+if TYPE_CHECKING:
+    from ..check.key import AnswerEntry
+    from ..worksheets.problem import Part, Problem
 
 __all__ = ["PracticeProblem", "PracticePart", "SolutionStep", "practice_problem", "warm_up", "new_seed", "parts_of_guide",
            "latex_prose", "feedback_message", "document_steps", "Worksheets", "topics_of_part", "check_difficulty", "check_seed",
@@ -56,12 +61,12 @@ class SolutionStep:
 class PracticePart:
     label: str
     prompt: list           # [(kind, text)] pieces: see latex_prose
-    entry: object          # the checker's AnswerEntry for this part
+    entry: AnswerEntry     # the checker's entry for this part
     numeric: bool
     rounding: str          # "4 decimal places", "exact" or ""
     answer_latex: str
-    problem: object = field(repr=False, compare=False)  # the generator's Problem
-    source: object = field(repr=False, compare=False)   # the generator's Part
+    problem: Problem = field(repr=False, compare=False)  # the generator's problem
+    source: Part = field(repr=False, compare=False)      # the generator's part
 
     @cached_property
     def steps(self) -> tuple[SolutionStep, ...]:

@@ -23,6 +23,7 @@ import time
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from sqlalchemy import (Column, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint,
                         create_engine, event, func, insert, select, update)
@@ -191,18 +192,23 @@ class Storage:
         self.engine.dispose()
 
     # -- settings (tokens, the session secret) -----------------------------
-    def setting(self, name: str, make=None) -> str | None:
-        """The stored value of *name*; with *make*, one is made and stored the first time."""
+    def setting(self, name: str, make: Callable[[], str]) -> str:
+        """The stored value of *name*, made by *make* and stored the first time it is asked for."""
+        value = self._stored_setting(name)
+        if value is None:
+            try:
+                with self.engine.begin() as db:
+                    db.execute(insert(settings).values(name=name, value=make()))
+            except IntegrityError:
+                pass  # another server process stored it first: use theirs
+            value = self._stored_setting(name)
+        if value is None:
+            raise RuntimeError(f"the setting {name} was stored but cannot be read back")  # pragma: no cover
+        return value
+
+    def _stored_setting(self, name: str) -> str | None:
         with self.engine.begin() as db:
-            value = db.execute(select(settings.c.value).where(settings.c.name == name)).scalar()
-        if value is not None or make is None:
-            return value
-        try:
-            with self.engine.begin() as db:
-                db.execute(insert(settings).values(name=name, value=make()))
-        except IntegrityError:
-            pass  # another server process stored it first: use theirs
-        return self.setting(name)
+            return db.execute(select(settings.c.value).where(settings.c.name == name)).scalar()
 
     def set_setting(self, name: str, value: str) -> None:
         with self.engine.begin() as db:

@@ -39,9 +39,14 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 from ..display import Summarised, Summary
 from ..errors import ConfigError
+
+if TYPE_CHECKING:
+    from .teacher import CustomProblem
+    from .words import Language
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -84,7 +89,7 @@ class ProblemSpec:
     points: float | tuple | None = None
     hints: tuple = ()
     space: tuple = ()
-    custom: object = None
+    custom: CustomProblem | None = None
 
 
 @dataclass(frozen=True, repr=False)
@@ -99,13 +104,13 @@ class WorksheetDefinition(Summarised):
     source: str = "<worksheet>"
     difficulty: str = "medium"
     key_detail: int = 1
-    language: object = None  # a words.Language; English when None
+    language: Language | None = None  # English when None
     header: str = ""
     footer: str | None = None
     logo: Path | None = None
 
     @property
-    def words(self):
+    def words(self) -> Language:
         from .words import language
 
         return self.language if self.language is not None else language()
@@ -271,7 +276,7 @@ class _Where:
     source: str
     _sentinel: object = field(default_factory=object)
 
-    def fail(self, name: str, why: str):
+    def fail(self, name: str, why: str) -> NoReturn:
         raise ConfigError(f"{self.source}: {name}: {why}")
 
     def unknown_keys(self, table: dict, known: set, prefix: str):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 import jinja2
 import sympy
@@ -214,13 +215,17 @@ def _space(part: Part, worked_lines: int) -> str:
 
 
 def _centimetres(length: str) -> float:
-    number, unit = float(re.match(r"[0-9.]+", length).group(0)), re.sub(r"[0-9.\s]", "", length)
+    """A length as the definition's ``space`` accepts it (``3cm``, ``25 mm``, ``1.5in``, ``40pt``) in centimetres."""
+    found = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(cm|mm|in|pt)\s*", length)
+    if found is None:
+        raise ValueError(f"{length!r} is not a length in cm, mm, in or pt")
+    number, unit = float(found.group(1)), found.group(2)
     return number * {"cm": 1.0, "mm": 0.1, "in": 2.54, "pt": 2.54 / 72.27}[unit]
 
 
 def _grade_rows(questions, total, words) -> list[dict]:
     """The grade table in rows of at most GRADE_COLUMNS questions; the total closes the last row."""
-    rows = []
+    rows: list[dict[str, object]] = []
     for start in range(0, len(questions), GRADE_COLUMNS):
         chunk = questions[start:start + GRADE_COLUMNS]
         rows.append({"numbers": [q["number"] for q in chunk], "points": [q["points"] for q in chunk]})
@@ -234,9 +239,9 @@ def _context(version: WorksheetVersion, key: bool, with_solutions: bool) -> dict
     level = KEY_DETAILS[definition.key_detail] if with_solutions else None
     # one per key: each quantity is worked once across all its parts
     key_solutions = KeySolutions(level, words) if level is not None else None
-    questions = []
+    questions: list[dict[str, Any]] = []
     for number, problem in enumerate(version.problems, start=1):
-        parts = []
+        parts: list[dict[str, Any]] = []
         solutions = _solutions(problem, number, level, key_solutions) if with_solutions \
             else [[] for _ in problem.parts]
         # the space a student gets is sized by the main lines of the working each part adds to the parts

@@ -6,6 +6,7 @@ import functools
 import re
 import string
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import mpmath
 import sympy
@@ -14,6 +15,9 @@ from ..printing import textbook_factors, textbook_terms, to_latex
 from .randomness import Degenerate, decimal_latex
 from ..parsing.values import as_expression
 from .words import translate
+
+if TYPE_CHECKING:
+    from ..derivation import Derivation
 
 __all__ = ["Mistake", "Part", "Problem", "approx", "say", "math", "escape_text", "display_latex", "teacher_text",
            "split_points", "format_points"]
@@ -98,7 +102,7 @@ class Part:
     label: str
     prompt: str
     answer: sympy.Expr
-    derivation: object
+    derivation: Derivation
     decimals: int | None = None
     exact_decimals: bool = False
     definitions: dict = field(default_factory=dict)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import sympy
 
@@ -51,6 +52,10 @@ from .generators.common import (
 from .figures import network_figure
 from .problem import Mistake, Problem, display_latex, math, say
 from .randomness import Degenerate
+
+if TYPE_CHECKING:
+    from ..network import Network
+    from .definition import _Where
 
 __all__ = ["CUSTOM_KEYS", "CustomProblem", "Ask", "parse_custom"]
 
@@ -82,12 +87,12 @@ class CustomProblem:
     expression: sympy.Expr | None = None
     name: str = "f"
     variable: sympy.Symbol | None = None
-    net: object = None
+    net: Network | None = None
 
     def make(self, rng, difficulty: str) -> Problem:
         point = {s: _draw(rng, spec) for s, spec in self.values}
         if self.net is not None:
-            return self._network_problem(point, difficulty)
+            return self._network_problem(self.net, point, difficulty)
         return self._expression_problem(point, difficulty)
 
     # -- a function of one or more variables ------------------------------------------
@@ -125,10 +130,9 @@ class CustomProblem:
 
     # -- a network ------------------------------------------------------------------------
 
-    def _network_problem(self, point, difficulty) -> Problem:
-        net = self.net
+    def _network_problem(self, net: Network, point, difficulty) -> Problem:
         statement = (self.text + " " if self.text else say("A network computes")) + equations_latex(net)
-        statement += say("Use ") + numbers_latex(point, net.inputs + net.parameters + net.targets) + "."
+        statement += say("Use ") + numbers_latex(point, [*net.inputs, *net.parameters, *net.targets]) + "."
         parts = []
         for label, ask in zip(LABELS, self.asks):
             if ask.verb in ("prediction", "loss"):
@@ -243,7 +247,7 @@ def _draw(rng, spec):
 # ---------------------------------------------------------------------------
 
 
-def parse_custom(where, entry: dict, prefix: str, lang) -> CustomProblem:
+def parse_custom(where: _Where, entry: dict, prefix: str, lang) -> CustomProblem:
     """Validate a teacher's problem table; every mistake names its field."""
     text = where.text(entry, "text", prefix=prefix)
     asks_raw = entry.get("ask")
@@ -364,7 +368,7 @@ def _read_values(where, entry, prefix, symbols) -> tuple:
     return tuple(out)
 
 
-def _read_ask(where, name, text, symbols, net, variable) -> Ask:
+def _read_ask(where: _Where, name: str, text: str, symbols: dict, net: Network | None, variable) -> Ask:
     match = _ASK.match(text.strip())
     if not match or match.group("verb") not in _VERBS:
         where.fail(name, f"cannot read {text!r}; an ask starts with one of {', '.join(_VERBS)} "
@@ -425,14 +429,15 @@ def _target(where, name, target_name, symbols, net):
     return symbols[target_name]
 
 
-def _check_complete(where, prefix, custom: CustomProblem, symbols) -> None:
+def _check_complete(where: _Where, prefix: str, custom: CustomProblem, symbols: dict) -> None:
     """Every numeric ask must have a number for every name, and the problem must build."""
     given = {s for s, _ in custom.values}
     for i, ask in enumerate(custom.asks):
         if ask.verb == "derivative":
             continue
         have = given | {s for s, _ in ask.at}
-        needed = set(symbols.values()) if custom.net is not None else set(custom.expression.free_symbols)
+        # a network's problem needs every name of the network; an expression's, the expression's
+        needed = set(symbols.values()) if custom.expression is None else set(custom.expression.free_symbols)
         missing = sorted(s.name for s in needed - have)
         if missing:
             where.fail(f"{prefix}ask[{i}]", f"{ask.text!r} needs a number for {', '.join(missing)}: "

@@ -83,7 +83,8 @@ def language(code: str = "en", words: dict | None = None, *, source: str = "<wor
     if code not in LANGUAGES:
         raise ConfigError(f"{source}: language: {code!r} is not a language the sheets speak; "
                           f"known: {', '.join(LANGUAGES)}")
-    base = _ENGLISH if LANGUAGES[code] is None else _load(code)
+    file = LANGUAGES[code]
+    base = _ENGLISH if file is None else _load(code, file)
     unknown = sorted(set(words or {}) - set(CHROME))
     if unknown:
         raise ConfigError(f"{source}: words.{unknown[0]}: unknown word; expected one of {', '.join(CHROME)}")
@@ -103,9 +104,9 @@ def _fields(text: str) -> set:
         return {"{"}
 
 
-def _load(code: str) -> Language:
+def _load(code: str, file: str) -> Language:
     folder = resources.files(__name__.rpartition(".")[0]).joinpath("languages")
-    data = json.loads(folder.joinpath(LANGUAGES[code]).read_text("utf-8"))
+    data = json.loads(folder.joinpath(file).read_text("utf-8"))
     return Language(code, {**CHROME, **data["chrome"]}, data["sentences"])
 
 
