@@ -34,13 +34,14 @@ import types
 from functools import lru_cache
 
 import sympy
-from sympy.core.function import AppliedUndef
 
 __all__ = ["read_back", "ReadBack", "latex2sympy_parser"]
 
 #: functions latex2sympy2 reads as sympy does, printed as themselves
 _PLAIN_FUNCTIONS = (sympy.exp, sympy.log, sympy.sin, sympy.cos, sympy.tan, sympy.sinh, sympy.cosh, sympy.tanh,
                     sympy.Abs)
+#: what latex2sympy2 is shown as it is printed: sums, products, powers and numbers
+_ARITHMETIC = (sympy.Add, sympy.Mul, sympy.Pow, sympy.Number, sympy.NumberSymbol)
 _PLACEHOLDER = "v"
 _LOCK = threading.Lock()  # latex2sympy2 keeps module-global parser state
 
@@ -101,8 +102,8 @@ def _printer_class():
             return f"{_PLACEHOLDER}_{{{index}}}"
 
         def _print(self, expr, **kwargs):
-            if isinstance(expr, sympy.Symbol) or isinstance(expr, sympy.Derivative) or isinstance(expr, AppliedUndef) \
-                    or (isinstance(expr, sympy.Function) and not isinstance(expr, _PLAIN_FUNCTIONS)):
+            # anything but arithmetic and the plain functions: names, σ, ReLU, max, ∂L/∂w …
+            if isinstance(expr, sympy.Basic) and not isinstance(expr, _ARITHMETIC + _PLAIN_FUNCTIONS):
                 name = self._placeholder(expr)
                 # a power of a function is printed by the function (\sigma^{2}\left(z\right)): keep its exponent
                 return f"{name}^{{{kwargs['exp']}}}" if kwargs.get("exp") else name
