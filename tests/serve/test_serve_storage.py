@@ -18,6 +18,23 @@ def storage(tmp_path):
     store.close()
 
 
+def _busy_writer(store):
+    """Keep the writer busy until the returned event is set: (event, the held write's Future).
+
+    Returns once the writer has taken the held write, so that what is sent
+    next waits behind it (sent earlier, it could join the held write's batch).
+    """
+    hold, busy = threading.Event(), threading.Event()
+
+    def held_write(db):
+        busy.set()
+        return hold.wait(30)
+
+    held = store._writer.submit(held_write)
+    assert busy.wait(30)
+    return hold, held
+
+
 def _attempt(storage, student, problem, answer):
     return storage.record_attempt(student, problem, question="a", answer=answer, verdict="incorrect", mistake="",
                                   read_latex="", feedback="", score=0.0)
@@ -28,8 +45,7 @@ def test_attempts_waiting_together_share_one_commit(storage):
     problem = practice_problem("derivative-power", "easy", "5")
     commits = []
     event.listen(storage.engine, "commit", lambda connection: commits.append(1))
-    hold = threading.Event()
-    held = storage._writer.submit(lambda db: hold.wait(30))  # the writer is busy: the class's attempts queue up
+    hold, held = _busy_writer(storage)  # the writer is busy: the class's attempts queue up
     ids, threads = [], []
     for k in range(30):
         thread = threading.Thread(target=lambda k=k: ids.append(_attempt(storage, student, problem, f"{k}*x")))
@@ -52,8 +68,7 @@ def test_attempts_waiting_together_share_one_commit(storage):
 def test_a_failing_write_fails_alone(storage):
     student = storage.join(storage.open_class(), "Mixed")
     problem = practice_problem("derivative-power", "easy", "6")
-    hold = threading.Event()
-    storage._writer.submit(lambda db: hold.wait(30))
+    hold, _ = _busy_writer(storage)
 
     def broken(db):
         raise ValueError("this write cannot be done")
@@ -77,8 +92,7 @@ def test_closing_writes_what_waits(tmp_path):
     store = Storage(database_url(None, tmp_path))
     student = store.join(store.open_class(), "Last")
     problem = practice_problem("derivative-power", "easy", "7")
-    hold = threading.Event()
-    store._writer.submit(lambda db: hold.wait(30))
+    hold, _ = _busy_writer(store)
     pending = store._writer.submit(lambda db: 42)
     threading.Timer(0.2, hold.set).start()
     store.close()
@@ -92,8 +106,7 @@ def test_closing_writes_what_waits(tmp_path):
 
 def test_a_cancelled_item_is_dropped_and_the_thread_goes_on(storage):
     """A request that went away cancels its Future: the batch thread skips it and serves the next ones."""
-    hold = threading.Event()
-    storage._writer.submit(lambda db: hold.wait(30))
+    hold, _ = _busy_writer(storage)
     cancelled = storage._writer.submit(lambda db: "never")
     assert cancelled.cancel()
     after = storage._writer.submit(lambda db: "written")
