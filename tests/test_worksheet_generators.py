@@ -11,8 +11,7 @@ gives, and no typical mistake, no other part's answer and no swap of W
 and b, with either sign, lands on the key.  Across the sheet the two
 problems ask for no derivative in common, and versions A and B are dealt
 the same kinds in the same slots.  8 seeds per generator run by default;
-200 under ``-m slow`` (``MATHOMONG_GENERATOR_SEEDS`` sets another number:
-CI, which holds every slow check to its half hour, runs 40).
+200 under ``-m slow`` (``MATHOMONG_GENERATOR_SEEDS`` sets another number).
 """
 
 from __future__ import annotations

@@ -45,9 +45,11 @@ def _demo_worksheet(folder: Path, stream) -> None:
     from ..worksheets import build_worksheet, parse_worksheet
 
     result = build_worksheet(parse_worksheet(DEMO_SHEET, source="the demo sheet"), out_dir=folder)
+    # the folder once, then each file by its name (a long folder would push every path past the line)
+    print(f"wrote into {folder}:", file=stream)
     for version in result.versions:
         for path in version.tex + version.pdf + ([version.key_json] if version.key_json else []):
-            print(f"wrote {path}", file=stream)
+            print(f"  {Path(path).name}", file=stream)
     if result.pdf_skipped:
         print("PDFs skipped: pdflatex is not installed (the .tex files compile with any TeX system)", file=stream)
 
