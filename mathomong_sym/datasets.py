@@ -325,7 +325,7 @@ def load_mnist_csv(path, *, limit: int | None = None) -> Dataset:
     if not rows:
         raise ConfigError(f"{path}: no images in the file")
     X = np.array(rows, dtype=np.float64)
-    scale = 255.0 if X.max() > 1 else 1.0
+    scale = 255.0 if float(np.max(X)) > 1 else 1.0
     y = np.array(labels)
     classes = max(10, int(y.max()) + 1)
     side = int(round(math.sqrt(X.shape[1])))

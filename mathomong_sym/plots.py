@@ -151,9 +151,8 @@ def plot_confusion(predictions, Y, path=None, *, labels=None, title: str | None 
     ax.set_yticks(range(classes), labels)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
-    right = int(np.trace(counts))
-    ax.set_title(title or f"confusion matrix: {right} of {int(counts.sum())} right "
-                          f"({right / max(1, counts.sum()):.1%})")
+    right, total = int(np.trace(counts)), int(counts.sum())
+    ax.set_title(title or f"confusion matrix: {right} of {total} right ({right / max(1, total):.1%})")
     threshold = counts.max() / 2 if counts.size else 0
     for i in range(classes):
         for j in range(classes):
