@@ -33,6 +33,7 @@ otherwise evaluates both sides with ~50-digit arithmetic at random points
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, AbstractSet, Any, Iterable, Mapping, Sequence
@@ -424,6 +425,22 @@ def _differentiated_inner(d, definitions: Mapping, stop) -> sympy.Expr:
     return expand_definitions(d.expr, definitions, stop=stop)
 
 
+#: (expression, variable counts) → its derivative: a verification asks for the same ones many times
+_DERIVATIVES: dict = {}
+
+
+def _diff(expr, variable_count) -> sympy.Expr:
+    """``sympy.diff(expr, *variable_count)``, remembered."""
+    key = (expr, tuple(variable_count))
+    known = _DERIVATIVES.get(key)
+    if known is None:
+        known = sympy.diff(expr, *key[1])
+        if len(_DERIVATIVES) > 20_000:
+            _DERIVATIVES.clear()
+        _DERIVATIVES[key] = known
+    return known
+
+
 def meaning(expr, definitions: Mapping) -> sympy.Expr:
     """*expr* in base variables: derivatives taken, intermediates expanded."""
     expr = as_expression(expr)
@@ -434,7 +451,7 @@ def meaning(expr, definitions: Mapping) -> sympy.Expr:
             variables = [v for v, _ in d.variable_count]
             inner = _differentiated_inner(d, definitions, variables)
             inner = meaning(inner, definitions) if inner.has(Derivative) else inner
-            replacements[d] = sympy.diff(inner, *[(v, n) for v, n in d.variable_count])
+            replacements[d] = _diff(inner, d.variable_count)
         expr = expr.xreplace(replacements)
     return expand_definitions(expr, definitions)
 
@@ -546,6 +563,8 @@ class _GraphEvaluator:
             return store[symbol]
         if symbol not in self.definitions:
             value = point[symbol]
+            if isinstance(value, sympy.Basic):  # a 50-digit point: mpmath numbers from here on
+                value = _as_mpmath(value)
         else:
             arguments, function = self._function(symbol)
             value = function(*[self.value(a, point, memo, override, moving, scratch) for a in arguments])
@@ -625,20 +644,73 @@ class _GraphEvaluator:
         """*expr* (symbols, intermediates and Derivatives) as a 50-digit number."""
         import mpmath
 
+        with mpmath.workdps(_DIGITS + 10):
+            value = self.evaluate_mpmath(expr, point, memo)
+            if isinstance(value, mpmath.mpc):
+                return sympy.Float(value.real, _DIGITS) + sympy.I * sympy.Float(value.imag, _DIGITS)
+            return sympy.Float(value, _DIGITS)
+
+    def evaluate_mpmath(self, expr, point: Mapping, memo: dict | None = None):
+        """*expr* as an mpmath number, with ~60 digits of working precision.
+
+        *expr* is compiled once to an mpmath function of its Derivatives and
+        symbols, so that no sympy arithmetic is done on the numbers.
+        """
+        import mpmath
+
         memo = {} if memo is None else memo
         with mpmath.workdps(_DIGITS + 10):
-            replacements = {}
-            for d in expr.atoms(Derivative):
-                # the same ∂L/∂z recurs in many steps: value it once per point
-                if d not in memo:
-                    memo[d] = sympy.Float(self.derivative(d, point, memo), _DIGITS)
-                replacements[d] = memo[d]
-            for symbol in expr.free_symbols:
-                if symbol not in replacements:
-                    value = self.value(symbol, point, memo)
-                    replacements[symbol] = sympy.Float(value, _DIGITS) if not isinstance(value, mpmath.mpc) \
-                        else sympy.Float(value.real, _DIGITS) + sympy.I * sympy.Float(value.imag, _DIGITS)
-            return expr.xreplace(replacements).evalf(_DIGITS)
+            atoms, function = _compiled_expression(expr)
+            values = []
+            for atom in atoms:
+                if isinstance(atom, Derivative):
+                    # the same ∂L/∂z recurs in many steps: value it once per point
+                    if atom not in memo:
+                        memo[atom] = self.derivative(atom, point, memo)
+                    values.append(memo[atom])
+                else:
+                    values.append(self.value(atom, point, memo))
+            return function(*values)
+
+
+def _as_mpmath(value):
+    import mpmath
+
+    if isinstance(value, sympy.Float):
+        return mpmath.mpf(value._mpf_)
+    number = sympy.N(value, _DIGITS + 10)
+    if number.is_real:
+        return mpmath.mpf(number._mpf_) if isinstance(number, sympy.Float) else mpmath.mpf(str(number))
+    real, imaginary = number.as_real_imag()
+    return mpmath.mpc(_as_mpmath(real), _as_mpmath(imaginary))
+
+
+#: expression → (its Derivatives and symbols, an mpmath function of them)
+_COMPILED_EXPRESSIONS: dict = {}
+
+
+def _compiled_expression(expr):
+    """*expr* as an mpmath function of its Derivatives and free symbols (in that order), cached."""
+    cached = _COMPILED_EXPRESSIONS.get(expr)
+    if cached is not None:
+        return cached
+    from sympy.printing.pycode import MpmathPrinter
+
+    derivatives = sorted(expr.atoms(Derivative), key=sympy.default_sort_key)
+    stand_ins = {d: sympy.Dummy(f"d{i}") for i, d in enumerate(derivatives)}
+    body = expr.xreplace(stand_ins) if stand_ins else expr
+    symbols = sorted(body.free_symbols - set(stand_ins.values()), key=lambda s: s.name)
+    atoms = [*derivatives, *symbols]
+    arguments = [*stand_ins.values(), *symbols]
+    names = {a: f"_a{i}" for i, a in enumerate(arguments)}
+    printer = MpmathPrinter({"fully_qualified_modules": False, "allow_unknown_functions": True})
+    source = f"def _f({', '.join(names.values())}):\n    return {_mpmath_code(body, names, printer)}\n"
+    namespace = {**_mpmath_namespace()}
+    exec(compile(source, "<step>", "exec"), namespace)  # printed by sympy, not user text
+    if len(_COMPILED_EXPRESSIONS) > 20_000:
+        _COMPILED_EXPRESSIONS.clear()
+    _COMPILED_EXPRESSIONS[expr] = (atoms, namespace["_f"])
+    return atoms, namespace["_f"]
 
 
 #: (symbol, definition) → (arguments, mpmath function), shared by every evaluator
@@ -695,7 +767,9 @@ def _mpmath_code(expr, names: Mapping, printer) -> str:
 _DIRECT_FUNCTIONS = {"exp", "log", "tanh", "sin", "cos", "tan", "sinh", "cosh", "sqrt"}
 
 
+@functools.lru_cache(maxsize=1)
 def _mpmath_namespace() -> dict:
+    """mpmath's names, for compiled code (copy it before exec adds to it)."""
     import mpmath
 
     namespace = {name: getattr(mpmath, name) for name in dir(mpmath) if not name.startswith("_")}
@@ -775,6 +849,25 @@ class _SharedPoints:
                 memo.clear()
 
 
+def _finite(value) -> bool:
+    """A number, neither nan nor infinite (mpmath)."""
+    import mpmath
+
+    try:
+        return bool(mpmath.isfinite(value))
+    except TypeError:
+        return False
+
+
+def _close_mpmath(a, b) -> bool:
+    """:func:`_close` for mpmath numbers (both finite), at the working precision they carry."""
+    import mpmath
+
+    with mpmath.workdps(_DIGITS + 10):
+        scale = max(mpmath.mpf(1), abs(a), abs(b))
+        return bool(abs(a - b) <= mpmath.mpf(_TOLERANCE._mpf_) * scale)
+
+
 def _close(a, b) -> bool:
     try:
         a, b = sympy.N(a, _DIGITS), sympy.N(b, _DIGITS)
@@ -830,11 +923,161 @@ def _shallow_meaning(expr, definitions: Mapping) -> sympy.Expr | None:
             else _expand_towards(d.expr, definitions, variables)
         if inner is None or inner.has(Derivative):
             return None
-        replacements[d] = sympy.diff(inner, *d.variable_count)
+        replacements[d] = _diff(inner, d.variable_count)
     expr = expr.xreplace(replacements)
     # the names a rule made up on the way (u = ŷ − y) are not letters of the network
     local = {k: v for k, v in definitions.items() if isinstance(k, sympy.Dummy)}
     return expand_definitions(expr, local) if local else expr
+
+
+#: beyond this many paths from a variable to what is differentiated, the chain rule is checked with numbers
+_PATHS_LIMIT = 256
+
+
+def _by_the_chain_rule(lhs, rhs, definitions: Mapping) -> bool:
+    """Is ``lhs = rhs`` the chain rule over the definitions' graph?
+
+    Both sides must be made of derivatives of named quantities (∂L/∂z⁽²⁾₁ =
+    ∂L/∂z⁽³⁾₁·∂z⁽³⁾₁/∂a⁽²⁾₁·∂a⁽²⁾₁/∂z⁽²⁾₁) and numbers.  Each derivative
+    ∂A/∂v is the sum, over the paths from v to A through the definitions, of
+    the product of the local partial derivatives along the path, one opaque
+    letter per edge; the step holds if both sides are then the same
+    polynomial in those letters (computed exactly, with whole-number and
+    fraction coefficients).  No derivative is computed, so no rule of any
+    function is trusted: what a local partial equals is checked by the steps
+    that say it.
+    """
+    if not isinstance(lhs, Derivative) or not rhs.has(Derivative):
+        return False
+    atoms = lhs.atoms(Derivative) | rhs.atoms(Derivative)
+    for d in atoms:
+        if len(d.variable_count) != 1 or d.variable_count[0][1] != 1 or not isinstance(d.expr, Symbol) \
+                or not isinstance(d.variable_count[0][0], Symbol):
+            return False
+        if isinstance(d, LocalDerivative) and d.expr not in definitions:
+            return False
+    evaluator = _evaluator(definitions)
+    try:
+        chain = _PathPolynomials(evaluator, definitions)
+        return chain.of(lhs) == chain.of(rhs)
+    except _NotAChain:
+        return False
+
+
+class _NotAChain(Exception):
+    """A side is not made of derivatives of named quantities and numbers alone."""
+
+
+class _PathPolynomials:
+    """Derivatives as sums over paths of products of edge letters: {monomial: coefficient}.
+
+    A monomial is the sorted tuple of the edges (user, argument) it
+    multiplies; a coefficient is a Fraction.
+    """
+
+    def __init__(self, evaluator: "_GraphEvaluator", definitions: Mapping):
+        self.evaluator, self.definitions = evaluator, definitions
+        self.sums: dict = {}
+        self.edge_ids: dict = {}
+
+    def of(self, expr) -> dict:
+        from fractions import Fraction
+
+        if isinstance(expr, LocalDerivative):
+            (variable, _), = expr.variable_count
+            if variable not in self.definitions[expr.expr].free_symbols:
+                return {}
+            return {(self._edge(expr.expr, variable),): Fraction(1)}
+        if isinstance(expr, Derivative):
+            (variable, _), = expr.variable_count
+            self.evaluator._downstream(variable)  # builds the table of users
+            if self._paths(expr.expr, variable) > _PATHS_LIMIT:
+                raise _NotAChain
+            return self._path_sum(expr.expr, variable)
+        if expr.is_Rational:
+            return {(): Fraction(int(expr.p), int(expr.q))} if expr != 0 else {}
+        if expr.is_Add:
+            total: dict = {}
+            for term in expr.args:
+                total = _add_polynomials(total, self.of(term))
+            return total
+        if expr.is_Mul:
+            product: dict = {(): Fraction(1)}
+            for factor in expr.args:
+                product = _multiply_polynomials(product, self.of(factor))
+            return product
+        if expr.is_Pow and expr.exp.is_Integer and 0 <= expr.exp <= 8:
+            base, power = self.of(expr.base), {(): Fraction(1)}
+            for _ in range(int(expr.exp)):
+                power = _multiply_polynomials(power, base)
+            return power
+        raise _NotAChain
+
+    def _edge(self, user, argument) -> int:
+        return self.edge_ids.setdefault((user, argument), len(self.edge_ids))
+
+    def _leads_to(self, node, top) -> bool:
+        return node == top or top in self.evaluator._downstream(node)
+
+    def _paths(self, top, variable) -> int:
+        """How many paths lead from *variable* to *top* (counting stops just past the limit)."""
+        users, counts = self.evaluator._users, {}
+
+        def count(node):
+            if node == top:
+                return 1
+            if node not in counts:
+                total = 0
+                for user in users.get(node, ()):
+                    if self._leads_to(user, top):
+                        total += count(user)
+                        if total > _PATHS_LIMIT:
+                            break
+                counts[node] = total
+            return counts[node]
+
+        return count(variable)
+
+    def _path_sum(self, top, variable) -> dict:
+        from fractions import Fraction
+
+        if top == variable:
+            return {(): Fraction(1)}
+        key = (top, variable)
+        if key not in self.sums:
+            total: dict = {}
+            for user in self.evaluator._users.get(variable, ()):
+                if self._leads_to(user, top):
+                    if self.definitions[user].has(Derivative):
+                        raise _NotAChain  # a definition that is itself a derivative: not a plain function
+                    total = _add_polynomials(total, _multiply_polynomials(
+                        self._path_sum(top, user), {(self._edge(user, variable),): Fraction(1)}))
+            self.sums[key] = total
+        return self.sums[key]
+
+
+def _add_polynomials(p: dict, q: dict) -> dict:
+    total = dict(p)
+    for monomial, coefficient in q.items():
+        value = total.get(monomial, 0) + coefficient
+        if value:
+            total[monomial] = value
+        else:
+            total.pop(monomial, None)
+    return total
+
+
+def _multiply_polynomials(p: dict, q: dict) -> dict:
+    product: dict = {}
+    for m1, c1 in p.items():
+        for m2, c2 in q.items():
+            monomial = tuple(sorted(m1 + m2))
+            value = product.get(monomial, 0) + c1 * c2
+            if value:
+                product[monomial] = value
+            else:
+                product.pop(monomial, None)
+    return product
 
 
 def check_equality(lhs, rhs, definitions: Mapping, *, points: int = 3, seed: int = 0,
@@ -846,6 +1089,8 @@ def check_equality(lhs, rhs, definitions: Mapping, *, points: int = 3, seed: int
     lhs, rhs = as_expression(lhs), as_expression(rhs)
     if lhs == rhs:
         return PROVED, "identical"
+    if _by_the_chain_rule(lhs, rhs, definitions):
+        return PROVED, "the chain rule: both sides sum the same paths through the definitions"
     # equal with the other intermediates as independent letters → equal, full stop
     shallow_lhs, shallow_rhs = _shallow_meaning(lhs, definitions), _shallow_meaning(rhs, definitions)
     variables = {v for side in (lhs, rhs) for d in side.atoms(Derivative) for v, _ in d.variable_count}
@@ -916,6 +1161,8 @@ def check_equality(lhs, rhs, definitions: Mapping, *, points: int = 3, seed: int
 def _check_on_graph(lhs, rhs, definitions: Mapping, *, points: int, seed: int,
                     shared: "_SharedPoints | None" = None) -> tuple[str, str]:
     """Compare both sides numerically by walking the definitions (large expressions)."""
+    import mpmath
+
     evaluator = _evaluator(definitions)
     base = evaluator.base_symbols() | {
         s for side in (lhs, rhs) for s in side.free_symbols if s not in definitions}
@@ -926,14 +1173,14 @@ def _check_on_graph(lhs, rhs, definitions: Mapping, *, points: int, seed: int,
         if checked >= points:
             break
         try:
-            a = evaluator.evaluate(lhs, point, memo)
-            b = evaluator.evaluate(rhs, point, memo)
+            a = evaluator.evaluate_mpmath(lhs, point, memo)
+            b = evaluator.evaluate_mpmath(rhs, point, memo)
         except (ZeroDivisionError, ValueError, OverflowError, TypeError):
             continue  # outside the domain at this point
-        if not (a.is_number and b.is_number) or a.has(sympy.nan, sympy.zoo) or b.has(sympy.nan, sympy.zoo):
+        if not (_finite(a) and _finite(b)):
             continue
-        if not _close(a, b):
-            return FAILED, f"sides differ at a random point: {sympy.N(a, 12)} vs {sympy.N(b, 12)}"
+        if not _close_mpmath(a, b):
+            return FAILED, f"sides differ at a random point: {mpmath.nstr(a, 12)} vs {mpmath.nstr(b, 12)}"
         checked += 1
     if checked == 0:
         return FAILED, "no point in the domain to compare the sides at"

@@ -149,3 +149,58 @@ def test_softmax_cross_entropy_delta_is_yhat_minus_y():
     delta = net.derive("b1_2").cites[0]
     assert sympy.expand(delta.steps[-1].rhs - (sym("yhat_2") - sym("y_2"))) == 0
     assert any("sums to 1" in c for c in delta.conventions)
+
+
+def _chain_steps(derivation):
+    return [c for c in derivation.verify(level=1).checks if c.detail.startswith("the chain rule")]
+
+
+def test_a_chain_rule_step_is_proved_from_the_paths_of_the_graph():
+    net = MLP([2, 3, 2, 1])
+    checks = _chain_steps(net.derive("w1_1_1"))
+    assert checks and all(c.outcome == "proved" for c in checks)
+    # the step of ∂L/∂z⁽¹⁾₁ sums over the two units of layer 2: proved, not sampled
+    assert any(c.step.lhs == Derivative(sym("L"), sym("z1_1")) for c in checks)
+
+
+@pytest.mark.parametrize("wrong_rhs", [
+    # the wrong unit on the path
+    lambda L, z2, z3, a2: Derivative(L, z3) * Derivative(z3, a2[1]) * Derivative(a2[1], z2[0]),
+    # a path counted twice
+    lambda L, z2, z3, a2: 2 * Derivative(L, z3) * Derivative(z3, a2[0]) * Derivative(a2[0], z2[0]),
+    # a link of the chain left out
+    lambda L, z2, z3, a2: Derivative(L, z3) * Derivative(a2[0], z2[0]),
+    # the chain of another unit added
+    lambda L, z2, z3, a2: (Derivative(L, z3) * Derivative(z3, a2[0]) * Derivative(a2[0], z2[0])
+                           + Derivative(L, z3) * Derivative(z3, a2[1]) * Derivative(a2[1], z2[1])),
+])
+def test_a_wrong_chain_is_never_proved_and_fails(wrong_rhs):
+    from mathomong_sym.derivation import check_equality
+
+    net = MLP([2, 2, 1])
+    d = net.derive("w1_1_1")
+    L, z3 = sym("L"), sym("z2_1")
+    z2, a2 = [sym("z1_1"), sym("z1_2")], [sym("a1_1"), sym("a1_2")]
+    lhs = Derivative(L, z2[0])
+    outcome, detail = check_equality(lhs, wrong_rhs(L, z2, z3, a2), d.all_definitions())
+    assert outcome == FAILED, detail
+    right = Derivative(L, z3) * Derivative(z3, a2[0]) * Derivative(a2[0], z2[0])
+    assert check_equality(lhs, right, d.all_definitions())[0] == "proved"
+
+
+def test_the_chain_rule_counts_every_route_when_a_quantity_is_reached_twice():
+    from mathomong_sym import LocalDerivative
+    from mathomong_sym.derivation import check_equality
+
+    x, u, v, f = sympy.symbols("x u v f")
+    definitions = {u: x ** 2, v: u * x, f: u + v}  # x reaches v directly and through u
+    lhs = Derivative(f, x)
+    # over the users of x: ∂f/∂u (which moves v too) · ∂u/∂x, and ∂f/∂v · v's own ∂v/∂x with u held
+    by_users = Derivative(f, u) * Derivative(u, x) + Derivative(f, v) * LocalDerivative(v, x)
+    assert check_equality(lhs, by_users, definitions)[0] == "proved"
+    by_paths = Derivative(u, x) * (LocalDerivative(f, u) + Derivative(f, v) * LocalDerivative(v, u)) \
+        + LocalDerivative(f, v) * LocalDerivative(v, x)
+    assert check_equality(lhs, by_paths, definitions)[0] == "proved"
+    # the whole ∂v/∂x (through u as well) counts the route x → u → v twice: caught
+    twice = Derivative(f, u) * Derivative(u, x) + Derivative(f, v) * Derivative(v, x)
+    assert check_equality(lhs, twice, definitions)[0] == FAILED
