@@ -389,7 +389,7 @@ def expand_definitions(expr, definitions: Mapping, stop: Iterable = ()) -> sympy
     def expand(e):
         if not isinstance(e, sympy.Basic):
             return e
-        present = [s for s in e.free_symbols if s in active]
+        present = [s for s in _free_symbols(e) if s in active]
         if not present:
             return e
         return e.xreplace({s: resolve(s) for s in present})
@@ -487,6 +487,21 @@ def _value_of(symbol, definitions, point):
     return expand_definitions(symbol, definitions).xreplace(point).evalf(_DIGITS)
 
 
+#: expression → its free symbols: the tables of a graph are rebuilt for every scope of a verification
+_FREE_SYMBOLS: dict = {}
+
+
+def _free_symbols(expr) -> frozenset:
+    """``expr.free_symbols``, remembered (expressions never change)."""
+    known = _FREE_SYMBOLS.get(expr)
+    if known is None:
+        known = frozenset(expr.free_symbols)
+        if len(_FREE_SYMBOLS) > 100_000:
+            _FREE_SYMBOLS.clear()
+        _FREE_SYMBOLS[expr] = known
+    return known
+
+
 class _GraphEvaluator:
     """Numbers for named intermediates and their partial derivatives, fast.
 
@@ -513,7 +528,7 @@ class _GraphEvaluator:
         if getattr(self, "_base_size", None) != len(self.definitions):
             used: set = set()
             for expr in self.definitions.values():
-                used |= expr.free_symbols
+                used |= _free_symbols(expr)
             self._base, self._base_size = used - set(self.definitions), len(self.definitions)
         return self._base
 
@@ -535,7 +550,7 @@ class _GraphEvaluator:
         printer = MpmathPrinter({"fully_qualified_modules": False, "allow_unknown_functions": True})
         lines, arguments_of = [], {}
         for index, (_symbol, expr) in enumerate(pending):
-            arguments = sorted(expr.free_symbols, key=lambda s: s.name)
+            arguments = sorted(_free_symbols(expr), key=lambda s: s.name)
             names = {a: sympy.Symbol(f"_a{i}") for i, a in enumerate(arguments)}
             body = _mpmath_code(expr, {a: n.name for a, n in names.items()}, printer)
             lines.append(f"def _f{index}({', '.join(n.name for n in names.values())}):\n    return {body}\n")
@@ -623,7 +638,7 @@ class _GraphEvaluator:
         if getattr(self, "_users_size", None) != len(self.definitions):
             users: dict = {}
             for symbol, expr in self.definitions.items():
-                for argument in expr.free_symbols:
+                for argument in _free_symbols(expr):
                     users.setdefault(argument, []).append(symbol)
             self._users, self._users_size = users, len(self.definitions)
             self._downstream_cache: dict = {}
@@ -795,13 +810,13 @@ def _evaluator(definitions: Mapping) -> _GraphEvaluator:
 def _reach(expr, definitions: Mapping, stop=(), limit: int = 10**9) -> int:
     """How many definitions expanding *expr* would pull in (stopping early past *limit*)."""
     seen: set = set()
-    pending = [s for s in expr.free_symbols if s in definitions and s not in stop]
+    pending = [s for s in _free_symbols(expr) if s in definitions and s not in stop]
     while pending and len(seen) <= limit:
         symbol = pending.pop()
         if symbol in seen:
             continue
         seen.add(symbol)
-        pending.extend(s for s in definitions[symbol].free_symbols if s in definitions and s not in stop)
+        pending.extend(s for s in _free_symbols(definitions[symbol]) if s in definitions and s not in stop)
     return len(seen)
 
 
@@ -985,7 +1000,7 @@ class _PathPolynomials:
 
         if isinstance(expr, LocalDerivative):
             (variable, _), = expr.variable_count
-            if variable not in self.definitions[expr.expr].free_symbols:
+            if variable not in _free_symbols(self.definitions[expr.expr]):
                 return {}
             return {(self._edge(expr.expr, variable),): Fraction(1)}
         if isinstance(expr, Derivative):
@@ -1502,7 +1517,7 @@ def _topological(definitions: Mapping) -> list:
         if symbol in seen:
             return
         seen.add(symbol)
-        for dependency in definitions[symbol].free_symbols:
+        for dependency in _free_symbols(definitions[symbol]):
             if dependency in definitions:
                 visit(dependency)
         order.append(symbol)
