@@ -828,13 +828,24 @@ def _symbolic_is_cheap(expr, definitions: Mapping) -> bool:
     return _reach(expr, definitions, limit=_SYMBOLIC_REACH) <= _SYMBOLIC_REACH
 
 
-def _random_point(symbols, rng: random.Random) -> dict:
-    # values in ±[0.25, 2] with a few digits, away from 0 and ±1 where
-    # coincidences (x² = x, kinks at 0) could hide a wrong step
+def _random_point(symbols, rng: random.Random, *, numbers: str = "sympy") -> dict:
+    """Values in ±[0.25, 2] with six decimals, away from 0 and ±1 where
+    coincidences (x² = x, kinks at 0) could hide a wrong step.
+
+    *numbers* is "sympy" (50-digit Floats) or "mpmath" (for the graph walk,
+    which computes in mpmath and need not convert).
+    """
+    import mpmath
+
     point = {}
     for s in sorted(symbols, key=lambda s: s.name):
-        sign = rng.choice("+-")
-        point[s] = sympy.Float(f"{sign}{rng.randint(250, 1999) / 1000 + rng.randint(1, 997) / 10**6:.6f}", _DIGITS)
+        sign = -1 if rng.choice("+-") == "-" else 1
+        millionths = sign * (rng.randint(250, 1999) * 1000 + rng.randint(1, 997))
+        if numbers == "mpmath":
+            with mpmath.workdps(_DIGITS + 10):
+                point[s] = mpmath.mpf(millionths) / 10**6
+        else:
+            point[s] = sympy.Float(sympy.Rational(millionths, 10**6), _DIGITS)
     return point
 
 
@@ -860,7 +871,7 @@ class _SharedPoints:
                 self.memos.append({})
         if missing:
             for point, memo in zip(self.points, self.memos):
-                point.update(_random_point(missing, self.rng))
+                point.update(_random_point(missing, self.rng, numbers="mpmath"))
                 memo.clear()
 
 

@@ -267,3 +267,15 @@ def test_help_says_where_dash_is_read(capsys):
         with pytest.raises(SystemExit):
             main([command, "--help"])
         assert "standard input" in " ".join(capsys.readouterr().out.split()), command
+
+
+def test_only_the_program_freezes_its_imports_out_of_the_garbage_collector(capsys):
+    import gc
+
+    before = gc.get_freeze_count()
+    assert main(["explain", "x^2"]) == 0  # called from Python: the caller's collector is left alone
+    assert gc.get_freeze_count() == before
+    code = ("import gc, sys; from mathomong_sym.cli import main; sys.argv = ['mathomong', 'explain', 'x^2'];"
+            "code = main(); print(gc.get_freeze_count() > 10000, code, file=sys.stderr)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stderr.strip().splitlines()[-1] == "True 0", out.stderr

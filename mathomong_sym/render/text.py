@@ -10,6 +10,7 @@ worked lines after a ▸, for working along.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from dataclasses import dataclass
 
@@ -26,9 +27,12 @@ _INDENT = "  "
 _REVEAL = "▸ "
 
 
+@functools.lru_cache(maxsize=8192)
 def width(text: str) -> int:
     """Printed width: combining marks (the hat of ŷ) take no column."""
-    return sum(0 if unicodedata.combining(c) else 1 for c in text)
+    if text.isascii():
+        return len(text)
+    return len(text) - sum(1 for c in text if unicodedata.combining(c))
 
 
 @dataclass
