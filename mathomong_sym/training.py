@@ -639,6 +639,12 @@ def train(
     state = opt.state(n_params)
     update = opt.update
     loss_and_gradient = getattr(compiled, "raw_loss_and_gradient", compiled.loss_and_gradient)
+    if getattr(compiled, "writes_gradient", False):
+        # every step writes its gradient into the same vector: no concatenation, no fresh pages
+        gradient_into, buffer = loss_and_gradient, np.empty(n_params)
+
+        def loss_and_gradient(theta, X, Y):
+            return gradient_into(theta, X, Y, buffer)
 
     stuck_limit = STUCK_FACTOR * initial_loss
     stuck = _Rise()
