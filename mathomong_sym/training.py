@@ -721,6 +721,7 @@ def train(
     finally:
         if bar is not None:
             bar.close()
+    last_theta = theta  # on the device for JAX, where its loss needs no float64 copy sent back
     if on_jax:  # θ stayed on the device, in the compiled precision
         theta, spare = np.array(theta, dtype=np.float64), np.array(spare, dtype=np.float64)
 
@@ -742,7 +743,7 @@ def train(
                    f"try a smaller learning rate, such as lr = {opt.lr / 10:g}")
         diverged, theta, t = True, kept, first
     if status != "stuck":
-        final_loss = float(full_loss(theta, X, Y))
+        final_loss = float(full_loss(last_theta, X, Y))
     if not diverged and not (math.isfinite(final_loss) and final_loss < limit):
         diverged, loss = True, final_loss
     if diverged and status != "stuck":
