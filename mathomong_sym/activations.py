@@ -238,7 +238,8 @@ class step(_NamedFunction):
         return sympy.Piecewise((S.One, self.args[0] > 0), (S.Zero, True))
 
     def _array_code(self, printer, xp):
-        return f"{xp}.where({xp}.real({printer._print(self.args[0])}) > 0, 1.0, 0.0)"
+        # the comparison times 1.0: under half the time numpy.where(…, 1.0, 0.0) takes on a large array
+        return f"(({xp}.real({printer._print(self.args[0])}) > 0) * 1.0)"
 
     def _eval_rewrite_as_Heaviside(self, z, **kwargs):
         return sympy.Heaviside(z, 0)
@@ -274,7 +275,9 @@ class relu(_NamedFunction):
         return sympy.Max(0, self.args[0])
 
     def _array_code(self, printer, xp):
-        return _bound(xp, printer._print(self.args[0]), f"{xp}.where({xp}.real(_z) > 0, _z, 0.0 * _z)")
+        # z · H(z): two array passes where numpy.where(…, _z, 0.0 * _z) takes three; the same values (0·z for
+        # z ≤ 0, NaN for NaN), the same dtype, and a complex z keeps its imaginary part
+        return _bound(xp, printer._print(self.args[0]), f"_z * ({xp}.real(_z) > 0)")
 
     def _eval_rewrite_as_Max(self, z, **kwargs):
         return sympy.Max(0, z)

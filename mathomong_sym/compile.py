@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -88,7 +89,10 @@ class CompiledNetwork(Summarised):
     ``loss(theta, X, Y)``, ``gradient(theta, X, Y)``,
     ``loss_and_gradient(theta, X, Y)`` and ``forward(theta, X)`` (the
     predictions) check their arguments' shapes; ``raw_loss_and_gradient``
-    does not, for tight training loops.  ``source`` is the generated code.
+    does not, for tight training loops.  When ``writes_gradient`` is true,
+    ``raw_loss_and_gradient(theta, X, Y, G)`` writes the gradient into the
+    float64 vector G and returns it, so a loop reuses one array.  ``source``
+    is the generated code.
     """
 
     network: object
@@ -116,6 +120,10 @@ class CompiledNetwork(Summarised):
         self._forward = self._namespace["forward"]
         self.raw_loss_and_gradient = self._loss_and_gradient
         self.raw_loss = self._loss
+        # the numpy float64 layer code writes the gradient into a vector the caller passes as a fourth argument
+        # (train() keeps one for the whole run); the float32 code casts its arguments, so it cannot
+        self.writes_gradient = (self.backend == "numpy" and self.dtype == "float64"
+                                and "G" in inspect.signature(self._loss_and_gradient).parameters)
 
     # -- checked entry points ------------------------------------------------------------
 
@@ -196,15 +204,23 @@ def _layer_source(net) -> str:
     z, a = equations.z, equations.a
     offset = 0
     unpack: list[str] = []
-    slices = []
+    # ∂L/∂W⁽ˡ⁾ = δ⁽ˡ⁾(a⁽ˡ⁻¹⁾)ᵀ and ∂L/∂b⁽ˡ⁾ = Σ δ⁽ˡ⁾, in θ's order: as parts to concatenate, and written
+    # straight into the blocks of a gradient vector G the caller keeps (train() does), through views: no
+    # concatenation, and no fresh pages each step
+    gradient_parts: list[str] = []
+    writes: list[str] = []
     for layer in net.layers:
         l = layer.index
         n_out, n_in = layer.size, layer.fan_in
+        previous = "X" if l == 1 else f"A{l - 1}.T"
         unpack.append(f"    W{l} = theta[{offset}:{offset + n_out * n_in}].reshape({n_out}, {n_in})")
+        gradient_parts.append(f"D{l}.dot({previous}).ravel()")
+        writes.append(f"    D{l}.dot({previous}, out=G[{offset}:{offset + n_out * n_in}].reshape({n_out}, {n_in}))")
         offset += n_out * n_in
         unpack.append(f"    b{l} = theta[{offset}:{offset + n_out}].reshape({n_out}, 1)")
+        gradient_parts.append(f"D{l}.dot(ones)")
+        writes.append(f"    D{l}.dot(ones, out=G[{offset}:{offset + n_out}])")
         offset += n_out
-        slices.append(l)
     depth = len(net.layers)
     term = _output_term(net, equations)
     delta_out = equations.output_delta
@@ -214,50 +230,64 @@ def _layer_source(net) -> str:
     needs_z[depth] = z in (delta_out.free_symbols | term.free_symbols)
     lines_predict: list[str] = []
     lines_forward: list[str] = []
+    output = net.output_layer
+    # softmax with the fused cross-entropy: ŷ = E / S from the exponentials the loss lines already took
+    softmax_from_loss = not output.activation.elementwise and term.has(_LSE) and a not in term.free_symbols
+    output_activation = ""
     for layer in net.layers:
         l = layer.index
         previous = "X.T" if l == 1 else f"A{l - 1}"
-        affine = f"W{l}.dot({previous}) + b{l}"
         activation = _activation_code(layer.activation, z)
-        lines_predict.append(f"    A{l} = {activation.replace('__Z__', f'({affine})')}")
-        if needs_z[l]:
-            lines_forward.append(f"    Z{l} = {affine}")
-            lines_forward.append(f"    A{l} = {activation.replace('__Z__', f'Z{l}')}")
-        else:
-            lines_forward.append(lines_predict[-1])
+        lines_predict.append(f"    A{l} = {activation.replace('__Z__', f'(W{l}.dot({previous}) + b{l})')}")
+        # the bias added in place, into the product's fresh array: one (units, batch) array fewer
+        kept = f"Z{l}" if needs_z[l] else f"A{l}"
+        lines_forward += [f"    {kept} = W{l}.dot({previous})", f"    {kept} += b{l}"]
+        output_activation = f"    A{l} = {activation.replace('__Z__', kept)}"
+        if l < depth:
+            lines_forward.append(output_activation)
+    if softmax_from_loss:
+        output_activation = f"    A{depth} = E{depth} / S{depth}"
     # the loss alone does not need ŷ when it is computed from the logits
-    lines_loss_forward = lines_forward if a in term.free_symbols else [
-        line for line in lines_forward if not line.startswith(f"    A{depth} =")]
-    output = net.output_layer
+    lines_loss_forward = lines_forward + ([output_activation] if a in term.free_symbols else [])
+    if not softmax_from_loss:
+        lines_forward = lines_forward + [output_activation]
     loss_lines, first_backward = _output_lines(term, equations, depth)
-    backward = [first_backward]
+    backward = ([output_activation] if softmax_from_loss else []) + [first_backward]
     if not output.activation.elementwise and not equations.fused:  # pragma: no cover - refused at build time
         raise ShapeError("a non-elementwise output activation needs its fused loss")
-    grads = {}
     for layer in reversed(net.layers):
         l = layer.index
-        previous = "X" if l == 1 else f"A{l - 1}.T"
-        grads[l] = (f"D{l}.dot({previous}).ravel()", f"D{l}.dot(ones)")
         if l > 1:
             derivative = equations.hidden_derivatives[l - 2]
             local = _code(derivative, {z: f"Z{l - 1}", a: f"A{l - 1}"})
-            back = f"W{l}.T.dot(D{l})"
-            if derivative == 1:
-                backward.append(f"    D{l - 1} = {back}")
-            else:
-                backward.append(f"    D{l - 1} = ({back}) * ({local})")
-    gradient_parts = [part for l in slices for part in grads[l]]
+            backward.append(f"    D{l - 1} = W{l}.T.dot(D{l})")
+            if derivative != 1:
+                backward.append(f"    D{l - 1} *= {local}")  # in place: the product's array is fresh
     header = [
         f"# generated from the layer equations of {net.description}",
         "# " + "; ".join(equations.lines_text[:4]),
     ]
     return _layer_functions(header, unpack, lines_predict, lines_loss_forward, lines_forward, loss_lines, backward,
-                            gradient_parts, depth)
+                            gradient_parts, depth, writes)
 
 
 def _layer_functions(header, unpack, predict, loss_forward, forward, loss_lines, backward, gradient_parts,
-                     depth: int) -> str:
-    """The source of ``forward``, ``loss`` and ``loss_and_gradient`` from their lines (layer form)."""
+                     depth: int, writes=()) -> str:
+    """The source of ``forward``, ``loss`` and ``loss_and_gradient`` from their lines (layer form).
+
+    With *writes* (lines that write each gradient part into its block of a
+    vector ``G``), ``loss_and_gradient`` takes ``G`` as an optional fourth
+    argument (numpy only: a JAX array cannot be written into) and returns it.
+    """
+    if writes:
+        signature = "def loss_and_gradient(theta, X, Y, G=None):"
+        end = ["    if G is None:",
+               f"        return loss, numpy.concatenate(({', '.join(gradient_parts)},))",
+               *writes,
+               "    return loss, G"]
+    else:
+        signature = "def loss_and_gradient(theta, X, Y):"
+        end = [f"    return loss, numpy.concatenate(({', '.join(gradient_parts)},))"]
     body = header + [
         "# arrays hold one column per example: Z⁽ˡ⁾, A⁽ˡ⁾ and D⁽ˡ⁾ = δ⁽ˡ⁾ are (units, batch)",
         "def forward(theta, X):",
@@ -272,14 +302,14 @@ def _layer_functions(header, unpack, predict, loss_forward, forward, loss_lines,
         *loss_lines,
         "    return loss",
         "",
-        "def loss_and_gradient(theta, X, Y):",
+        signature,
         "    N = X.shape[0]",
         *unpack,
         *forward,
         *loss_lines,
         *backward,
         "    ones = batch_ones(N)  # D.dot(ones) sums δ over the batch, faster than D.sum(axis=1)",
-        f"    return loss, numpy.concatenate(({', '.join(gradient_parts)},))",
+        *end,
         "",
     ]
     return "\n".join(body)
@@ -317,8 +347,11 @@ def _output_lines(term, equations, depth: int) -> tuple[list[str], str]:
                                                         symbols=sympy.numbered_symbols("t"))
     loss_lines = []
     if term.has(_LSE):
-        loss_lines.append(f"    LSE = (lambda _m: _m + numpy.log(numpy.sum(numpy.exp(Z{depth} - _m), axis=0, "
-                          f"keepdims=True)))(numpy.amax(numpy.real(Z{depth}), axis=0, keepdims=True))")
+        # log Σ e^z shifted by the largest z, its pieces kept: softmax is E / S
+        loss_lines += [f"    M{depth} = numpy.amax(numpy.real(Z{depth}), axis=0, keepdims=True)",
+                       f"    E{depth} = numpy.exp(Z{depth} - M{depth})",
+                       f"    S{depth} = numpy.sum(E{depth}, axis=0, keepdims=True)",
+                       f"    LSE = M{depth} + numpy.log(S{depth})"]
     for symbol, value in shared:
         names[symbol] = symbol.name
         loss_lines.append(f"    {symbol.name} = {_code(value, names)}")

@@ -74,6 +74,8 @@ class Optimizer:
 
     name = "optimizer"
     lr: float
+    #: the update treats each coordinate of θ alone (so the JAX loop may update θ block by block)
+    elementwise = False
 
     def state(self, n: int) -> tuple[np.ndarray, ...]:
         return ()
@@ -109,6 +111,7 @@ class GradientDescent(Optimizer):
 
     lr: float = 0.1
     name = "gd"
+    elementwise = True
 
     def __post_init__(self):
         self._check()
@@ -128,6 +131,7 @@ class Momentum(Optimizer):
     lr: float = 0.1
     beta: float = 0.9
     name = "momentum"
+    elementwise = True
 
     def __post_init__(self):
         self._check()
@@ -166,6 +170,7 @@ class Adam(Optimizer):
     beta2: float = 0.999
     eps: float = 1e-8
     name = "adam"
+    elementwise = True
 
     def __post_init__(self):
         self._check()
@@ -639,6 +644,12 @@ def train(
     state = opt.state(n_params)
     update = opt.update
     loss_and_gradient = getattr(compiled, "raw_loss_and_gradient", compiled.loss_and_gradient)
+    if getattr(compiled, "writes_gradient", False):
+        # every step writes its gradient into the same vector: no concatenation, no fresh pages
+        gradient_into, buffer = loss_and_gradient, np.empty(n_params)
+
+        def loss_and_gradient(theta, X, Y):
+            return gradient_into(theta, X, Y, buffer)
 
     stuck_limit = STUCK_FACTOR * initial_loss
     stuck = _Rise()
@@ -710,6 +721,7 @@ def train(
     finally:
         if bar is not None:
             bar.close()
+    last_theta = theta  # on the device for JAX, where its loss needs no float64 copy sent back
     if on_jax:  # θ stayed on the device, in the compiled precision
         theta, spare = np.array(theta, dtype=np.float64), np.array(spare, dtype=np.float64)
 
@@ -731,7 +743,7 @@ def train(
                    f"try a smaller learning rate, such as lr = {opt.lr / 10:g}")
         diverged, theta, t = True, kept, first
     if status != "stuck":
-        final_loss = float(full_loss(theta, X, Y))
+        final_loss = float(full_loss(last_theta, X, Y))
     if not diverged and not (math.isfinite(final_loss) and final_loss < limit):
         diverged, loss = True, final_loss
     if diverged and status != "stuck":
@@ -800,31 +812,66 @@ def _jax_scan(compiled, opt, record: bool):
     import jax.numpy as jnp
 
     loss_and_gradient = compiled.raw_loss_and_gradient
+    n = compiled.n_parameters
+    ends = _parameter_blocks(compiled) if opt.elementwise else [n]
+    pieces = list(zip([0] + ends[:-1], ends))
+
+    def join(blocks):
+        return blocks[0] if len(blocks) == 1 else jnp.concatenate(blocks)
+
+    def split(vector):
+        return tuple(vector[start:end] for start, end in pieces)
+
+    def split_state(state):
+        return (state,) if len(pieces) == 1 else tuple(tuple(part[start:end] for part in state)
+                                                       for start, end in pieces)
+
+    def join_state(states):
+        return states[0] if len(pieces) == 1 else tuple(join(parts) for parts in zip(*states))
 
     def one_step(carry, X, Y):
-        theta, state, t = carry
+        # θ and the optimizer state ride the loop as blocks (W⁽¹⁾, b⁽¹⁾, …): the code's slices of θ are then
+        # the blocks themselves, where slicing a flat θ copied every matrix out of it on every step
+        thetas, states, t = carry
+        theta = join(thetas)
         loss, grad = loss_and_gradient(theta, X, Y)
-        new_theta, state = opt.functional_update(theta, grad.astype(theta.dtype), state, t, jnp)
-        state = jax.tree_util.tree_map(lambda new, old: new.astype(old.dtype), state, carry[1])
-        return (new_theta.astype(theta.dtype), state, t + 1), ((loss, new_theta) if record else loss)
+        updated = [opt.functional_update(block, g, state, t, jnp)
+                   for block, g, state in zip(thetas, split(grad.astype(theta.dtype)), states)]
+        new_thetas = tuple(new.astype(block.dtype) for (new, _), block in zip(updated, thetas))
+        new_states = tuple(jax.tree_util.tree_map(lambda new, old: new.astype(old.dtype), state, old_state)
+                           for (_, state), old_state in zip(updated, states))
+        return (new_thetas, new_states, t + 1), ((loss, join(new_thetas)) if record else loss)
 
     @functools.partial(jax.jit, static_argnums=5)
     def chunk(theta, state, t, X, Y, length):
-        carry = (theta, state, t)
+        carry = (split(theta), split_state(state), t)
         outs = None
         if length > 1:
             carry, outs = jax.lax.scan(lambda c, _: one_step(c, X, Y), carry, None, length=length - 1)
-        previous = carry[0]
+        previous = join(carry[0])
         carry, last = one_step(carry, X, Y)
         last = jax.tree_util.tree_map(lambda v: v[None], last)
         outs = last if outs is None else jax.tree_util.tree_map(
             lambda a, b: jnp.concatenate((a, b)), outs, last)
-        return carry[0], previous, carry[1], outs
+        return join(carry[0]), previous, join_state(carry[1]), outs
 
     for stale in [k for k, (ref, _) in _JAX_SCANS.items() if ref() is None]:
         del _JAX_SCANS[stale]
     _JAX_SCANS[key] = (weakref.ref(compiled), chunk)
     return chunk
+
+
+def _parameter_blocks(compiled) -> list[int]:
+    """Where θ's blocks end (each layer's W, then its b), from the compiled network's layers; θ whole when
+    the layers do not account for every parameter."""
+    n = compiled.n_parameters
+    ends: list[int] = []
+    for layer in getattr(compiled.network, "layers", ()):
+        if getattr(layer, "first", layer.index) != layer.index:
+            continue  # a layer sharing another's matrix owns no block
+        start = ends[-1] if ends else 0
+        ends += [start + layer.size * layer.fan_in, start + layer.size * layer.fan_in + layer.size]
+    return ends if ends and ends[-1] == n else [n]
 
 
 def _jax_runner(compiled, opt, n_params, losses, path, callback, floor, limit, stuck, stuck_limit):

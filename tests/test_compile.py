@@ -200,7 +200,28 @@ def test_float32_code_computes_and_returns_float32(form):
 def test_source_is_readable_and_vectorised():
     source = MLP([2, 2, 1]).compile().source
     assert "W1.dot(X.T)" in source and "for " not in source
-    assert "def loss_and_gradient(theta, X, Y):" in source
+    assert "def loss_and_gradient(theta, X, Y, G=None):" in source
+
+
+@pytest.mark.parametrize("sizes, activation, output, loss", [
+    ([3, 5, 4, 2], "relu", "softmax", "cross_entropy"),
+    ([2, 3, 1], "tanh", "sigmoid", "mse"),
+    ([2, 1], "leaky_relu", "identity", "mse"),
+])
+def test_gradient_written_into_a_kept_vector_is_the_returned_one(sizes, activation, output, loss):
+    net = MLP(sizes, activation=activation, output_activation=output, loss=loss)
+    compiled = net.compile()
+    assert compiled.writes_gradient
+    rng = np.random.default_rng(3)
+    theta = rng.standard_normal(net.n_parameters)
+    X = rng.standard_normal((6, sizes[0]))
+    Y = np.eye(sizes[-1])[rng.integers(0, sizes[-1], 6)] if loss == "cross_entropy" else rng.random((6, sizes[-1]))
+    expected_loss, expected = compiled.loss_and_gradient(theta, X, Y)
+    G = np.full(net.n_parameters, np.nan)
+    got_loss, got = compiled.raw_loss_and_gradient(theta, X, Y, G)
+    assert got is G and got_loss == expected_loss
+    np.testing.assert_array_equal(G, expected)
+    assert not net.compile(dtype="float32").writes_gradient
 
 
 @pytest.mark.parametrize("theta, X, Y, message", [
