@@ -70,6 +70,9 @@ class Optimizer:
     ``update(theta, grad, out, state, t)`` writes the next θ into *out*
     (t = 1, 2, … counts the steps).  Writing into a second array, rather
     than over θ, lets the training loop keep the previous θ for free.
+    *grad* holds its values only during the call: the loop may write the
+    next step's gradient into the same array, so an optimizer that keeps
+    a gradient copies it.
     """
 
     name = "optimizer"
