@@ -656,17 +656,7 @@ class _GraphEvaluator:
         return found
 
     def evaluate(self, expr, point: Mapping, memo: dict | None = None):
-        """*expr* (symbols, intermediates and Derivatives) as a 50-digit number."""
-        import mpmath
-
-        with mpmath.workdps(_DIGITS + 10):
-            value = self.evaluate_mpmath(expr, point, memo)
-            if isinstance(value, mpmath.mpc):
-                return sympy.Float(value.real, _DIGITS) + sympy.I * sympy.Float(value.imag, _DIGITS)
-            return sympy.Float(value, _DIGITS)
-
-    def evaluate_mpmath(self, expr, point: Mapping, memo: dict | None = None):
-        """*expr* as an mpmath number, with ~60 digits of working precision.
+        """*expr* (symbols, intermediates and Derivatives) as an mpmath number, to ~60 digits.
 
         *expr* is compiled once to an mpmath function of its Derivatives and
         symbols, so that no sympy arithmetic is done on the numbers.
@@ -1199,8 +1189,8 @@ def _check_on_graph(lhs, rhs, definitions: Mapping, *, points: int, seed: int,
         if checked >= points:
             break
         try:
-            a = evaluator.evaluate_mpmath(lhs, point, memo)
-            b = evaluator.evaluate_mpmath(rhs, point, memo)
+            a = evaluator.evaluate(lhs, point, memo)
+            b = evaluator.evaluate(rhs, point, memo)
         except (ZeroDivisionError, ValueError, OverflowError, TypeError):
             continue  # outside the domain at this point
         if not (_finite(a) and _finite(b)):
