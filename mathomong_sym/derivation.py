@@ -56,6 +56,7 @@ __all__ = [
     "Derivation",
     "StepCheck",
     "VerificationReport",
+    "verify_all",
     "expand_definitions",
     "LocalDerivative",
     "meaning",
@@ -1277,7 +1278,7 @@ class Derivation(_KeepsForm):
     # -- verification --------------------------------------------------------
 
     def verify(self, *, points: int = 3, seed: int = 0, include_cited: bool = True, level: int | None = None,
-               _shared=None) -> VerificationReport:
+               _shared=None, _seen: set | None = None) -> VerificationReport:
         """Check every step (and sub-step), and the result against the last step.
 
         ``level`` limits the check to the steps an explanation at that level
@@ -1287,7 +1288,7 @@ class Derivation(_KeepsForm):
         checks: list[StepCheck] = []
         shared = _shared if _shared is not None else _SharedPoints(seed, points)
         if include_cited:
-            seen: set[int] = set()
+            seen: set[int] = _seen if _seen is not None else set()
             for cited in self._cited_closure():
                 if id(cited) not in seen:
                     seen.add(id(cited))
@@ -1487,6 +1488,27 @@ def _evaluate(expr, definitions, point) -> sympy.Expr:
 
 def _base_point(point, definitions):
     return {s: v for s, v in point.items() if isinstance(s, Symbol) and s not in definitions}
+
+
+def verify_all(derivations: Iterable[Derivation], *, points: int = 3, seed: int = 0,
+               level: int | None = None) -> VerificationReport:
+    """Verify several derivations, each derivation they cite once (the δ's of one network).
+
+    ``∂L/∂w⁽¹⁾₁₁`` and ``∂L/∂b⁽¹⁾₁`` cite the same δ's: verified one by one,
+    each would check them again.  Derivations of one network also share the
+    random points, so the network's values at each point are computed once.
+    """
+    checks: list[StepCheck] = []
+    by_network: dict = {}
+    for derivation in derivations:
+        # one table of points and one record of what was checked per network (a lone derivation: its own)
+        key = id(derivation.network) if derivation.network is not None else id(derivation)
+        shared, seen = by_network.setdefault(key, (_SharedPoints(seed, points), set()))
+        if id(derivation) in seen:
+            continue
+        seen.add(id(derivation))
+        checks.extend(derivation.verify(points=points, seed=seed, level=level, _shared=shared, _seen=seen).checks)
+    return VerificationReport(tuple(checks))
 
 
 def evaluate_at(derivation: Derivation, point: Mapping, definitions: Mapping) -> dict:

@@ -204,3 +204,24 @@ def test_the_chain_rule_counts_every_route_when_a_quantity_is_reached_twice():
     # the whole ∂v/∂x (through u as well) counts the route x → u → v twice: caught
     twice = Derivative(f, u) * Derivative(u, x) + Derivative(f, v) * Derivative(v, x)
     assert check_equality(lhs, twice, definitions)[0] == FAILED
+
+
+def test_verify_all_checks_each_shared_delta_once_and_still_catches_a_wrong_one():
+    from mathomong_sym.derivation import verify_all
+
+    net = MLP([2, 2, 1])
+    derivations = [net.derive(p) for p in net.parameters]
+    one_by_one = [d.verify(level=1) for d in derivations]
+    together = verify_all(derivations, level=1)
+    assert together.ok and all(r.ok for r in one_by_one)
+    delta = derivations[0].cites[-1]
+    # its own steps (the closing "result" check is made afresh by each verification)
+    delta_steps = {id(c.step) for c in delta.verify(level=1, include_cited=False).checks if c.step.kind != "result"}
+    # the δ's steps appear once in the joint report, once per citing parameter one by one
+    assert sum(id(c.step) in delta_steps for c in together.checks) == len(delta_steps)
+    assert sum(id(c.step) in delta_steps for r in one_by_one for c in r.checks) > len(delta_steps)
+    assert len(together.checks) < sum(len(r.checks) for r in one_by_one)
+    # a wrong step in the shared δ fails the joint verification
+    index = next(i for i, s in enumerate(delta.steps) if s.lhs is not None and s.rhs.has(sympy.Symbol))
+    delta.steps[index] = Step(delta.steps[index].lhs, delta.steps[index].rhs + 1, "wrong")
+    assert not verify_all([net.derive(p) for p in net.parameters], level=1).ok

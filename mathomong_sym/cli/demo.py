@@ -151,12 +151,12 @@ def _tour(args, stream) -> int:
     print("\nThe point used below: x = 2, W = 0.5, b = −1, y = 1.", file=stream)
 
     _section(stream, "2. ∂L/∂W and ∂L/∂b by the chain rule: δ = ∂L/∂z found once, used by both")
-    from ..derivation import VerificationReport
+    from ..derivation import verify_all
     from ..render.document import build_document
     from ..render.text import document_text
 
     derivations = [net.derive(name).at(GUIDE_POINT) for name in ("W", "b")]
-    report = VerificationReport(tuple(c for d in derivations for c in d.verify().raise_if_failed().checks))
+    report = verify_all(derivations).raise_if_failed()
     print(document_text(build_document(derivations, args.level, report=report)), file=stream)
 
     _section(stream, "3. Compiled to numpy, and checked against numeric gradients")

@@ -189,16 +189,11 @@ def _variable(expr, wrt: str | None):
 
 def _render(derivations, args) -> str:
     """One document for *derivations* (one, or several of one network), verified unless --no-verify."""
-    from ..derivation import VerificationReport
+    from ..derivation import verify_all
     from ..render.document import build_document
 
     derivations = derivations if isinstance(derivations, list) else [derivations]
-    report = None
-    if args.verify:
-        checks = []
-        for derivation in derivations:
-            checks.extend(derivation.verify().raise_if_failed().checks)
-        report = VerificationReport(tuple(checks))
+    report = verify_all(derivations).raise_if_failed() if args.verify else None
     document = build_document(derivations, args.level, report=report, learning_rate=_learning_rate(args.lr))
     if args.format == "json":
         from ..render.json_format import json_document
