@@ -634,8 +634,8 @@ class _GraphEvaluator:
 
         return mpmath.diff(g, at, order)
 
-    def _downstream(self, variable) -> set:
-        """Every intermediate whose definition depends on *variable*, directly or not."""
+    def users(self) -> dict:
+        """symbol → the intermediates whose definitions use it directly."""
         if getattr(self, "_users_size", None) != len(self.definitions):
             users: dict = {}
             for symbol, expr in self.definitions.items():
@@ -643,9 +643,13 @@ class _GraphEvaluator:
                     users.setdefault(argument, []).append(symbol)
             self._users, self._users_size = users, len(self.definitions)
             self._downstream_cache: dict = {}
+        return self._users
+
+    def _downstream(self, variable) -> set:
+        """Every intermediate whose definition depends on *variable*, directly or not."""
+        users = self.users()
         if variable in self._downstream_cache:
             return self._downstream_cache[variable]
-        users = self._users
         found: set = set()
         pending = [variable]
         while pending:
@@ -680,15 +684,18 @@ class _GraphEvaluator:
 
 
 def _as_mpmath(value):
+    """A sympy number as an mpmath one (mpc when it has an imaginary part); TypeError for anything else."""
     import mpmath
 
     if isinstance(value, sympy.Float):
         return mpmath.mpf(value._mpf_)
     number = sympy.N(value, _DIGITS + 10)
-    if number.is_real:
-        return mpmath.mpf(number._mpf_) if isinstance(number, sympy.Float) else mpmath.mpf(str(number))
-    real, imaginary = number.as_real_imag()
-    return mpmath.mpc(_as_mpmath(real), _as_mpmath(imaginary))
+    if not number.is_number:
+        raise TypeError(f"not a number: {value}")
+    real, imaginary = (sympy.Float(part, _DIGITS + 10) for part in number.as_real_imag())
+    if imaginary.is_zero:
+        return mpmath.mpf(real._mpf_)
+    return mpmath.mpc(mpmath.mpf(real._mpf_), mpmath.mpf(imaginary._mpf_))
 
 
 #: expression → (its Derivatives and symbols, an mpmath function of them)
@@ -886,16 +893,12 @@ def _close_mpmath(a, b) -> bool:
 
 
 def _close(a, b) -> bool:
+    """Do two sympy numbers agree to :data:`_TOLERANCE` (relative to their size, at least 1)?"""
     try:
         a, b = sympy.N(a, _DIGITS), sympy.N(b, _DIGITS)
         if a.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo) or b.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
             return False
-        difference = abs(complex(a) - complex(b))
-        scale = max(1.0, abs(complex(a)), abs(complex(b)))
-        if difference <= 1e-12 * scale:
-            # confirm at full precision
-            return bool(abs(a - b) <= _TOLERANCE * scale)
-        return False
+        return _close_mpmath(_as_mpmath(a), _as_mpmath(b))
     except (TypeError, ValueError):
         return False
 
@@ -1007,7 +1010,6 @@ class _PathPolynomials:
             return {(self._edge(expr.expr, variable),): Fraction(1)}
         if isinstance(expr, Derivative):
             (variable, _), = expr.variable_count
-            self.evaluator._downstream(variable)  # builds the table of users
             if self._paths(expr.expr, variable) > _PATHS_LIMIT:
                 raise _NotAChain
             return self._path_sum(expr.expr, variable)
@@ -1038,7 +1040,7 @@ class _PathPolynomials:
 
     def _paths(self, top, variable) -> int:
         """How many paths lead from *variable* to *top* (counting stops just past the limit)."""
-        users, counts = self.evaluator._users, {}
+        users, counts = self.evaluator.users(), {}
 
         def count(node):
             if node == top:
@@ -1063,7 +1065,7 @@ class _PathPolynomials:
         key = (top, variable)
         if key not in self.sums:
             total: dict = {}
-            for user in self.evaluator._users.get(variable, ()):
+            for user in self.evaluator.users().get(variable, ()):
                 if self._leads_to(user, top):
                     if self.definitions[user].has(Derivative):
                         raise _NotAChain  # a definition that is itself a derivative: not a plain function
